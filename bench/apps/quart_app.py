@@ -1,0 +1,95 @@
+"""The benchmark app written against the Quart API.
+
+The very same module is imported by the project's package (``--framework ours``,
+run with the project's ``.venv``) and by the real Quart from PyPI
+(``--framework quart``, run with ``bench/.venv-ref``); which ``quart`` gets
+imported is decided by the interpreter that runs ``inproc.py``.
+
+Routes must stay behaviourally identical to ``starlette_app.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import g
+from quart import Quart
+from quart import request
+
+PLAINTEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
+
+# ~18 routes that are never requested, so the benchmarked ones are matched in a
+# router of realistic size (~25 rules). They are registered first, which is the
+# unfavourable position for linear matchers (Starlette) and irrelevant for
+# Werkzeug's state-machine matcher.
+STATIC_FILLERS = [f"/a{i}" for i in range(1, 13)]
+PARAM_FILLERS = [
+    "/users/<int:user_id>",
+    "/users/<int:user_id>/posts",
+    "/users/<int:user_id>/comments/<int:comment_id>",
+    "/items/<name>",
+    "/blog/<int:year>/<slug>",
+    "/files/<path:filepath>",
+]
+
+
+def _make_filler(name: str) -> Any:
+    async def filler(**kwargs: Any) -> Any:
+        return {"filler": name, **kwargs}
+
+    filler.__name__ = f"filler_{name}"
+    return filler
+
+
+def create_app() -> Quart:
+    app = Quart(__name__)
+
+    for i, rule in enumerate(STATIC_FILLERS + PARAM_FILLERS):
+        app.add_url_rule(rule, f"filler_{i}", _make_filler(str(i)))
+
+    @app.before_request
+    async def set_user() -> None:
+        # Runs for every request (all routes); the Starlette app does the
+        # equivalent in a pure-ASGI middleware.
+        g.user = "bench"
+
+    @app.get("/plaintext")
+    async def plaintext() -> Any:
+        return "Hello, World!", PLAINTEXT_HEADERS
+
+    @app.get("/json")
+    async def json_view() -> Any:
+        return {"message": "Hello, World!"}
+
+    @app.get("/users/<int:user_id>/posts/<slug>")
+    async def user_post(user_id: int, slug: str) -> Any:
+        return {"user_id": user_id, "slug": slug}
+
+    @app.get("/query")
+    async def query() -> Any:
+        return {
+            "name": request.args.get("name"),
+            "page": request.args.get("page", type=int),
+            "token": request.headers.get("X-Token"),
+        }
+
+    @app.post("/form")
+    async def form() -> Any:
+        data = await request.form
+        return data.to_dict()
+
+    @app.post("/echo")
+    async def echo() -> Any:
+        return await request.get_json()
+
+    @app.get("/g")
+    async def g_view() -> Any:
+        return {"user": g.user}
+
+    # Room for later: a template endpoint (render_template_string) and a
+    # websocket echo (@app.websocket("/ws")) — see endpoints.py.
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,392 @@
+"""In-process ASGI benchmark: call ``await app(scope, receive, send)`` directly.
+
+No server, no sockets: this measures the framework's own per-request cost
+(routing, request/response objects, hooks, body parsing, serialisation).
+
+Usage (normally driven by ``run.py``)::
+
+    .venv/bin/python bench/inproc.py --framework ours
+    bench/.venv-ref/bin/python bench/inproc.py --framework quart
+    bench/.venv-ref/bin/python bench/inproc.py --framework starlette
+
+Prints one JSON object on stdout: ``{endpoint: microseconds_per_request}``.
+Progress and diagnostics go to stderr. Exits non-zero (loudly) if any endpoint
+does not answer with the expected status / body before timing starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import time
+from collections.abc import Awaitable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+SRC_DIR = ROOT / "src"
+
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+from endpoints import Endpoint  # noqa: E402
+from endpoints import ENDPOINTS  # noqa: E402
+
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+
+FRAMEWORKS = ("ours", "quart", "starlette")
+ASGI_INFO = {"version": "3.0", "spec_version": "2.3"}
+DISCONNECT: Message = {"type": "http.disconnect"}
+
+
+class BenchError(RuntimeError):
+    """An endpoint misbehaved; the benchmark must not report a number for it."""
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- app loading
+
+
+def load_app(framework: str) -> tuple[ASGIApp, str]:
+    """Import the app for ``framework``; return it and a description of what was loaded."""
+    if framework == "starlette":
+        import starlette
+        from apps import starlette_app
+
+        return starlette_app.app, f"starlette {starlette.__version__}"
+
+    if framework == "ours":
+        # Benchmark the working tree even if the package is not (yet) installed
+        # in editable mode; with `pip install -e .` this resolves to the same files.
+        sys.path.insert(0, str(SRC_DIR))
+
+    import quart
+
+    if quart.__file__ is None:
+        # A namespace package: src/quart without __init__.py (work in progress).
+        raise BenchError(f"imported quart is a namespace package ({list(quart.__path__)})")
+    location = Path(quart.__file__).resolve()
+    in_tree = SRC_DIR in location.parents
+    if framework == "ours" and not in_tree:
+        raise BenchError(f"--framework ours imported quart from {location}, not from {SRC_DIR}")
+    if framework == "quart" and in_tree:
+        raise BenchError(f"--framework quart imported the project's quart ({location})")
+
+    from apps import quart_app
+
+    try:
+        from importlib.metadata import version
+
+        ver = version("quart")
+    except Exception:  # metadata is optional for the work tree
+        ver = "?"
+    return quart_app.app, f"quart {ver} ({location.parent})"
+
+
+# --------------------------------------------------------------------------- lifespan
+
+
+class Lifespan:
+    """Drive the ASGI lifespan protocol around the benchmark."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.state: dict[str, Any] = {}
+        self.supported = True
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _send(self, message: Message) -> None:
+        await self._outbox.put(message)
+
+    async def _wait(self, event: str) -> None:
+        assert self._task is not None
+        getter = asyncio.ensure_future(self._outbox.get())
+        done, _ = await asyncio.wait(
+            {getter, self._task}, timeout=30, return_when=asyncio.FIRST_COMPLETED
+        )
+        if getter in done:
+            message = getter.result()
+            if message["type"] == f"lifespan.{event}.complete":
+                return
+            raise BenchError(f"lifespan {event} failed: {message}")
+        getter.cancel()
+        if self._task in done:
+            exc = self._task.exception()
+            if event == "startup" and exc is not None:
+                # Per the ASGI spec an app may refuse the lifespan scope.
+                log(f"  lifespan not supported ({exc!r}); continuing without it")
+                self.supported = False
+                return
+            raise BenchError(f"lifespan task ended during {event}: {exc!r}")
+        raise BenchError(f"lifespan {event} timed out")
+
+    async def startup(self) -> None:
+        scope = {"type": "lifespan", "asgi": ASGI_INFO, "state": self.state}
+        self._task = asyncio.ensure_future(self.app(scope, self._inbox.get, self._send))
+        await self._inbox.put({"type": "lifespan.startup"})
+        await self._wait("startup")
+
+    async def shutdown(self) -> None:
+        if not self.supported or self._task is None:
+            return
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        await self._wait("shutdown")
+        await asyncio.wait_for(self._task, timeout=30)
+
+
+# --------------------------------------------------------------------------- http driving
+
+
+def build_scope(ep: Endpoint) -> dict[str, Any]:
+    headers = [(b"host", b"bench.local"), (b"user-agent", b"bench/1.0"), (b"accept", b"*/*")]
+    headers.extend(ep.headers)
+    if ep.body:
+        headers.append((b"content-length", str(len(ep.body)).encode()))
+    return {
+        "type": "http",
+        "asgi": ASGI_INFO,
+        "http_version": "1.1",
+        "method": ep.method,
+        "scheme": "http",
+        "path": ep.path,
+        "raw_path": ep.path.encode(),
+        "query_string": ep.query,
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "extensions": {},
+    }
+
+
+class Exchange:
+    """One request/response: a receive that yields the body once, then waits for the
+    response to finish before reporting a disconnect (as a real server would), and a
+    send that records the status (and, if asked, everything else)."""
+
+    __slots__ = ("request", "status", "messages", "complete", "_sent_body", "_waiter")
+
+    def __init__(self, request: Message, record: bool = False) -> None:
+        self.request = request
+        self.status = 0
+        self.messages: list[Message] | None = [] if record else None
+        self.complete = False
+        self._sent_body = False
+        self._waiter: asyncio.Event | None = None
+
+    async def receive(self) -> Message:
+        if not self._sent_body:
+            self._sent_body = True
+            return self.request
+        if not self.complete:
+            if self._waiter is None:
+                self._waiter = asyncio.Event()
+            await self._waiter.wait()
+        return DISCONNECT
+
+    async def send(self, message: Message) -> None:
+        if self.messages is not None:
+            self.messages.append(message)
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.status = message["status"]
+        elif kind == "http.response.body" and not message.get("more_body", False):
+            self.complete = True
+            if self._waiter is not None:
+                self._waiter.set()
+
+
+async def call_once(
+    app: ASGIApp, scope: dict[str, Any], state: dict[str, Any], request: Message
+) -> Exchange:
+    ex = Exchange(request, record=True)
+    await app({**scope, "state": dict(state)}, ex.receive, ex.send)
+    return ex
+
+
+async def verify(app: ASGIApp, name: str, ep: Endpoint, state: dict[str, Any]) -> None:
+    """Fail loudly unless the endpoint answers exactly as specified."""
+    scope = build_scope(ep)
+    request: Message = {"type": "http.request", "body": ep.body, "more_body": False}
+    ex = await call_once(app, scope, state, request)
+    assert ex.messages is not None
+    body = b"".join(m.get("body", b"") for m in ex.messages if m["type"] == "http.response.body")
+    starts = [m for m in ex.messages if m["type"] == "http.response.start"]
+    problems: list[str] = []
+    if len(starts) != 1:
+        problems.append(f"expected one http.response.start, got {len(starts)}")
+    if not ex.complete:
+        problems.append("response body never completed")
+    if ex.status != ep.status:
+        problems.append(f"status {ex.status}, expected {ep.status}")
+    headers = {k.lower(): v for k, v in (starts[0]["headers"] if starts else [])}
+    ctype = headers.get(b"content-type", b"").decode("latin-1")
+    if not ctype.startswith(ep.content_type):
+        problems.append(f"content-type {ctype!r}, expected {ep.content_type!r}...")
+    if ep.expect_body is not None:
+        if body != ep.expect_body:
+            problems.append(f"body {body[:200]!r}, expected {ep.expect_body[:200]!r}")
+    else:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            problems.append(f"body is not JSON: {body[:200]!r}")
+        else:
+            if parsed != ep.expect_json:
+                problems.append(f"JSON {parsed!r} != expected {ep.expect_json!r}")
+    if problems:
+        raise BenchError(
+            f"endpoint {name!r} ({ep.method} {ep.path}) is broken: "
+            + "; ".join(problems)
+            + f"\n  body: {body[:500]!r}"
+        )
+
+
+async def run_batch(
+    app: ASGIApp,
+    scope: dict[str, Any],
+    state: dict[str, Any],
+    request: Message,
+    iterations: int,
+    expected_status: int,
+) -> int:
+    """Run ``iterations`` requests back to back; return elapsed nanoseconds."""
+    bad = 0
+    perf = time.perf_counter_ns
+    start = perf()
+    for _ in range(iterations):
+        ex = Exchange(request)
+        await app({**scope, "state": state.copy()}, ex.receive, ex.send)
+        if ex.status != expected_status:
+            bad += 1
+    elapsed = perf() - start
+    if bad:
+        raise BenchError(f"{bad}/{iterations} timed requests did not return {expected_status}")
+    return elapsed
+
+
+async def bench_endpoint(
+    app: ASGIApp,
+    ep: Endpoint,
+    state: dict[str, Any],
+    *,
+    rounds: int,
+    round_time: float,
+    iterations: int,
+    warmup_time: float,
+) -> tuple[float, list[float], int]:
+    """Return (best round mean µs, all round means µs, iterations per round)."""
+    scope = build_scope(ep)
+    request: Message = {"type": "http.request", "body": ep.body, "more_body": False}
+
+    # Warm up (caches, lazily built routers, specialising interpreter) and calibrate.
+    n = 16
+    while True:
+        elapsed = await run_batch(app, scope, state, request, n, ep.status)
+        if elapsed >= warmup_time * 1e9:
+            break
+        n *= 2
+    per_request_ns = elapsed / n
+    if iterations <= 0:
+        iterations = max(50, int(round_time * 1e9 / per_request_ns))
+
+    means: list[float] = []
+    for _ in range(rounds):
+        gc.collect()
+        elapsed = await run_batch(app, scope, state, request, iterations, ep.status)
+        means.append(elapsed / iterations / 1000.0)
+    return min(means), means, iterations
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, float]:
+    app, description = load_app(args.framework)
+    log(f"[{args.framework}] {description}")
+
+    names = list(ENDPOINTS)
+    if args.endpoints:
+        wanted = [n.strip() for n in args.endpoints.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in ENDPOINTS]
+        if unknown:
+            raise BenchError(f"unknown endpoints {unknown}; known: {names}")
+        names = wanted
+    for name in names:
+        if ENDPOINTS[name].kind != "http":
+            raise BenchError(f"endpoint {name!r}: kind {ENDPOINTS[name].kind!r} not driven yet")
+
+    lifespan = Lifespan(app)
+    await lifespan.startup()
+    state = lifespan.state
+
+    for name in names:
+        await verify(app, name, ENDPOINTS[name], state)
+
+    results: dict[str, float] = {}
+    for name in names:
+        best, means, iters = await bench_endpoint(
+            app,
+            ENDPOINTS[name],
+            state,
+            rounds=args.rounds,
+            round_time=args.round_time,
+            iterations=args.iterations,
+            warmup_time=args.warmup_time,
+        )
+        results[name] = round(best, 3)
+        spread = ", ".join(f"{m:.2f}" for m in means)
+        log(f"  {name:<14} {best:9.2f} µs/req  ({iters} req x {len(means)} rounds: {spread})")
+
+    # Re-verify after the hot loops: state leaking between requests would show here.
+    for name in names:
+        await verify(app, name, ENDPOINTS[name], state)
+
+    await lifespan.shutdown()
+    return results
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--framework", choices=FRAMEWORKS, required=True)
+    parser.add_argument("--quick", action="store_true", help="few short rounds (smoke run)")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (best wins)")
+    parser.add_argument(
+        "--round-time", type=float, default=None, help="target seconds per round (auto N)"
+    )
+    parser.add_argument(
+        "--iterations", type=int, default=0, help="fixed requests per round (0 = auto)"
+    )
+    parser.add_argument("--endpoints", default="", help="comma-separated subset to run")
+    args = parser.parse_args(argv)
+    if args.rounds is None:
+        args.rounds = 2 if args.quick else 5
+    if args.round_time is None:
+        args.round_time = 0.05 if args.quick else 0.4
+    args.warmup_time = 0.02 if args.quick else 0.2
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        results = asyncio.run(main_async(args))
+    except BenchError as exc:
+        log(f"[{args.framework}] BENCHMARK FAILED: {exc}")
+        return 1
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Bridging sync code into the event loop, and task helpers.
+
+Rule: besides :mod:`quart.asgi`, this is the only module that creates tasks or
+uses executors. Everything else asks for what it needs through these helpers,
+so the places where concurrency starts are easy to find and to audit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Coroutine
+from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import Any
+from typing import ParamSpec
+from typing import TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_STOP = object()
+
+
+def is_async_callable(func: object) -> bool:
+    """Whether calling ``func`` returns an awaitable (coroutine function or
+    an object whose ``__call__`` is one, possibly behind ``functools.partial``)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.iscoroutinefunction(func):
+        return True
+    call = getattr(func, "__call__", None)  # noqa: B004
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+async def run_in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``func`` in the default executor with the current context copied."""
+    loop = asyncio.get_running_loop()
+    ctx = contextvars.copy_context()
+    call = functools.partial(ctx.run, func, *args, **kwargs)
+    return await loop.run_in_executor(None, call)
+
+
+def run_sync(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """Wrap a sync callable so awaiting it runs it in a thread.
+
+    Context variables are copied into the thread, so ``request`` and friends
+    work inside. A sync generator (function) result becomes an async iterator
+    that pulls each item in the executor.
+    """
+
+    @functools.wraps(func)
+    async def _wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        result = await run_in_thread(func, *args, **kwargs)
+        if inspect.isgenerator(result):
+            return run_sync_iterable(result)
+        return result
+
+    _wrapper._quart_async_wrapper = True  # type: ignore[attr-defined]
+    return _wrapper
+
+
+def run_sync_iterable(iterable: Iterable[T]) -> AsyncIterator[T]:
+    """Turn a (possibly blocking) sync iterable into an async iterator.
+
+    Each ``next()`` runs in the executor; the iterator's ``close()`` runs
+    when the async iterator is closed, so a generator's ``finally`` runs.
+    """
+    iterator = iter(iterable)
+    ctx = contextvars.copy_context()
+
+    def _next() -> Any:
+        try:
+            return ctx.run(next, iterator)
+        except StopIteration:
+            return _STOP
+
+    async def _gen() -> AsyncGenerator[T, None]:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                item = await loop.run_in_executor(None, _next)
+                if item is _STOP:
+                    return
+                yield item
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    return _gen()
+
+
+def iterate_sync(iterable: Iterable[T]) -> AsyncIterator[T]:
+    """Async view of a sync iterable that is known not to block (lists, tuples)."""
+
+    async def _gen() -> AsyncGenerator[T, None]:
+        iterator: Iterator[T] = iter(iterable)
+        try:
+            for item in iterator:
+                yield item
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    return _gen()
+
+
+def create_task(coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
+    """Create a task on the running loop (the one sanctioned place besides asgi)."""
+    return asyncio.get_running_loop().create_task(coro, name=name)
+
+
+async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` and wait until every one of them has finished."""
+    pending = [task for task in tasks if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+def raise_task_exceptions(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Raise the first exception held by a finished, non-cancelled task."""
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            exc = task.exception()
+            if exc is not None:
+                raise exc

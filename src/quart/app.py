@@ -1,0 +1,1246 @@
+"""The application: Flask's sans-IO app plus one async dispatch pipeline.
+
+The pipeline (for HTTP requests and websockets alike)::
+
+    handle_request / handle_websocket     push the context, catch errors
+      full_dispatch_*                     started signal, then
+        preprocess_*                      url value preprocessors, before_* hooks
+        dispatch_*                        routing errors, OPTIONS, the view
+        (handle_user_exception)           error handlers by code and class
+      finalize_*                          make_response, after_* hooks, session
+    (handle_exception)                    unhandled: log, signal, 500
+    context pop                           teardown_* functions, collected errors
+
+The public ``*_request``/``*_websocket`` methods keep Quart 0.22's
+signatures as override points; each is a thin call into a private step
+(``_preprocess``, ``_teardown``, ...) parameterised by :class:`_Kind`.
+Sync hooks and views are wrapped once (cached by :meth:`ensure_async`),
+never per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections import defaultdict
+from collections.abc import AsyncGenerator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Coroutine
+from datetime import timedelta
+from itertools import chain
+from types import TracebackType
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import NoReturn
+from typing import ParamSpec
+from typing import TypeVar
+from typing import cast
+from urllib.parse import quote
+
+from flask.ctx import _AppCtxGlobals
+from flask.sansio.app import App
+from flask.sansio.scaffold import setupmethod
+from werkzeug.datastructures import Headers
+from werkzeug.datastructures import ImmutableDict
+from werkzeug.exceptions import Aborter
+from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.routing import BuildError
+from werkzeug.routing import MapAdapter
+from werkzeug.routing import RequestRedirect
+from werkzeug.routing import RoutingException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from . import signals
+from ._concurrency import cancel_tasks
+from ._concurrency import create_task
+from ._concurrency import is_async_callable
+from ._concurrency import run_sync
+from .asgi import ASGIHTTPConnection
+from .asgi import ASGILifespan
+from .asgi import ASGIWebsocketConnection
+from .config import Config
+from .ctx import AppContext
+from .ctx import RequestContext
+from .ctx import WebsocketContext
+from .ctx import _BaseRequestWebsocketContext
+from .ctx import raise_collected
+from .globals import _cv_app
+from .globals import _cv_request
+from .globals import _cv_websocket
+from .globals import request_ctx
+from .globals import websocket_ctx
+from .helpers import get_debug_flag
+from .helpers import send_from_directory
+from .routing import QuartMap
+from .routing import QuartRule
+from .sessions import SecureCookieSessionInterface
+from .templating import Environment
+from .templating import _default_template_ctx_processor
+from .wrappers import BaseRequestWebsocket
+from .wrappers import Request
+from .wrappers import Response
+from .wrappers import Websocket
+
+if TYPE_CHECKING:
+    from .cli import AppGroup
+    from .testing import QuartCliRunner
+    from .typing import AfterServingCallable
+    from .typing import AfterWebsocketCallable
+    from .typing import ASGIReceiveCallable
+    from .typing import ASGISendCallable
+    from .typing import BeforeServingCallable
+    from .typing import BeforeWebsocketCallable
+    from .typing import FilePath
+    from .typing import ResponseReturnValue
+    from .typing import ResponseTypes
+    from .typing import Scope
+    from .typing import TeardownCallable
+    from .typing import TestAppProtocol
+    from .typing import TestClientProtocol
+    from .typing import WebsocketCallable
+    from .typing import WhileServingCallable
+
+__all__ = ["Quart"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+T_after_serving = TypeVar("T_after_serving", bound="AfterServingCallable")
+T_after_websocket = TypeVar("T_after_websocket", bound="AfterWebsocketCallable")
+T_before_serving = TypeVar("T_before_serving", bound="BeforeServingCallable")
+T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallable")
+T_teardown = TypeVar("T_teardown", bound="TeardownCallable")
+T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
+T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
+
+_sentinel: Any = object()
+
+
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+class _Kind:
+    """What differs between the HTTP and websocket runs of the pipeline."""
+
+    __slots__ = ("after", "before", "finished", "got_exception", "started", "tearing_down", "teardown")
+
+    def __init__(self, prefix: str, signal_prefix: str) -> None:
+        self.before = f"before_{prefix}_funcs"
+        self.after = f"after_{prefix}_funcs"
+        self.teardown = f"teardown_{prefix}_funcs"
+        self.started = getattr(signals, f"{signal_prefix}_started")
+        self.finished = getattr(signals, f"{signal_prefix}_finished")
+        self.tearing_down = getattr(signals, f"{signal_prefix}_tearing_down")
+        self.got_exception = getattr(signals, f"got_{signal_prefix}_exception")
+
+
+_HTTP = _Kind("request", "request")
+_WEBSOCKET = _Kind("websocket", "websocket")
+
+
+def _escape_for_log(value: str) -> str:
+    """Escape control characters so one request is one log line."""
+    if value.isprintable():
+        return value
+    return value.encode("unicode_escape").decode("ascii")
+
+
+class Quart(App):
+    """The application object: register routes and hooks on it, serve it with
+    any ASGI server.
+
+    :param import_name: The name of the application package (``__name__``).
+    :param static_url_path: URL prefix of the static route (``/static``).
+    :param static_folder: Folder of static files, relative to the root path.
+    :param static_host: Host of the static route, with ``host_matching``.
+    :param host_matching: Match rules on the host too.
+    :param subdomain_matching: Match subdomains relative to ``SERVER_NAME``.
+    :param template_folder: Folder of templates, relative to the root path.
+    :param instance_path: The instance folder (default: ``instance`` beside the app).
+    :param instance_relative_config: Load config files relative to the instance folder.
+    :param root_path: The app's folder, if it cannot be found from ``import_name``.
+    """
+
+    aborter_class = Aborter
+    app_ctx_globals_class = _AppCtxGlobals
+    asgi_http_class: type[Any] = ASGIHTTPConnection
+    asgi_lifespan_class: type[Any] = ASGILifespan
+    asgi_websocket_class: type[Any] = ASGIWebsocketConnection
+    config_class = Config
+    event_class = asyncio.Event
+    jinja_environment = Environment  # type: ignore[assignment]
+    lock_class = asyncio.Lock
+    request_class: type[Request] = Request  # type: ignore[assignment]
+    response_class: type[Response] = Response  # type: ignore[assignment]
+    session_interface = SecureCookieSessionInterface()
+    url_map_class = QuartMap
+    url_rule_class = QuartRule
+    websocket_class: type[Websocket] = Websocket
+
+    default_config = ImmutableDict(
+        {
+            "DEBUG": None,
+            "TESTING": False,
+            "PROPAGATE_EXCEPTIONS": None,
+            "SECRET_KEY": None,
+            "SECRET_KEY_FALLBACKS": None,
+            "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+            "USE_X_SENDFILE": False,
+            "TRUSTED_HOSTS": None,
+            "SERVER_NAME": None,
+            "APPLICATION_ROOT": "/",
+            "SESSION_COOKIE_NAME": "session",
+            "SESSION_COOKIE_DOMAIN": None,
+            "SESSION_COOKIE_PATH": None,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_PARTITIONED": False,
+            "SESSION_COOKIE_SAMESITE": None,
+            "SESSION_REFRESH_EACH_REQUEST": True,
+            "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+            "MAX_FORM_MEMORY_SIZE": 500_000,
+            "MAX_FORM_PARTS": 1_000,
+            "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=12),
+            "TRAP_BAD_REQUEST_ERRORS": None,
+            "TRAP_HTTP_EXCEPTIONS": False,
+            "EXPLAIN_TEMPLATE_LOADING": False,
+            "PREFERRED_URL_SCHEME": "http",
+            "TEMPLATES_AUTO_RELOAD": None,
+            "MAX_COOKIE_SIZE": 4093,
+            "PROVIDE_AUTOMATIC_OPTIONS": True,
+            "BODY_TIMEOUT": 60,
+            "RESPONSE_TIMEOUT": 60,
+            "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5,
+            "PREFER_SECURE_URLS": False,
+            "PRESERVE_CONTEXT_ON_EXCEPTION": None,
+            "ENV": None,
+            "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
+        }
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_url_path=static_url_path,
+            static_folder=static_folder,
+            static_host=static_host,
+            host_matching=host_matching,
+            subdomain_matching=subdomain_matching,
+            template_folder=template_folder,
+            instance_path=instance_path,
+            instance_relative_config=instance_relative_config,
+            root_path=root_path,
+        )
+        from .cli import AppGroup
+
+        self.cli: AppGroup = AppGroup()
+        self.cli.name = self.name
+        #: Functions run after a websocket, keyed by blueprint name (``None``: app).
+        self.after_websocket_funcs: dict[str | None, list[AfterWebsocketCallable]] = defaultdict(list)
+        #: Functions run before a websocket, keyed by blueprint name.
+        self.before_websocket_funcs: dict[str | None, list[BeforeWebsocketCallable]] = defaultdict(list)
+        #: Functions run when a websocket context tears down, keyed by blueprint name.
+        self.teardown_websocket_funcs: dict[str | None, list[TeardownCallable]] = defaultdict(list)
+        #: Functions run when the server starts.
+        self.before_serving_funcs: list[Callable[[], Awaitable[None]]] = []
+        #: Functions run when the server stops.
+        self.after_serving_funcs: list[Callable[[], Awaitable[None]]] = []
+        #: Async generator functions run around serving.
+        self.while_serving_gens: list[Callable[[], AsyncGenerator[None, None]]] = []
+        #: Tasks started with :meth:`add_background_task` still running.
+        self.background_tasks: set[asyncio.Task[None]] = set()
+        #: Set when the server starts shutting down (created at startup).
+        self.shutdown_event: asyncio.Event = self.event_class()
+        self._running_gens: list[AsyncGenerator[None, None]] = []
+        self._async_cache: dict[Any, Callable[..., Awaitable[Any]]] = {}
+        self._preserved_context: _BaseRequestWebsocketContext | None = None
+        self.template_context_processors[None] = [_default_template_ctx_processor]
+
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError(
+                    "Invalid static_host/host_matching combination: static_host"
+                    " is needed exactly when host_matching is on."
+                )
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=self.send_static_file,
+            )
+
+    # -- ASGI --------------------------------------------------------------
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """The ASGI entry point; calls :meth:`asgi_app` (wrap that with middleware)."""
+        await self.asgi_app(scope, receive, send)
+
+    async def asgi_app(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Serve one ASGI connection (``http``, ``websocket`` or ``lifespan``).
+
+        Replace this attribute with ASGI middleware wrapping it, so the test
+        client goes through the middleware too.
+        """
+        scope_type = scope["type"]
+        if scope_type == "http":
+            handler: Any = self.asgi_http_class(self, scope)
+        elif scope_type == "websocket":
+            handler = self.asgi_websocket_class(self, scope)
+        elif scope_type == "lifespan":
+            handler = self.asgi_lifespan_class(self, scope)
+        else:
+            raise RuntimeError(
+                f"Quart cannot serve ASGI scope type {scope_type!r}; it serves 'http',"
+                " 'websocket' and 'lifespan'."
+            )
+        await handler(receive, send)
+
+    # -- registration ---------------------------------------------------
+
+    @setupmethod
+    def websocket(self, rule: str, **options: Any) -> Callable[[T_websocket], T_websocket]:
+        """Register a websocket view for ``rule`` (a decorator).
+
+        :param rule: The URL rule, as for :meth:`route`.
+        :param options: Rule options (``endpoint``, ``defaults``, ``host``...).
+        """
+
+        def decorator(func: T_websocket) -> T_websocket:
+            endpoint = options.pop("endpoint", None)
+            self.add_websocket(rule, endpoint, func, **options)
+            return func
+
+        return decorator
+
+    @setupmethod
+    def add_websocket(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: WebsocketCallable | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a websocket view for ``rule``.
+
+        :param rule: The URL rule.
+        :param endpoint: The endpoint (the function's name by default).
+        :param view_func: The view.
+        :param options: Rule options.
+        """
+        self.add_url_rule(
+            rule,
+            endpoint,
+            view_func,  # type: ignore[arg-type]
+            provide_automatic_options=False,
+            websocket=True,
+            methods={"GET"},
+            **options,
+        )
+
+    @setupmethod
+    def before_websocket(self, func: T_before_websocket) -> T_before_websocket:
+        """Run ``func`` before each websocket; a return value ends the websocket
+        with that response."""
+        self.before_websocket_funcs.setdefault(None, []).append(func)
+        return func
+
+    @setupmethod
+    def after_websocket(self, func: T_after_websocket) -> T_after_websocket:
+        """Run ``func(response)`` after each websocket (``response`` may be ``None``)."""
+        self.after_websocket_funcs.setdefault(None, []).append(func)
+        return func
+
+    @setupmethod
+    def teardown_websocket(self, func: T_teardown) -> T_teardown:
+        """Run ``func(exc)`` when each websocket context ends, even after errors."""
+        self.teardown_websocket_funcs.setdefault(None, []).append(func)
+        return func
+
+    @setupmethod
+    def before_serving(self, func: T_before_serving) -> T_before_serving:
+        """Run ``func`` (in an app context) when the server starts."""
+        self.before_serving_funcs.append(func)  # type: ignore[arg-type]
+        return func
+
+    @setupmethod
+    def after_serving(self, func: T_after_serving) -> T_after_serving:
+        """Run ``func`` (in an app context) when the server stops."""
+        self.after_serving_funcs.append(func)  # type: ignore[arg-type]
+        return func
+
+    @setupmethod
+    def while_serving(self, func: T_while_serving) -> T_while_serving:
+        """Run an async generator function around serving: the code before its
+        ``yield`` at startup, the code after it at shutdown."""
+        self.while_serving_gens.append(func)
+        return func
+
+    # -- sync/async -------------------------------------------------------
+
+    def ensure_async(self, func: Callable[P, Awaitable[T]] | Callable[P, T]) -> Callable[P, Awaitable[T]]:
+        """Return an awaitable version of ``func``: coroutine functions as they
+        are, sync functions wrapped to run in a thread. The result is cached
+        per function, so the check happens once, not on every call."""
+        try:
+            return self._async_cache[func]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable callable
+            return self._make_async(func)
+        wrapped = self._make_async(func)
+        self._async_cache[func] = wrapped
+        return wrapped
+
+    def _make_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        if is_async_callable(func) or getattr(func, "_quart_async_wrapper", False):
+            return func
+        return self.sync_to_async(func)
+
+    def sync_to_async(self, func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+        """Wrap a sync function to run in a thread with the context copied."""
+        return run_sync(func)
+
+    # -- contexts ---------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new app context: ``async with app.app_context():``."""
+        return AppContext(self)
+
+    def request_context(self, request: Request) -> RequestContext:
+        """A context for ``request``: ``async with app.request_context(request):``."""
+        return RequestContext(self, request)
+
+    def websocket_context(self, websocket: Websocket) -> WebsocketContext:
+        """A context for ``websocket``."""
+        return WebsocketContext(self, websocket)
+
+    def test_request_context(self, path: str, **kwargs: Any) -> RequestContext:
+        """A request context for a made-up request, for tests.
+
+        Takes the same arguments as the test client's ``open`` (``method``,
+        ``headers``, ``query_string``, ``data``, ``form``, ``json``, ...).
+        Before-request hooks are not run.
+        """
+        from .testing.utils import make_test_request
+
+        return self.request_context(make_test_request(self, path, **kwargs))
+
+    # -- URL building -----------------------------------------------------
+
+    def create_url_adapter(self, request: BaseRequestWebsocket | None) -> MapAdapter | None:
+        """Bind the URL map to ``request``, or to ``SERVER_NAME`` without one."""
+        if request is not None:
+            trusted = self.config["TRUSTED_HOSTS"]
+            if trusted is not None:
+                request.trusted_hosts = trusted
+            subdomain = None
+            server_name = self.config["SERVER_NAME"]
+            if self.url_map.host_matching:
+                server_name = None
+            elif not self.subdomain_matching:
+                subdomain = self.url_map.default_subdomain or ""
+            return self.url_map.bind_to_request(request, subdomain, server_name)  # type: ignore[attr-defined,no-any-return]
+        if self.config["SERVER_NAME"] is not None:
+            scheme = "https" if self.config["PREFER_SECURE_URLS"] else "http"
+            return self.url_map.bind(
+                self.config["SERVER_NAME"],
+                script_name=self.config["APPLICATION_ROOT"],
+                url_scheme=scheme,
+            )
+        return None
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _external: bool | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint`` (see :func:`quart.url_for`)."""
+        ctx = _cv_request.get(None) or _cv_websocket.get(None)
+        if ctx is not None:
+            adapter = ctx.url_adapter
+            blueprint = ctx._request_websocket.blueprint
+            if endpoint[:1] == ".":
+                endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+        else:
+            app_ctx = _cv_app.get(None)
+            adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
+            if adapter is None:
+                raise RuntimeError(
+                    "Unable to build URLs outside an active request without"
+                    " 'SERVER_NAME' configured. Set SERVER_NAME (and APPLICATION_ROOT,"
+                    " PREFER_SECURE_URLS as needed)."
+                )
+            if _external is None:
+                _external = True
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        old_scheme = None
+        if _scheme is not None:
+            old_scheme, adapter.url_scheme = adapter.url_scheme, _scheme  # type: ignore[union-attr]
+        try:
+            url = adapter.build(  # type: ignore[union-attr]
+                endpoint, values, method=_method, force_external=_external
+            )
+        except BuildError as error:
+            values.update(_anchor=_anchor, _external=_external, _method=_method, _scheme=_scheme)
+            return self.handle_url_build_error(error, endpoint, values)
+        finally:
+            if old_scheme is not None:
+                adapter.url_scheme = old_scheme  # type: ignore[union-attr]
+        if _anchor is not None:
+            url = f"{url}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
+        return url
+
+    # -- the request pipeline -------------------------------------------
+
+    async def handle_request(self, request: Request) -> ResponseTypes:
+        """Handle one HTTP request from start to finish and return the response."""
+        ctx = self.request_context(request)
+        return await self._handle(ctx, _HTTP)  # type: ignore[return-value]
+
+    async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:
+        """Handle one websocket from start to finish; a response means it was refused."""
+        ctx = self.websocket_context(websocket)
+        return await self._handle(ctx, _WEBSOCKET)
+
+    async def _handle(self, ctx: _BaseRequestWebsocketContext, kind: _Kind) -> ResponseTypes | None:
+        await ctx.push()
+        error: BaseException | None = None
+        try:
+            try:
+                if kind is _HTTP:
+                    return await self.full_dispatch_request(ctx)  # type: ignore[arg-type]
+                return await self.full_dispatch_websocket(ctx)  # type: ignore[arg-type]
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if kind is _HTTP:
+                    return await self.handle_exception(exc)
+                return await self.handle_websocket_exception(exc)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if ctx._request_websocket.scope.get("_quart._preserve_context", False):
+                ctx.preserved = True
+                self._preserved_context = ctx
+            else:
+                await ctx.pop(error)
+
+    async def full_dispatch_request(
+        self, request_context: RequestContext | None = None
+    ) -> ResponseTypes:
+        """Send ``request_started``, run the hooks and the view, handle errors,
+        and finalize the response."""
+        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        return await self._full_dispatch(ctx, _HTTP)  # type: ignore[return-value]
+
+    async def full_dispatch_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> ResponseTypes | None:
+        """The websocket equivalent of :meth:`full_dispatch_request`."""
+        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        return await self._full_dispatch(ctx, _WEBSOCKET)
+
+    async def _full_dispatch(
+        self, ctx: _BaseRequestWebsocketContext, kind: _Kind
+    ) -> ResponseTypes | None:
+        self._got_first_request = True
+        try:
+            if kind.started.receivers:
+                await kind.started.send_async(self, _sync_wrapper=self.ensure_async)
+            if kind is _HTTP:
+                result = await self.preprocess_request(ctx)  # type: ignore[arg-type]
+                if result is None:
+                    result = await self.dispatch_request(ctx)  # type: ignore[arg-type]
+            else:
+                result = await self.preprocess_websocket(ctx)  # type: ignore[arg-type]
+                if result is None:
+                    result = await self.dispatch_websocket(ctx)  # type: ignore[arg-type]
+        except Exception as error:
+            result = await self._handle_user_exception(ctx, error)
+        if kind is _HTTP:
+            return await self.finalize_request(result, ctx)  # type: ignore[arg-type]
+        return await self.finalize_websocket(result, ctx)  # type: ignore[arg-type]
+
+    async def preprocess_request(
+        self, request_context: RequestContext | None = None
+    ) -> ResponseReturnValue | None:
+        """Run URL value preprocessors and ``before_request`` functions (app
+        first, then blueprints outer to inner); a non-``None`` result wins."""
+        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        return await self._preprocess(ctx, _HTTP)
+
+    async def preprocess_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> ResponseReturnValue | None:
+        """Run URL value preprocessors and ``before_websocket`` functions."""
+        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        return await self._preprocess(ctx, _WEBSOCKET)
+
+    async def _preprocess(
+        self, ctx: _BaseRequestWebsocketContext, kind: _Kind
+    ) -> ResponseReturnValue | None:
+        request = ctx._request_websocket
+        blueprints = request.blueprints
+        names = (None, *reversed(blueprints)) if blueprints else (None,)
+        preprocessors = self.url_value_preprocessors
+        if preprocessors:
+            for name in names:
+                for processor in preprocessors.get(name, ()):
+                    processor(request.endpoint, request.view_args)
+        hooks: dict[str | None, list[Callable[[], Any]]] = getattr(self, kind.before)
+        if hooks:
+            for name in names:
+                for func in hooks.get(name, ()):
+                    result = await self.ensure_async(func)()
+                    if result is not None:
+                        return result  # type: ignore[no-any-return]
+        return None
+
+    async def dispatch_request(
+        self, request_context: RequestContext | None = None
+    ) -> ResponseReturnValue:
+        """Call the view for the request (or raise its routing error; answer
+        automatic ``OPTIONS``)."""
+        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        request = ctx.request
+        if request.routing_exception is not None:
+            self.raise_routing_exception(request)
+        rule = request.url_rule
+        if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            return await self.make_default_options_response()
+        view = self.view_functions[rule.endpoint]  # type: ignore[union-attr]
+        return await self.ensure_async(view)(**request.view_args)  # type: ignore[no-any-return]
+
+    async def dispatch_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> ResponseReturnValue | None:
+        """Call the websocket view (or raise its routing error)."""
+        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        websocket = ctx.websocket
+        if websocket.routing_exception is not None:
+            self.raise_routing_exception(websocket)
+        view = self.view_functions[websocket.url_rule.endpoint]  # type: ignore[union-attr]
+        return await self.ensure_async(view)(**websocket.view_args)  # type: ignore[no-any-return]
+
+    def raise_routing_exception(self, request: BaseRequestWebsocket) -> NoReturn:
+        """Raise the request's routing error (404, 405, or a slash redirect)."""
+        raise request.routing_exception  # type: ignore[misc]
+
+    async def make_default_options_response(self) -> Response:
+        """The automatic ``OPTIONS`` response: 200 with ``Allow``."""
+        ctx = _cv_request.get()
+        adapter = ctx.url_adapter
+        methods = adapter.allowed_methods(ctx.request.path) if adapter is not None else []
+        response = self.response_class("")
+        response.allow.update(methods)
+        return response
+
+    async def finalize_request(
+        self,
+        result: ResponseReturnValue | HTTPException,
+        request_context: RequestContext | None = None,
+        from_error_handler: bool = False,
+    ) -> ResponseTypes:
+        """Turn the view's result into a response, run the after hooks, save
+        the session and send ``request_finished``."""
+        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        response = await self.make_response(result)
+        try:
+            response = await self.process_response(response, ctx)
+            if signals.request_finished.receivers:
+                await signals.request_finished.send_async(
+                    self, _sync_wrapper=self.ensure_async, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+        return response
+
+    async def finalize_websocket(
+        self,
+        result: ResponseReturnValue | HTTPException | None,
+        websocket_context: WebsocketContext | None = None,
+        from_error_handler: bool = False,
+    ) -> ResponseTypes | None:
+        """Turn a websocket view's result (if any) into a response and run the
+        after hooks and ``websocket_finished``."""
+        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        response = await self.make_response(result) if result is not None else None
+        try:
+            response = await self.postprocess_websocket(response, ctx)
+            if signals.websocket_finished.receivers:
+                await signals.websocket_finished.send_async(
+                    self, _sync_wrapper=self.ensure_async, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception("Websocket finalizing failed with an error while handling an error")
+        return response
+
+    async def process_response(
+        self, response: ResponseTypes, request_context: RequestContext | None = None
+    ) -> ResponseTypes:
+        """Run ``after_this_request`` and ``after_request`` functions (inner
+        blueprints first, app last) and save the session."""
+        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        return await self._postprocess(ctx, _HTTP, response)  # type: ignore[return-value]
+
+    async def postprocess_websocket(
+        self,
+        response: ResponseTypes | None,
+        websocket_context: WebsocketContext | None = None,
+    ) -> ResponseTypes | None:
+        """Run ``after_this_websocket`` and ``after_websocket`` functions and save the session."""
+        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        return await self._postprocess(ctx, _WEBSOCKET, response)
+
+    async def _postprocess(
+        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, response: Any
+    ) -> Any:
+        for func in ctx._after_funcs:
+            response = await self.ensure_async(func)(response)
+        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(self, kind.after)
+        if hooks:
+            for name in chain(ctx._request_websocket.blueprints, (None,)):
+                for func in reversed(hooks.get(name, ())):
+                    response = await self.ensure_async(func)(response)
+        await self._save_session(ctx, response)
+        return response
+
+    async def _save_session(self, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
+        interface = self.session_interface
+        session = ctx._session
+        if session is None:
+            # Never touched: only a permanent cookie that must be refreshed
+            # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
+            if not (
+                interface._lazy_open()
+                and self.config["SESSION_REFRESH_EACH_REQUEST"]
+                and "cookie" in ctx._request_websocket.headers
+                and interface.get_cookie_name(self) in ctx._request_websocket.cookies
+            ):
+                return
+            session = ctx.session
+            if not session.permanent:
+                return
+        if response is None or interface.is_null_session(session):
+            return
+        await interface._save_session_async(self, session, response)
+
+    # -- responses ------------------------------------------------------
+
+    async def make_response(self, result: ResponseReturnValue | HTTPException) -> ResponseTypes:
+        """Turn a view's return value into a :class:`~quart.wrappers.Response`.
+
+        Accepts ``str``, ``bytes``, ``dict``/``list`` (JSON), a response, an
+        ``HTTPException``, sync or async generators and iterables, and the
+        tuples ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
+        """
+        status: Any = None
+        headers: Any = None
+        if isinstance(result, tuple):
+            if len(result) == 3:
+                value, status, headers = result
+            elif len(result) == 2:
+                value, extra = result
+                if isinstance(extra, Headers | dict | tuple | list):
+                    headers = extra
+                else:
+                    status = extra
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple. The tuple"
+                    " must have the form (body, status, headers), (body, status), or"
+                    " (body, headers)."
+                )
+        else:
+            value = result
+        if value is None:
+            raise TypeError(
+                "The view function did not return a valid response. The function either"
+                " returned None or ended without a return statement."
+            )
+        response: Any
+        if isinstance(value, Response):
+            response = value
+        elif isinstance(value, str | bytes | bytearray):
+            response = self.response_class(value)
+        elif isinstance(value, dict | list):
+            response = self.json.response(value)
+        elif isinstance(value, HTTPException):
+            response = self._http_exception_response(value)
+        elif isinstance(value, WerkzeugResponse):
+            response = self.response_class(
+                value.response, status=value.status_code, headers=value.headers  # type: ignore[arg-type]
+            )
+        elif hasattr(value, "__aiter__") or hasattr(value, "__iter__"):
+            response = self.response_class(value)
+        else:
+            raise TypeError(
+                "The view function did not return a valid response. The return type"
+                f" must be a string, bytes, dict, list, tuple with headers or status,"
+                f" Response instance, or generator, but it was a {type(value).__name__}."
+            )
+        if status is not None:
+            response.status = status if isinstance(status, str) else int(status)
+        if headers:
+            response.headers.update(headers)
+        return cast("ResponseTypes", response)
+
+    def _http_exception_response(self, error: HTTPException) -> Response:
+        if error.response is not None:
+            wz = error.response
+            if isinstance(wz, Response):
+                return wz
+            return self.response_class(wz.response, status=wz.status_code, headers=wz.headers)  # type: ignore[arg-type]
+        if isinstance(error, RequestRedirect):
+            return cast(Response, self.redirect(error.new_url, error.code))
+        response = self.response_class(
+            error.get_body(), status=error.code, headers=error.get_headers()
+        )
+        return response
+
+    # -- errors ---------------------------------------------------------
+
+    async def handle_user_exception(
+        self, error: Exception
+    ) -> HTTPException | ResponseReturnValue:
+        """Find and call the error handler for ``error`` (re-raised if none)."""
+        ctx = _cv_request.get(None) or _cv_websocket.get()
+        return await self._handle_user_exception(ctx, error)
+
+    async def _handle_user_exception(
+        self, ctx: _BaseRequestWebsocketContext, error: Exception
+    ) -> HTTPException | ResponseReturnValue:
+        if isinstance(error, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
+            error.show_exception = True
+        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
+            return await self.handle_http_exception(error)
+        handler = self._find_error_handler(error, ctx._request_websocket.blueprints)
+        if handler is None:
+            raise error
+        return await self.ensure_async(handler)(error)  # type: ignore[no-any-return]
+
+    async def handle_http_exception(
+        self, error: HTTPException
+    ) -> HTTPException | ResponseReturnValue:
+        """Call the handler registered for an HTTP error, or return the error
+        itself (which becomes its default response)."""
+        if error.code is None or isinstance(error, RoutingException):
+            return error
+        ctx = _cv_request.get(None) or _cv_websocket.get(None)
+        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
+        handler = self._find_error_handler(error, blueprints)
+        if handler is None:
+            return error
+        return await self.ensure_async(handler)(error)  # type: ignore[no-any-return]
+
+    async def handle_exception(self, error: Exception) -> ResponseTypes:
+        """Handle an error no handler dealt with: send ``got_request_exception``,
+        then re-raise (``PROPAGATE_EXCEPTIONS``, on in debug and testing) or log
+        it and answer 500 (through a 500 handler if there is one)."""
+        return await self._handle_exception(error, _HTTP)  # type: ignore[return-value]
+
+    async def handle_websocket_exception(self, error: Exception) -> ResponseTypes | None:
+        """The websocket equivalent of :meth:`handle_exception`."""
+        return await self._handle_exception(error, _WEBSOCKET)
+
+    async def _handle_exception(self, error: Exception, kind: _Kind) -> ResponseTypes | None:
+        exc_info = sys.exc_info()
+        if kind.got_exception.receivers:
+            await kind.got_exception.send_async(
+                self, _sync_wrapper=self.ensure_async, exception=error
+            )
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            if exc_info[1] is error:
+                raise
+            raise error
+        self.log_exception(exc_info if exc_info[1] is error else (type(error), error, error.__traceback__))
+        server_error: Any = InternalServerError(original_exception=error)
+        ctx = _cv_request.get(None) or _cv_websocket.get(None)
+        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
+        handler = self._find_error_handler(server_error, blueprints)
+        if handler is not None:
+            server_error = await self.ensure_async(handler)(server_error)
+        if kind is _HTTP:
+            return await self.finalize_request(server_error, from_error_handler=True)
+        return await self.finalize_websocket(server_error, from_error_handler=True)
+
+    def log_exception(
+        self,
+        exception_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
+    ) -> None:
+        """Log an unhandled error (path and method escaped: one line per request)."""
+        ctx = _cv_request.get(None) or _cv_websocket.get(None)
+        if ctx is not None:
+            target = ctx._request_websocket
+            what = f"{target.method} {_escape_for_log(target.path)}"
+            kind = "websocket" if ctx._is_websocket else "request"
+            self.logger.error(f"Exception on {kind} {what}", exc_info=exception_info)
+        else:
+            self.logger.error("Exception", exc_info=exception_info)
+
+    # -- teardown -------------------------------------------------------
+
+    async def do_teardown_request(
+        self, exc: BaseException | None, request_context: RequestContext | None = None
+    ) -> None:
+        """Run ``teardown_request`` functions (all of them, even if some raise)
+        and send ``request_tearing_down``."""
+        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        await self._teardown(ctx, _HTTP, exc)
+
+    async def do_teardown_websocket(
+        self, exc: BaseException | None, websocket_context: WebsocketContext | None = None
+    ) -> None:
+        """Run ``teardown_websocket`` functions and send ``websocket_tearing_down``."""
+        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        await self._teardown(ctx, _WEBSOCKET, exc)
+
+    async def _teardown(
+        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, exc: BaseException | None
+    ) -> None:
+        errors: list[BaseException] = []
+        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(self, kind.teardown)
+        if hooks:
+            for name in chain(ctx._request_websocket.blueprints, (None,)):
+                for func in reversed(hooks.get(name, ())):
+                    try:
+                        await self.ensure_async(func)(exc)
+                    except Exception as error:  # noqa: BLE001 - collected, re-raised below
+                        errors.append(error)
+        if kind.tearing_down.receivers:
+            await kind.tearing_down.send_async(self, _sync_wrapper=self.ensure_async, exc=exc)
+        raise_collected(errors)
+
+    async def do_teardown_appcontext(self, exc: BaseException | None) -> None:
+        """Run ``teardown_appcontext`` functions and send ``appcontext_tearing_down``."""
+        errors: list[BaseException] = []
+        for func in reversed(self.teardown_appcontext_funcs):
+            try:
+                await self.ensure_async(func)(exc)
+            except Exception as error:  # noqa: BLE001 - collected, re-raised below
+                errors.append(error)
+        if signals.appcontext_tearing_down.receivers:
+            await signals.appcontext_tearing_down.send_async(
+                self, _sync_wrapper=self.ensure_async, exc=exc
+            )
+        raise_collected(errors)
+
+    # -- templates ------------------------------------------------------
+
+    def create_jinja_environment(self) -> Environment:  # type: ignore[override]
+        """Create the async Jinja environment with Quart's globals."""
+        from .globals import g
+        from .globals import request
+        from .globals import session
+        from .helpers import get_flashed_messages
+
+        options = dict(self.jinja_options)
+        options.setdefault("autoescape", self.select_jinja_autoescape)
+        if "auto_reload" not in options:
+            auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
+            options["auto_reload"] = self.debug if auto_reload is None else auto_reload
+        env = self.jinja_environment(self, **options)
+        env.globals.update(
+            config=self.config,
+            g=g,
+            get_flashed_messages=get_flashed_messages,
+            request=request,
+            session=session,
+            url_for=self.url_for,
+        )
+        env.policies["json.dumps_function"] = self.json.dumps
+        return env
+
+    async def update_template_context(self, context: dict[str, Any]) -> None:
+        """Add the context processors' values to ``context`` (explicit values win)."""
+        names: tuple[str | None, ...] = (None,)
+        ctx = _cv_request.get(None) or _cv_websocket.get(None)
+        if ctx is not None:
+            names = (None, *reversed(ctx._request_websocket.blueprints))
+        original = context.copy()
+        for name in names:
+            for processor in self.template_context_processors.get(name, ()):
+                context.update(await self.ensure_async(processor)())
+        context.update(original)
+
+    # -- files ----------------------------------------------------------
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """``SEND_FILE_MAX_AGE_DEFAULT`` in seconds (``None``: no caching headers)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    async def send_static_file(self, filename: str) -> Response:
+        """The view of the automatic ``static`` route."""
+        if not self.has_static_folder:
+            raise RuntimeError("No static folder for this object")
+        return await send_from_directory(
+            self.static_folder,  # type: ignore[arg-type]
+            filename,
+            cache_timeout=self.get_send_file_max_age(filename),
+        )
+
+    async def open_resource(self, path: FilePath, mode: str = "rb") -> Any:
+        """Open a file relative to the app's root path for reading
+        (``async with await app.open_resource("schema.sql") as f: await f.read()``)."""
+        from .utils import open_async
+
+        if mode not in {"r", "rb", "rt"}:
+            raise ValueError("Resources can only be opened for reading.")
+        return open_async(os.path.join(self.root_path, os.fsdecode(path)), mode)
+
+    async def open_instance_resource(self, path: FilePath, mode: str = "rb") -> Any:
+        """Open a file relative to the instance folder (any mode)."""
+        from .utils import open_async
+
+        return open_async(os.path.join(self.instance_path, os.fsdecode(path)), mode)
+
+    # -- lifespan and background tasks ------------------------------------
+
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` (sync or async) in the background,
+        in a fresh app context. Errors are logged and sent as
+        ``got_background_exception``; shutdown waits for the task up to
+        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``."""
+
+        async def _run() -> None:
+            try:
+                async with self.app_context():
+                    await self.ensure_async(func)(*args, **kwargs)
+            except Exception as error:
+                await self.handle_background_exception(error)
+
+        task = create_task(_run(), name=f"quart-background-{getattr(func, '__name__', 'task')}")
+        self.background_tasks.add(task)
+        task.add_done_callback(self.background_tasks.discard)
+
+    async def handle_background_exception(self, error: Exception) -> None:
+        """Log a background task's error and send ``got_background_exception``."""
+        if signals.got_background_exception.receivers:
+            await signals.got_background_exception.send_async(
+                self, _sync_wrapper=self.ensure_async, exception=error
+            )
+        self.logger.error(
+            "Exception in background task", exc_info=(type(error), error, error.__traceback__)
+        )
+
+    async def startup(self) -> None:
+        """Run ``before_serving`` functions, then the first half of each
+        ``while_serving`` generator, in an app context."""
+        self.shutdown_event = self.event_class()
+        try:
+            async with self.app_context():
+                for func in self.before_serving_funcs:
+                    await self.ensure_async(func)()
+                for gen_func in self.while_serving_gens:
+                    gen = gen_func()
+                    await gen.__anext__()
+                    self._running_gens.append(gen)
+        except Exception as error:
+            await self._serving_exception(error)
+            raise
+
+    async def shutdown(self) -> None:
+        """Wait for background tasks (then cancel them), finish the
+        ``while_serving`` generators in reverse order, then run
+        ``after_serving`` functions."""
+        self.shutdown_event.set()
+        if self.background_tasks:
+            timeout = self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"]
+            _, pending = await asyncio.wait(self.background_tasks, timeout=timeout)
+            await cancel_tasks(pending)
+        try:
+            async with self.app_context():
+                while self._running_gens:
+                    gen = self._running_gens.pop()
+                    try:
+                        await gen.__anext__()
+                    except StopAsyncIteration:
+                        pass
+                    else:
+                        raise RuntimeError("A while_serving generator must yield exactly once.")
+                for func in self.after_serving_funcs:
+                    await self.ensure_async(func)()
+        except Exception as error:
+            await self._serving_exception(error)
+            raise
+
+    async def _serving_exception(self, error: Exception) -> None:
+        if signals.got_serving_exception.receivers:
+            await signals.got_serving_exception.send_async(
+                self, _sync_wrapper=self.ensure_async, exception=error
+            )
+        self.logger.error("Exception in serving", exc_info=(type(error), error, error.__traceback__))
+
+    # -- serving and testing factories --------------------------------------
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        use_reloader: bool = True,
+        loop: asyncio.AbstractEventLoop | None = None,
+        ca_certs: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Serve the app on Hypercorn for development (see :mod:`quart.serving`).
+
+        Not for production: use ``hypercorn module:app`` there.
+        """
+        from .serving import run
+
+        run(
+            self,
+            host=host,
+            port=port,
+            debug=debug,
+            use_reloader=use_reloader,
+            loop=loop,
+            ca_certs=ca_certs,
+            certfile=certfile,
+            keyfile=keyfile,
+            **kwargs,
+        )
+
+    def run_task(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 5000,
+        debug: bool | None = None,
+        ca_certs: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
+    ) -> Coroutine[None, None, None]:
+        """A coroutine that serves the app on Hypercorn in the running loop."""
+        from .serving import run_task
+
+        return run_task(
+            self,
+            host=host,
+            port=port,
+            debug=debug,
+            ca_certs=ca_certs,
+            certfile=certfile,
+            keyfile=keyfile,
+            shutdown_trigger=shutdown_trigger,
+        )
+
+    @property
+    def test_client_class(self) -> type[TestClientProtocol]:
+        """The test client class (``QuartClient`` unless replaced)."""
+        if self._test_client_class is not None:
+            return self._test_client_class
+        from .testing import QuartClient
+
+        return QuartClient  # type: ignore[return-value]
+
+    @test_client_class.setter
+    def test_client_class(self, value: type[TestClientProtocol]) -> None:
+        self._test_client_class = value
+
+    _test_client_class: type[TestClientProtocol] | None = None
+    _test_app_class: type[TestAppProtocol] | None = None
+    _test_cli_runner_class: type[QuartCliRunner] | None = None
+
+    @property
+    def test_app_class(self) -> type[TestAppProtocol]:
+        """The lifespan test harness class (``TestApp`` unless replaced)."""
+        if self._test_app_class is not None:
+            return self._test_app_class
+        from .testing import TestApp
+
+        return TestApp  # type: ignore[return-value]
+
+    @test_app_class.setter
+    def test_app_class(self, value: type[TestAppProtocol]) -> None:
+        self._test_app_class = value
+
+    @property
+    def test_cli_runner_class(self) -> type[QuartCliRunner]:
+        """The CLI test runner class (``QuartCliRunner`` unless replaced)."""
+        if self._test_cli_runner_class is not None:
+            return self._test_cli_runner_class
+        from .testing import QuartCliRunner
+
+        return QuartCliRunner
+
+    @test_cli_runner_class.setter
+    def test_cli_runner_class(self, value: type[QuartCliRunner]) -> None:
+        self._test_cli_runner_class = value
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClientProtocol:
+        """A client that calls the app in-process: ``await client.get("/")``."""
+        return self.test_client_class(self, use_cookies=use_cookies, **kwargs)  # type: ignore[call-arg]
+
+    def test_app(self) -> TestAppProtocol:
+        """A harness that runs startup/shutdown: ``async with app.test_app():``."""
+        return self.test_app_class(self)
+
+    def test_cli_runner(self, **kwargs: Any) -> QuartCliRunner:
+        """A click runner that invokes the app's CLI commands."""
+        return self.test_cli_runner_class(self, **kwargs)
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The namespace of ``quart shell``: ``app``, ``g`` and shell context processors."""
+        from .globals import g
+
+        context: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            context.update(processor())
+        return context
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode (``DEBUG``; ``QUART_DEBUG`` when unset)."""
+        value = self.config["DEBUG"]
+        return get_debug_flag() if value is None else bool(value)
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+            self.jinja_env.auto_reload = value

@@ -1,0 +1,433 @@
+"""Application, request and websocket contexts.
+
+How contexts work here: a :class:`RequestContext` (or
+:class:`WebsocketContext`) is also the app context of its request. Pushing
+it sets ``_cv_app`` and ``_cv_request`` to the same object, so ``g``,
+``current_app``, ``request`` and ``session`` each resolve with one context
+variable lookup, and a request costs one object instead of two. When an app
+context for the same app is already active (``async with app.app_context()``
+around ``test_request_context``), the request shares its ``g`` and leaves
+the app-level teardown to the outer context, as Flask does.
+
+The session is opened lazily: for the default cookie session, on first
+access; a request that never touches ``session`` pays nothing. Custom
+session interfaces with their own ``open_session`` are opened on push.
+
+Teardown runs every function even when one raises; the errors are raised
+together afterwards (one error as itself, several as an exception group).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextvars import Token
+from types import TracebackType
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+from flask.ctx import _AppCtxGlobals as _AppCtxGlobals
+from werkzeug.exceptions import HTTPException
+
+from . import signals
+from .globals import _cv_app
+from .globals import _cv_request
+from .globals import _cv_websocket
+
+if TYPE_CHECKING:
+    from werkzeug.routing import MapAdapter
+
+    from .app import Quart
+    from .sessions import SessionMixin
+    from .typing import AfterRequestCallable
+    from .typing import AfterWebsocketCallable
+    from .wrappers import Request
+    from .wrappers import Websocket
+
+__all__ = [
+    "AppContext",
+    "RequestContext",
+    "WebsocketContext",
+    "after_this_request",
+    "after_this_websocket",
+    "copy_current_app_context",
+    "copy_current_request_context",
+    "copy_current_websocket_context",
+    "has_app_context",
+    "has_request_context",
+    "has_websocket_context",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_sentinel: Any = object()
+
+
+def raise_collected(errors: list[BaseException]) -> None:
+    """Raise one collected error as itself, several as an exception group."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise BaseExceptionGroup("several teardown functions raised", errors)
+
+
+class AppContext:
+    """The application context: ``current_app`` and ``g`` while it is pushed.
+
+    Use it as ``async with app.app_context():``.
+
+    :param app: The application.
+    """
+
+    _is_request_like = False
+
+    def __init__(self, app: Quart) -> None:
+        #: The application.
+        self.app = app
+        #: Namespace for data during this context (``g``).
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._url_adapter: MapAdapter | None = _sentinel
+        self._tokens: list[Token[Any]] = []
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL adapter for building URLs (needs ``SERVER_NAME`` outside requests)."""
+        if self._url_adapter is _sentinel:
+            self._url_adapter = self.app.create_url_adapter(None)
+        return self._url_adapter
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+
+    def copy(self) -> AppContext:
+        """A context sharing this one's app and ``g``, to push elsewhere."""
+        new = self.__class__(self.app)
+        new.g = self.g
+        return new
+
+    async def push(self) -> None:
+        """Make this the current app context."""
+        self._tokens.append(_cv_app.set(self))
+        if signals.appcontext_pushed.receivers:
+            await signals.appcontext_pushed.send_async(
+                self.app, _sync_wrapper=self.app.ensure_async
+            )
+
+    async def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Tear down and stop being the current app context.
+
+        :param exc: The error that ended the context, if any (detected from
+            the exception being handled when not given).
+        """
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        try:
+            if len(self._tokens) == 1:
+                await self.app.do_teardown_appcontext(exc)
+        finally:
+            _cv_app.reset(self._tokens.pop())
+        if signals.appcontext_popped.receivers:
+            await signals.appcontext_popped.send_async(
+                self.app, _sync_wrapper=self.app.ensure_async
+            )
+
+    async def __aenter__(self) -> AppContext:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.pop(exc_value)
+
+
+class _BaseRequestWebsocketContext(AppContext):
+    """The shared machinery of request and websocket contexts."""
+
+    _is_request_like = True
+
+    def __init__(
+        self,
+        app: Quart,
+        request_websocket: Request | Websocket,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        self.g = _sentinel
+        self._tokens = []
+        self._request_websocket = request_websocket
+        self._session = session
+        self._owns_app_context = True
+        self._url_adapter = _sentinel
+        #: Flashed messages loaded for this request (see ``get_flashed_messages``).
+        self.flashes: list[tuple[str, str]] | None = None
+        #: Whether this context was kept after the request (test client).
+        self.preserved = False
+        self._after_funcs: list[Callable[..., Any]] = []
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL adapter bound to this request's host and root path."""
+        if self._url_adapter is _sentinel:
+            self._url_adapter = self.app.create_url_adapter(self._request_websocket)
+        return self._url_adapter
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session, opened on first access."""
+        session = self._session
+        if session is None:
+            interface = self.app.session_interface
+            session = interface._open_session_now(self.app, self._request_websocket)
+            if session is None:
+                session = interface._null_session_now(self.app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    def match_request(self) -> None:
+        """Match the request's URL, storing the rule and view arguments
+        (or the routing error) on the request."""
+        request = self._request_websocket
+        try:
+            adapter = self.url_adapter
+            if adapter is None:
+                return
+            rule, args = adapter.match(
+                request.path,
+                request.method,
+                return_rule=True,
+                query_args=request.query_string,
+                websocket=self._is_websocket,
+            )
+            request.url_rule, request.view_args = rule, args  # type: ignore[assignment]
+        except HTTPException as error:
+            request.routing_exception = error
+
+    _is_websocket = False
+
+    async def push(self) -> None:
+        """Make this the current context: match the URL and open the session
+        when the session interface needs it done up front."""
+        outer = _cv_app.get(None)
+        if outer is not None and outer.app is self.app and self.g is _sentinel:
+            self.g = outer.g
+            self._owns_app_context = False
+        elif self.g is _sentinel:
+            self.g = self.app.app_ctx_globals_class()
+        self._tokens.append(_cv_app.set(self))
+        self._tokens.append(self._var.set(self))  # type: ignore[attr-defined]
+        if self._owns_app_context and signals.appcontext_pushed.receivers:
+            await signals.appcontext_pushed.send_async(
+                self.app, _sync_wrapper=self.app.ensure_async
+            )
+        if self._request_websocket.url_rule is None and (
+            self._request_websocket.routing_exception is None
+        ):
+            self.match_request()
+        if self._session is None and not self.app.session_interface._lazy_open():
+            session = await self.app.session_interface._open_session_async(
+                self.app, self._request_websocket
+            )
+            if session is None:
+                session = await self.app.session_interface.make_null_session(self.app)
+            self._session = session
+
+    async def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Run teardown functions and stop being the current context.
+
+        :param exc: The error that ended the request, if any.
+        """
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        errors: list[BaseException] = []
+        try:
+            if len(self._tokens) == 2:
+                try:
+                    await self._teardown(exc)
+                except BaseException as error:  # noqa: BLE001 - collected
+                    errors.append(error)
+                if self._owns_app_context:
+                    try:
+                        await self.app.do_teardown_appcontext(exc)
+                    except BaseException as error:  # noqa: BLE001 - collected
+                        errors.append(error)
+                close = getattr(self._request_websocket, "close", None)
+                if close is not None and self._is_websocket is False:
+                    await close()
+        finally:
+            self._var.reset(self._tokens.pop())  # type: ignore[attr-defined]
+            _cv_app.reset(self._tokens.pop())
+        if self._owns_app_context and signals.appcontext_popped.receivers:
+            await signals.appcontext_popped.send_async(
+                self.app, _sync_wrapper=self.app.ensure_async
+            )
+        raise_collected(errors)
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _activated(self) -> Iterator[None]:
+        """Make this context current without running any hooks (streaming)."""
+        app_token = _cv_app.set(self)
+        token = self._var.set(self)  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            self._var.reset(token)  # type: ignore[attr-defined]
+            _cv_app.reset(app_token)
+
+    async def auto_pop(self, exc: BaseException | None) -> None:
+        """Pop unless the context is preserved (kept for the test client)."""
+        if not self.preserved:
+            await self.pop(exc)
+
+
+class RequestContext(_BaseRequestWebsocketContext):
+    """The context of one HTTP request: ``request``, ``session``, ``g``.
+
+    :param app: The application.
+    :param request: The request.
+    :param session: A session to use instead of opening one.
+    """
+
+    _var = _cv_request
+
+    def __init__(self, app: Quart, request: Request, session: SessionMixin | None = None) -> None:
+        super().__init__(app, request, session)
+        #: The request.
+        self.request = request
+
+    def copy(self) -> RequestContext:
+        """A context for the same request and session, sharing ``g``."""
+        new = self.__class__(self.app, self.request, self._session)
+        new.g = self.g
+        return new
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        await self.app.do_teardown_request(exc, self)
+
+    async def __aenter__(self) -> RequestContext:
+        await self.push()
+        return self
+
+
+class WebsocketContext(_BaseRequestWebsocketContext):
+    """The context of one websocket connection: ``websocket``, ``session``, ``g``.
+
+    :param app: The application.
+    :param websocket: The websocket.
+    :param session: A session to use instead of opening one.
+    """
+
+    _var = _cv_websocket
+    _is_websocket = True
+
+    def __init__(
+        self, app: Quart, websocket: Websocket, session: SessionMixin | None = None
+    ) -> None:
+        super().__init__(app, websocket, session)
+        #: The websocket.
+        self.websocket = websocket
+
+    def copy(self) -> WebsocketContext:
+        """A context for the same websocket and session, sharing ``g``."""
+        new = self.__class__(self.app, self.websocket, self._session)
+        new.g = self.g
+        return new
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        await self.app.do_teardown_websocket(exc, self)
+
+    async def __aenter__(self) -> WebsocketContext:
+        await self.push()
+        return self
+
+
+def after_this_request(func: AfterRequestCallable) -> AfterRequestCallable:
+    """Run ``func(response)`` after this request, before the app's
+    ``after_request`` functions; it must return a response.
+
+    :param func: Sync or async; receives and returns the response.
+    """
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("after_this_request can only be used inside a request.")
+    ctx._after_funcs.append(func)
+    return func
+
+
+def after_this_websocket(func: AfterWebsocketCallable) -> AfterWebsocketCallable:
+    """Run ``func(response)`` after this websocket ends (``response`` may be ``None``).
+
+    :param func: Sync or async.
+    """
+    ctx = _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError("after_this_websocket can only be used inside a websocket.")
+    ctx._after_funcs.append(func)
+    return func
+
+
+def _copy_context_decorator(getter: Callable[[], AppContext | None], what: str) -> Any:
+    def decorator(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        ctx = getter()
+        if ctx is None:
+            raise RuntimeError(f"Attempted to copy the {what} context outside of one.")
+        copied = ctx.copy()
+
+        @functools.wraps(func)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            async with copied:
+                return await copied.app.ensure_async(func)(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def copy_current_app_context(func: F) -> Callable[..., Awaitable[Any]]:
+    """Wrap ``func`` (sync or async) to run in a copy of the current app context.
+
+    Use it for tasks you spawn; the returned wrapper must be awaited.
+    """
+    return _copy_context_decorator(lambda: _cv_app.get(None), "app")(func)  # type: ignore[no-any-return]
+
+
+def copy_current_request_context(func: F) -> Callable[..., Awaitable[Any]]:
+    """Wrap ``func`` (sync or async) to run in a copy of the current request
+    context, so a spawned task can use ``request`` and ``session``."""
+    return _copy_context_decorator(lambda: _cv_request.get(None), "request")(func)  # type: ignore[no-any-return]
+
+
+def copy_current_websocket_context(func: F) -> Callable[..., Awaitable[Any]]:
+    """Wrap ``func`` (sync or async) to run in a copy of the current websocket context."""
+    return _copy_context_decorator(lambda: _cv_websocket.get(None), "websocket")(func)  # type: ignore[no-any-return]
+
+
+def has_app_context() -> bool:
+    """Whether an app context (or request/websocket context) is active."""
+    return _cv_app.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """Whether a request context is active."""
+    return _cv_request.get(None) is not None
+
+
+def has_websocket_context() -> bool:
+    """Whether a websocket context is active."""
+    return _cv_websocket.get(None) is not None

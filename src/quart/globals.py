@@ -1,0 +1,86 @@
+"""Context variables and the proxies users import (``request``, ``g``, ...).
+
+Only declarations live here. A pushed :class:`~quart.ctx.RequestContext` is
+stored in both ``_cv_app`` and ``_cv_request`` (it *is* the app context of its
+request), so one object carries ``g``, the request, the session and the URL
+adapter, and ``current_app``/``request`` resolve with a single lookup.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
+
+from werkzeug.local import LocalProxy
+
+if TYPE_CHECKING:
+    from flask.ctx import _AppCtxGlobals
+
+    from .app import Quart
+    from .ctx import AppContext
+    from .ctx import RequestContext
+    from .ctx import WebsocketContext
+    from .sessions import SessionMixin
+    from .wrappers import Request
+    from .wrappers import Websocket
+
+_no_app_msg = (
+    "Not within an app context. This typically means you tried to use"
+    " functionality that needs the current application outside a request or"
+    " an 'async with app.app_context():' block. Push an app context to fix it."
+)
+_no_req_msg = (
+    "Not within a request context. This typically means you tried to use"
+    " functionality that needs an active HTTP request. Use"
+    " 'async with app.test_request_context(...)' in tests, or"
+    " copy_current_request_context for tasks you spawn."
+)
+_no_websocket_msg = (
+    "Not within a websocket context. This typically means you tried to use"
+    " functionality that needs an active websocket connection, or spawned a"
+    " task without copy_current_websocket_context."
+)
+_no_session_msg = (
+    "Not within a request nor websocket context. The session is only"
+    " available while handling a request or websocket."
+)
+
+_cv_app: ContextVar[AppContext] = ContextVar("quart.app_ctx")
+_cv_request: ContextVar[RequestContext] = ContextVar("quart.request_ctx")
+_cv_websocket: ContextVar[WebsocketContext] = ContextVar("quart.websocket_ctx")
+
+app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
+    _cv_app, unbound_message=_no_app_msg
+)
+current_app: Quart = LocalProxy(  # type: ignore[assignment]
+    _cv_app, "app", unbound_message=_no_app_msg
+)
+g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
+    _cv_app, "g", unbound_message=_no_app_msg
+)
+
+request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
+    _cv_request, unbound_message=_no_req_msg
+)
+request: Request = LocalProxy(  # type: ignore[assignment]
+    _cv_request, "request", unbound_message=_no_req_msg
+)
+
+websocket_ctx: WebsocketContext = LocalProxy(  # type: ignore[assignment]
+    _cv_websocket, unbound_message=_no_websocket_msg
+)
+websocket: Websocket = LocalProxy(  # type: ignore[assignment]
+    _cv_websocket, "websocket", unbound_message=_no_websocket_msg
+)
+
+
+def _get_session() -> Any:
+    ctx = _cv_request.get(None) or _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError(_no_session_msg)
+    return ctx.session
+
+
+session: SessionMixin = cast("SessionMixin", LocalProxy(_get_session))

@@ -1,0 +1,415 @@
+"""The in-process test client: ``await app.test_client().get("/")``.
+
+``open`` calls the app directly in the test's own task (no server, no
+socket, no extra task), so with ``async with client:`` the request context
+the app leaves behind is still current in the test for inspection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from datetime import timedelta
+from email.message import Message
+from http.cookiejar import CookieJar
+from types import TracebackType
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
+from urllib.request import Request as U2Request
+
+from werkzeug.datastructures import Authorization
+from werkzeug.datastructures import Headers
+from werkzeug.http import dump_cookie
+
+from ..sessions import SessionMixin
+from ..utils import decode_headers
+from .connections import TestHTTPConnection
+from .connections import TestWebsocketConnection
+from .utils import make_test_body_with_headers
+from .utils import make_test_headers_path_and_query_string
+from .utils import make_test_scope
+from .utils import sentinel
+
+if TYPE_CHECKING:
+    from ..app import Quart
+    from ..datastructures import FileStorage
+    from ..wrappers import Response
+
+__all__ = ["QuartClient"]
+
+
+class _CookieJarResponse:
+    """What ``CookieJar.extract_cookies`` needs from a response."""
+
+    def __init__(self, headers: Headers) -> None:
+        self._headers = headers
+
+    def info(self) -> Message:
+        message = Message()
+        for value in self._headers.getlist("Set-Cookie"):
+            message["Set-Cookie"] = value
+        return message
+
+
+class QuartClient:
+    """Make requests to the app without a server.
+
+    :param app: The application.
+    :param use_cookies: Keep cookies between requests.
+    """
+
+    http_connection_class = TestHTTPConnection
+    websocket_connection_class = TestWebsocketConnection
+
+    def __init__(self, app: Quart, use_cookies: bool = True) -> None:
+        self.app = app
+        #: The cookie jar (``None`` when cookies are off).
+        self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
+        #: Push promises the app made, as ``(path, headers)``.
+        self.push_promises: list[tuple[str, Headers]] = []
+        #: Keep the last request's context pushed (``async with client:``).
+        self.preserve_context = False
+
+    # -- requests -------------------------------------------------------------
+
+    async def open(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | Headers | None = None,
+        data: str | bytes | None = None,
+        form: dict[str, Any] | None = None,
+        files: dict[str, FileStorage] | None = None,
+        query_string: dict[str, Any] | None = None,
+        json: Any = sentinel,
+        scheme: str = "http",
+        follow_redirects: bool = False,
+        root_path: str = "",
+        http_version: str = "1.1",
+        scope_base: dict[str, Any] | None = None,
+        auth: Authorization | tuple[str, str] | None = None,
+        subdomain: str | None = None,
+    ) -> Response:
+        """Make a request and return the response.
+
+        :param data: The raw body.
+        :param form: Form fields (urlencoded, or multipart with ``files``).
+        :param files: Files to upload, as ``FileStorage``.
+        :param json: A value sent as a JSON body.
+        :param query_string: Query arguments.
+        :param auth: ``(username, password)`` for basic auth, or an ``Authorization``.
+        :param follow_redirects: Follow redirects (303 and 301/302 of a POST become GET).
+        """
+        response = await self._make_request(
+            path, method, headers, data, form, files, query_string, json, scheme,
+            root_path, http_version, scope_base, auth, subdomain,
+        )
+        redirects = 0
+        while follow_redirects and 300 <= response.status_code < 400 and "Location" in response.headers:
+            redirects += 1
+            if redirects > 30:
+                raise RuntimeError("More than 30 redirects: is there a redirect loop?")
+            location = urljoin(f"{scheme}://localhost{path}", response.headers["Location"])
+            parts = urlsplit(location)
+            scheme = parts.scheme or scheme
+            path = parts.path or "/"
+            query_string = None
+            if parts.query:
+                path = f"{path}?{parts.query}"
+            if response.status_code == 303 or (
+                response.status_code in {301, 302} and method not in {"GET", "HEAD"}
+            ):
+                method, data, form, files, json = "GET", None, None, None, sentinel
+            response = await self._make_request(
+                path, method, headers, data, form, files, query_string, json, scheme,
+                root_path, http_version, scope_base, auth, subdomain,
+            )
+        return response
+
+    async def _make_request(
+        self,
+        path: str,
+        method: str,
+        headers: dict[str, str] | Headers | None,
+        data: str | bytes | None,
+        form: dict[str, Any] | None,
+        files: dict[str, FileStorage] | None,
+        query_string: dict[str, Any] | None,
+        json: Any,
+        scheme: str,
+        root_path: str,
+        http_version: str,
+        scope_base: dict[str, Any] | None,
+        auth: Authorization | tuple[str, str] | None,
+        subdomain: str | None,
+    ) -> Response:
+        headers, path, query = make_test_headers_path_and_query_string(
+            self.app, path, headers, query_string, auth, subdomain
+        )
+        body, body_headers = make_test_body_with_headers(
+            data=data, form=form, files=files, json=json, app=self.app
+        )
+        headers.update(body_headers)
+        if body or method not in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+            headers["Content-Length"] = str(len(body))
+        self._add_cookie_header(headers, scheme, path)
+        await self._pop_preserved()
+        scope = make_test_scope(
+            "http", path, method, headers, query, scheme, root_path, http_version, scope_base,
+            _preserve_context=self.preserve_context,
+        )
+        messages: list[Any] = []
+        finished = asyncio.Event()
+        body_sent = False
+
+        async def receive() -> Any:
+            nonlocal body_sent
+            if not body_sent:
+                body_sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await finished.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Any) -> None:
+            messages.append(message)
+
+        try:
+            await self.app(scope, receive, send)  # type: ignore[arg-type]
+        finally:
+            finished.set()
+        return self._build_response(messages, scheme, path)
+
+    def _build_response(self, messages: list[Any], scheme: str, path: str) -> Response:
+        status = 500
+        headers = Headers()
+        chunks = []
+        for message in messages:
+            kind = message["type"]
+            if kind == "http.response.start":
+                status = message["status"]
+                headers = decode_headers(message["headers"])
+            elif kind == "http.response.body":
+                chunks.append(message["body"])
+            elif kind == "http.response.push":
+                self.push_promises.append((message["path"], decode_headers(message["headers"])))
+        sent_length = headers.get("Content-Length")
+        response = self.app.response_class(b"".join(chunks), status=status, headers=headers)
+        # Building the response set Content-Length from the body; a HEAD
+        # response has no body but keeps the length the app declared.
+        if sent_length is not None:
+            response.headers["Content-Length"] = sent_length
+        self._extract_cookies(response.headers, scheme, path)
+        return response
+
+    async def get(self, *args: Any, **kwargs: Any) -> Response:
+        """Make a GET request."""
+        return await self.open(*args, method="GET", **kwargs)
+
+    async def post(self, *args: Any, **kwargs: Any) -> Response:
+        """Make a POST request."""
+        return await self.open(*args, method="POST", **kwargs)
+
+    async def put(self, *args: Any, **kwargs: Any) -> Response:
+        """Make a PUT request."""
+        return await self.open(*args, method="PUT", **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> Response:
+        """Make a DELETE request."""
+        return await self.open(*args, method="DELETE", **kwargs)
+
+    async def patch(self, *args: Any, **kwargs: Any) -> Response:
+        """Make a PATCH request."""
+        return await self.open(*args, method="PATCH", **kwargs)
+
+    async def head(self, *args: Any, **kwargs: Any) -> Response:
+        """Make a HEAD request."""
+        return await self.open(*args, method="HEAD", **kwargs)
+
+    async def options(self, *args: Any, **kwargs: Any) -> Response:
+        """Make an OPTIONS request."""
+        return await self.open(*args, method="OPTIONS", **kwargs)
+
+    async def trace(self, *args: Any, **kwargs: Any) -> Response:
+        """Make a TRACE request."""
+        return await self.open(*args, method="TRACE", **kwargs)
+
+    def request(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | Headers | None = None,
+        query_string: dict[str, Any] | None = None,
+        scheme: str = "http",
+        root_path: str = "",
+        http_version: str = "1.1",
+        scope_base: dict[str, Any] | None = None,
+        auth: Authorization | tuple[str, str] | None = None,
+        subdomain: str | None = None,
+    ) -> TestHTTPConnection:
+        """Open a streaming request: ``async with client.request("/up", method="POST") as conn:``."""
+        headers, path, query = make_test_headers_path_and_query_string(
+            self.app, path, headers, query_string, auth, subdomain
+        )
+        self._add_cookie_header(headers, scheme, path)
+        scope = make_test_scope(
+            "http", path, method, headers, query, scheme, root_path, http_version, scope_base,
+            _preserve_context=False,
+        )
+        return self.http_connection_class(self.app, scope)  # type: ignore[arg-type]
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        headers: dict[str, str] | Headers | None = None,
+        query_string: dict[str, Any] | None = None,
+        scheme: str = "ws",
+        subprotocols: list[str] | None = None,
+        root_path: str = "",
+        http_version: str = "1.1",
+        scope_base: dict[str, Any] | None = None,
+        auth: Authorization | tuple[str, str] | None = None,
+        subdomain: str | None = None,
+    ) -> TestWebsocketConnection:
+        """Open a websocket: ``async with client.websocket("/ws") as ws:``."""
+        headers, path, query = make_test_headers_path_and_query_string(
+            self.app, path, headers, query_string, auth, subdomain
+        )
+        self._add_cookie_header(headers, scheme, path)
+        scope = make_test_scope(
+            "websocket", path, "GET", headers, query, scheme, root_path, http_version, scope_base
+        )
+        scope["subprotocols"] = list(subprotocols or [])  # type: ignore[typeddict-unknown-key]
+        return self.websocket_connection_class(self.app, scope)  # type: ignore[arg-type]
+
+    # -- cookies ----------------------------------------------------------------
+
+    def _url(self, scheme: str, host: str, path: str) -> str:
+        scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+        return f"{scheme}://{host}{path}"
+
+    def _add_cookie_header(self, headers: Headers, scheme: str, path: str) -> None:
+        if self.cookie_jar is None:
+            return
+        request = U2Request(self._url(scheme, headers["Host"], path))
+        self.cookie_jar.add_cookie_header(request)
+        cookie = request.get_header("Cookie")
+        if cookie is not None:
+            existing = headers.get("Cookie")
+            headers["Cookie"] = f"{existing}; {cookie}" if existing else cookie
+
+    def _extract_cookies(self, headers: Headers, scheme: str, path: str, host: str | None = None) -> None:
+        if self.cookie_jar is None or "Set-Cookie" not in headers:
+            return
+        host = host or self.app.config["SERVER_NAME"] or "localhost"
+        self.cookie_jar.extract_cookies(
+            _CookieJarResponse(headers),  # type: ignore[arg-type]
+            U2Request(self._url(scheme, host, path)),
+        )
+
+    def set_cookie(
+        self,
+        server_name: str,
+        key: str,
+        value: str = "",
+        max_age: int | timedelta | None = None,
+        expires: int | float | datetime | None = None,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        charset: str = "utf-8",
+    ) -> None:
+        """Put a cookie in the jar, as if ``server_name`` had set it."""
+        cookie = dump_cookie(
+            key,
+            value=value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+        self._extract_cookies(Headers([("Set-Cookie", cookie)]), "http", path, host=server_name)
+
+    def delete_cookie(
+        self, server_name: str, key: str, path: str = "/", domain: str | None = None
+    ) -> None:
+        """Remove a cookie from the jar."""
+        self.set_cookie(server_name, key, expires=0, max_age=0, path=path, domain=domain)
+
+    # -- sessions ---------------------------------------------------------------
+
+    @asynccontextmanager
+    async def session_transaction(
+        self,
+        path: str = "/",
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | Headers | None = None,
+        query_string: dict[str, Any] | None = None,
+        scheme: str = "http",
+        data: str | bytes | None = None,
+        form: dict[str, Any] | None = None,
+        json: Any = sentinel,
+        root_path: str = "",
+        http_version: str = "1.1",
+    ) -> AsyncGenerator[SessionMixin, None]:
+        """Open the session the client's cookies carry, let the test change it,
+        and store it back in the cookie jar."""
+        if self.cookie_jar is None:
+            raise RuntimeError("Session transactions only make sense with cookies enabled.")
+        headers = Headers(headers)
+        headers.setdefault("Host", self.app.config["SERVER_NAME"] or "localhost")
+        self._add_cookie_header(headers, scheme, path)
+        interface = self.app.session_interface
+        async with self.app.test_request_context(
+            path,
+            method=method,
+            headers=headers,
+            query_string=query_string,
+            scheme=scheme,
+            data=data,
+            form=form,
+            json=json,
+            root_path=root_path,
+            http_version=http_version,
+        ) as ctx:
+            session = await interface._open_session_async(self.app, ctx.request)
+            if session is None:
+                raise RuntimeError("Error opening the session. Check that SECRET_KEY is set.")
+            yield session
+            response = self.app.response_class(b"")
+            if not interface.is_null_session(session):
+                await interface._save_session_async(self.app, session, response)
+            self._extract_cookies(response.headers, scheme, path)
+
+    # -- context preservation ------------------------------------------------
+
+    async def _pop_preserved(self) -> None:
+        ctx = self.app._preserved_context
+        if ctx is not None:
+            self.app._preserved_context = None
+            ctx.preserved = False
+            await ctx.pop(None)
+
+    async def __aenter__(self) -> QuartClient:
+        if self.preserve_context:
+            raise RuntimeError("Cannot nest client invocations")
+        self.preserve_context = True
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.preserve_context = False
+        await self._pop_preserved()

@@ -1,0 +1,19 @@
+"""Request, response and websocket wrappers."""
+
+from __future__ import annotations
+
+from .base import BaseRequestWebsocket as BaseRequestWebsocket
+from .base import ClientDisconnectedError as ClientDisconnectedError
+from .request import Body as Body
+from .request import Request as Request
+from .response import Response as Response
+from .websocket import Websocket as Websocket
+
+__all__ = (
+    "BaseRequestWebsocket",
+    "Body",
+    "ClientDisconnectedError",
+    "Request",
+    "Response",
+    "Websocket",
+)

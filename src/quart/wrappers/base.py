@@ -1,0 +1,116 @@
+"""What requests and websockets share: Werkzeug's sans-IO request plus routing info.
+
+Rule: nothing in ``wrappers/`` reads or writes ASGI messages; the ASGI
+adapter hands these objects plain values and callables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.sansio.request import Request as SansIORequest
+
+from .. import json
+
+if TYPE_CHECKING:
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import Rule
+
+    from ..typing import WWWScope
+
+__all__ = ["BaseRequestWebsocket", "ClientDisconnectedError"]
+
+
+class ClientDisconnectedError(Exception):
+    """The client went away: raised where the app reads from or sends to a
+    connection that no longer exists.
+
+    The ASGI adapter swallows it when it escapes a view, since there is no
+    one left to send an error response to.
+
+    .. versionadded:: 0.23 (Quart)
+    """
+
+
+class BaseRequestWebsocket(SansIORequest):
+    """The parts of a request that an HTTP request and a websocket share.
+
+    :param method: The HTTP method (always ``GET`` for websockets).
+    :param scheme: ``http``, ``https``, ``ws`` or ``wss``.
+    :param path: The path after the root path, percent-decoded.
+    :param query_string: The raw query string.
+    :param headers: The request headers.
+    :param root_path: The prefix the app is mounted under.
+    :param http_version: ``1.0``, ``1.1``, ``2`` or ``3``.
+    :param scope: The ASGI scope this came from.
+    """
+
+    json_module: Any = json
+    #: The :class:`~werkzeug.routing.Rule` that matched, if any.
+    url_rule: Rule | None = None
+    #: The arguments the URL rule matched, if any.
+    view_args: dict[str, Any] | None = None
+    #: The routing error (404, 405, redirect) if matching failed.
+    routing_exception: HTTPException | None = None
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        root_path: str,
+        http_version: str,
+        scope: WWWScope,
+    ) -> None:
+        client = scope.get("client")
+        super().__init__(
+            method,
+            scheme,
+            scope.get("server"),
+            root_path,
+            path,
+            query_string,
+            headers,
+            client[0] if client else None,
+        )
+        #: The HTTP version of the connection.
+        self.http_version = http_version
+        #: The ASGI scope of the connection.
+        self.scope = scope
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule, or ``None``."""
+        rule = self.url_rule
+        return rule.endpoint if rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The full dotted name of the blueprint the endpoint belongs to."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+    @property
+    def script_root(self) -> str:
+        """Alias of :attr:`root_path`."""
+        return self.root_path
+
+    @property
+    def url_root(self) -> str:
+        """Alias of :attr:`root_url`."""
+        return self.root_url

@@ -1,0 +1,386 @@
+"""The HTTP request, with a body that is read from the server on demand.
+
+How the body works: the ASGI adapter gives :class:`Body` a ``pull``
+coroutine that returns the next ``http.request`` chunk. Nothing reads ahead:
+a chunk is pulled from the server only when the app iterates the body or
+awaits it, so an unread body costs no memory (backpressure) and no task is
+needed to fill a buffer. ``MAX_CONTENT_LENGTH`` is checked when reading
+starts (against the declared length) and on every chunk (for chunked
+bodies), so a limit changed in a hook still applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import NoReturn
+
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import Headers
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestTimeout
+
+from ..formparser import FormDataParser
+from ..globals import _cv_app
+from .base import BaseRequestWebsocket
+
+if TYPE_CHECKING:
+    from ..typing import HTTPScope
+
+__all__ = ["Body", "Request"]
+
+_Pull = Callable[[], Awaitable[tuple[bytes, bool]]]
+
+
+async def _no_body() -> tuple[bytes, bool]:
+    return b"", False
+
+
+class Body:
+    """The request body: ``async for chunk in body`` or ``await body``.
+
+    :param expected_content_length: The declared ``Content-Length``.
+    :param max_content_length: Raise 413 once the body exceeds this.
+    """
+
+    def __init__(self, expected_content_length: int | None, max_content_length: int | None) -> None:
+        self._expected = expected_content_length
+        self._max = max_content_length
+        self._pull: _Pull = _no_body
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self._complete = False
+        self._started = False
+        self._data: bytes | None = None
+
+    def _set_source(self, pull: _Pull) -> None:
+        self._pull = pull
+
+    def _check_declared(self) -> None:
+        self._started = True
+        if self._max is not None and self._expected is not None and self._expected > self._max:
+            raise RequestEntityTooLarge()
+
+    async def _next_chunk(self) -> bytes | None:
+        if not self._started:
+            self._check_declared()
+        if self._chunks:
+            return self._chunks.pop(0)
+        if self._complete:
+            return None
+        data, more = await self._pull()
+        if not more:
+            self._complete = True
+        if data:
+            self._received += len(data)
+            if self._max is not None and self._received > self._max:
+                self._complete = True
+                raise RequestEntityTooLarge()
+            return data
+        return None if self._complete else b""
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        if self._data is not None:
+            if self._data:
+                yield self._data
+            return
+        while True:
+            chunk = await self._next_chunk()
+            if chunk is None:
+                return
+            if chunk:
+                yield chunk
+
+    def __await__(self) -> Generator[Any, None, bytes]:
+        return self._read_all().__await__()
+
+    async def _read_all(self) -> bytes:
+        if self._data is None:
+            parts = []
+            while True:
+                chunk = await self._next_chunk()
+                if chunk is None:
+                    break
+                parts.append(chunk)
+            self._data = b"".join(parts)
+        return self._data
+
+    def append(self, data: bytes) -> None:
+        """Add a chunk (for tests and custom servers)."""
+        if data:
+            self._received += len(data)
+            self._chunks.append(data)
+
+    def set_complete(self) -> None:
+        """Mark the body as complete: no more chunks will come."""
+        self._complete = True
+
+    def set_result(self, data: bytes) -> None:
+        """Set the whole body at once (for tests)."""
+        self.append(data)
+        self.set_complete()
+
+    def clear(self) -> None:
+        """Drop any buffered data."""
+        self._chunks.clear()
+        self._data = None
+
+
+class Request(BaseRequestWebsocket):
+    """An HTTP request, as seen by views and hooks through ``request``.
+
+    Everything Werkzeug's sans-IO request parses (``args``, ``headers``,
+    ``cookies``, ``accept_*``, ``authorization``...) plus async access to
+    the body: ``await request.get_data()``, ``await request.form``,
+    ``await request.get_json()``, ``async for chunk in request.body``.
+    """
+
+    body_class = Body
+    form_data_parser_class = FormDataParser
+    lock_class = asyncio.Lock
+    _max_content_length: int | None = None
+    _max_form_memory_size: int | None = None
+    _max_form_parts: int | None = None
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        root_path: str,
+        http_version: str,
+        scope: HTTPScope,
+        *,
+        max_content_length: int | None = None,
+        body_timeout: int | None = None,
+        send_push_promise: Callable[[str, Headers], Awaitable[None]],
+    ) -> None:
+        super().__init__(
+            method, scheme, path, query_string, headers, root_path, http_version, scope
+        )
+        self.body_timeout = body_timeout
+        self.body = self.body_class(self.content_length, max_content_length)
+        if max_content_length is not None:
+            self._max_content_length = max_content_length
+        self._send_push_promise = send_push_promise
+        self._form: MultiDict[str, Any] | None = None
+        self._files: MultiDict[str, Any] | None = None
+        self._json: Any = _UNSET
+        self._parse_lock: asyncio.Lock | None = None
+
+    # -- limits ---------------------------------------------------------
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The body size limit for this request (413 beyond it).
+
+        Defaults to ``MAX_CONTENT_LENGTH``; setting it in a hook or view
+        applies to this request's body as long as it has not been read yet.
+        """
+        if self._max_content_length is not None:
+            return self._max_content_length
+        ctx = _cv_app.get(None)
+        return ctx.app.config["MAX_CONTENT_LENGTH"] if ctx is not None else None
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+        self.body._max = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """The largest non-file form field allowed (``MAX_FORM_MEMORY_SIZE``)."""
+        if self._max_form_memory_size is not None:
+            return self._max_form_memory_size
+        ctx = _cv_app.get(None)
+        return ctx.app.config["MAX_FORM_MEMORY_SIZE"] if ctx is not None else None
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """The most multipart parts allowed (``MAX_FORM_PARTS``)."""
+        if self._max_form_parts is not None:
+            return self._max_form_parts
+        ctx = _cv_app.get(None)
+        return ctx.app.config["MAX_FORM_PARTS"] if ctx is not None else None
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    # -- raw body -------------------------------------------------------
+
+    async def _read_body(self) -> bytes:
+        if self.body_timeout is None:
+            return await self.body
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                return await self.body
+        except TimeoutError:
+            raise RequestTimeout() from None
+
+    async def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> str | bytes:
+        """Read the whole body (within ``BODY_TIMEOUT``, else 408).
+
+        :param cache: Keep the body for later calls (it always is).
+        :param as_text: Decode as UTF-8 (invalid bytes replaced).
+        :param parse_form_data: Parse form data first; the raw data is then
+            empty for form content types.
+        """
+        if parse_form_data:
+            await self._load_form_data()
+        raw = await self._read_body()
+        if as_text:
+            return raw.decode(errors="replace")
+        return raw
+
+    @property
+    async def data(self) -> bytes:
+        """The raw body as bytes (awaitable)."""
+        return await self.get_data(as_text=False)  # type: ignore[return-value]
+
+    @property
+    def stream(self) -> NoReturn:
+        """Not available: use ``async for chunk in request.body``."""
+        raise NotImplementedError("Use 'async for chunk in request.body' instead.")
+
+    # -- forms ----------------------------------------------------------
+
+    def make_form_data_parser(self) -> FormDataParser:
+        """Create the parser for form bodies, with this request's limits."""
+        return self.form_data_parser_class(
+            max_content_length=self.max_content_length,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.parameter_storage_class,
+        )
+
+    async def _load_form_data(self) -> None:
+        if self._form is not None:
+            return
+        if self._parse_lock is None:
+            self._parse_lock = self.lock_class()
+        async with self._parse_lock:
+            if self._form is not None:
+                return
+            parser = self.make_form_data_parser()
+            if self.body._data is not None:
+                source: Any = self.body
+            else:
+                source = self._timed_body()
+            form, files = await parser.parse(
+                source, self.mimetype, self.content_length, self.mimetype_params
+            )
+            self._files = files
+            self._form = form
+
+    async def _timed_body(self) -> AsyncIterator[bytes]:
+        if self.body_timeout is None:
+            async for chunk in self.body:
+                yield chunk
+            return
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                async for chunk in self.body:
+                    yield chunk
+        except TimeoutError:
+            raise RequestTimeout() from None
+
+    @property
+    async def form(self) -> MultiDict[str, str]:
+        """The parsed urlencoded or multipart form fields (awaitable)."""
+        await self._load_form_data()
+        assert self._form is not None  # set by _load_form_data
+        return self._form
+
+    @property
+    async def files(self) -> MultiDict[str, Any]:
+        """The uploaded files, as :class:`~quart.datastructures.FileStorage`."""
+        await self._load_form_data()
+        assert self._files is not None  # set by _load_form_data
+        return self._files
+
+    @property
+    async def values(self) -> CombinedMultiDict[str, str]:
+        """``args`` combined with ``form`` (form skipped for GET)."""
+        sources: list[MultiDict[str, str]] = [self.args]
+        if self.method != "GET":
+            sources.append(await self.form)
+        return CombinedMultiDict(sources)
+
+    # -- JSON -----------------------------------------------------------
+
+    @property
+    async def json(self) -> Any:
+        """The parsed JSON body, or ``None`` when the mimetype is not JSON."""
+        return await self.get_json()
+
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON.
+
+        :param force: Parse even if the content type is not JSON.
+        :param silent: Return ``None`` instead of raising on bad JSON.
+        :param cache: Remember the parsed value for later calls.
+
+        Returns ``None`` when the content type is not JSON (and ``force`` is
+        false). Malformed JSON, invalid UTF-8, nesting too deep for the
+        parser and oversized integers all end in 400 Bad Request.
+        """
+        if cache and self._json is not _UNSET:
+            return self._json
+        if not (force or self.is_json):
+            return None
+        data = await self._read_body()
+        try:
+            result = self.json_module.loads(data)
+        except (ValueError, RecursionError) as error:
+            if silent:
+                result = None
+            else:
+                result = self.on_json_loading_failed(error)
+        if cache:
+            self._json = result
+        return result
+
+    def on_json_loading_failed(self, error: Exception) -> Any:
+        """Called when the body is not valid JSON; raises 400 by default.
+
+        :param error: What the JSON parser raised.
+        """
+        raise BadRequest(f"The browser (or proxy) sent a request that was not valid JSON: {error}")
+
+    # -- misc -----------------------------------------------------------
+
+    async def send_push_promise(self, path: str) -> None:
+        """Ask the server to push ``path`` (HTTP/2 only; a no-op otherwise)."""
+        headers = Headers()
+        for name in ("Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "User-Agent"):
+            for value in self.headers.getlist(name):
+                headers.add(name, value)
+        await self._send_push_promise(path, headers)
+
+    async def close(self) -> None:
+        """Close any uploaded files."""
+        if self._files is not None:
+            for file in self._files.values():
+                file.close()
+
+
+_UNSET: Any = object()

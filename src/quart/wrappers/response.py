@@ -1,0 +1,446 @@
+"""The response and its body types.
+
+A body is a :class:`ResponseBody`: an async context manager that yields an
+async iterable of bytes. The ASGI adapter sends a :class:`DataBody` in one
+``http.response.body`` message without iterating it; other bodies are
+streamed chunk by chunk and closed (so a generator's ``finally`` runs) when
+the response ends for any reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from abc import ABC
+from abc import abstractmethod
+from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterable
+from collections.abc import AsyncIterator
+from collections.abc import Iterable
+from io import BytesIO
+from types import TracebackType
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.sansio.response import Response as SansIOResponse
+
+from .. import json
+from .._concurrency import iterate_sync
+from .._concurrency import run_in_thread
+from .._concurrency import run_sync_iterable
+from ..globals import _cv_app
+
+if TYPE_CHECKING:
+    from .request import Request
+
+__all__ = ["DataBody", "FileBody", "IOBody", "IterableBody", "Response", "ResponseBody"]
+
+
+class ResponseBody(ABC):
+    """A response body: ``async with body as chunks: async for chunk in chunks``."""
+
+    @abstractmethod
+    async def __aenter__(self) -> AsyncIterable[Any]:
+        """Open the body and return an async iterable of its chunks."""
+
+    @abstractmethod
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Release what the body holds (files, generators)."""
+
+
+class DataBody(ResponseBody):
+    """A body held in memory.
+
+    :param data: The bytes to send.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.begin = 0
+        self.end = len(data)
+
+    async def __aenter__(self) -> DataBody:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        pass
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        async def _single() -> AsyncGenerator[bytes, None]:
+            yield self.data[self.begin : self.end]
+
+        return _single()
+
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        """Restrict the body to the byte range ``[begin, end)``; return the full length."""
+        self.begin = begin
+        self.end = len(self.data) if end is None else min(end, len(self.data))
+        return len(self.data)
+
+
+class IterableBody(ResponseBody):
+    """A body produced by a sync or async iterable (e.g. a generator).
+
+    Sync generators are pulled in a thread so they may block; lists and
+    tuples are iterated directly.
+
+    :param iterable: The chunks, as ``str`` or ``bytes``.
+    """
+
+    def __init__(self, iterable: AsyncIterable[Any] | Iterable[Any]) -> None:
+        self.iter: AsyncIterator[Any]
+        if isinstance(iterable, AsyncIterable):
+            self.iter = aiter(iterable)
+        elif isinstance(iterable, list | tuple):
+            self.iter = iterate_sync(iterable)
+        else:
+            self.iter = run_sync_iterable(iterable)
+
+    async def __aenter__(self) -> IterableBody:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        aclose = getattr(self.iter, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self.iter
+
+
+class _SeekableBody(ResponseBody):
+    buffer_size = 8192
+
+    def __init__(self, *, buffer_size: int | None = None) -> None:
+        if buffer_size is not None:
+            self.buffer_size = buffer_size
+        self.begin = 0
+        self.end: int | None = None
+
+    def _size(self) -> int:
+        raise NotImplementedError
+
+    def _read(self, size: int) -> bytes:
+        raise NotImplementedError
+
+    def _seek(self, offset: int) -> None:
+        raise NotImplementedError
+
+    def __aiter__(self) -> _SeekableBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        size = self.buffer_size
+        if self.end is not None:
+            size = min(size, self.end - self.begin)
+        if size <= 0:
+            raise StopAsyncIteration
+        chunk = await run_in_thread(self._read, size)
+        if not chunk:
+            raise StopAsyncIteration
+        self.begin += len(chunk)
+        return chunk
+
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        """Restrict the body to the byte range ``[begin, end)``; return the full length."""
+        size = await run_in_thread(self._size)
+        self.begin = begin
+        self.end = size if end is None else min(end, size)
+        return size
+
+
+class FileBody(_SeekableBody):
+    """A body read from a file on disk, in chunks, off the event loop.
+
+    :param file_path: The file to send.
+    :param buffer_size: Bytes per chunk.
+    """
+
+    def __init__(
+        self, file_path: str | os.PathLike[str], *, buffer_size: int | None = None
+    ) -> None:
+        super().__init__(buffer_size=buffer_size)
+        self.file_path = file_path
+        self._file: Any = None
+
+    def _size(self) -> int:
+        return os.path.getsize(self.file_path)
+
+    def _read(self, size: int) -> bytes:
+        return self._file.read(size)  # type: ignore[no-any-return]
+
+    async def __aenter__(self) -> FileBody:
+        self._file = await run_in_thread(open, self.file_path, "rb")
+        if self.begin:
+            await run_in_thread(self._file.seek, self.begin)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._file is not None:
+            await run_in_thread(self._file.close)
+            self._file = None
+
+
+class IOBody(_SeekableBody):
+    """A body read from an in-memory binary stream such as :class:`io.BytesIO`.
+
+    :param io_stream: The stream to send, from its start.
+    :param buffer_size: Bytes per chunk.
+    """
+
+    def __init__(self, io_stream: BytesIO, *, buffer_size: int | None = None) -> None:
+        super().__init__(buffer_size=buffer_size)
+        self.io_stream = io_stream
+
+    def _size(self) -> int:
+        return len(self.io_stream.getbuffer())
+
+    def _read(self, size: int) -> bytes:
+        return self.io_stream.read(size)
+
+    async def __aenter__(self) -> IOBody:
+        self.io_stream.seek(self.begin)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.io_stream.close()
+
+
+class Response(SansIOResponse):
+    """An HTTP response.
+
+    :param response: The body: ``str``, ``bytes``, a (sync or async)
+        iterable of chunks, or a :class:`ResponseBody`.
+    :param status: The status code (200 by default).
+    :param headers: Headers to send.
+    :param mimetype: The mimetype; ``charset=utf-8`` is added for text types.
+    :param content_type: The full ``Content-Type`` (overrides ``mimetype``).
+    """
+
+    automatically_set_content_length = True
+    default_mimetype = "text/html"
+    implicit_sequence_conversion = True
+    json_module: Any = json
+    data_body_class = DataBody
+    file_body_class = FileBody
+    io_body_class = IOBody
+    iterable_body_class = IterableBody
+
+    def __init__(
+        self,
+        response: ResponseBody | str | bytes | Iterable[Any] | AsyncIterable[Any] | None = None,
+        status: int | None = None,
+        headers: dict[str, Any] | Headers | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        super().__init__(status, headers, mimetype, content_type)
+        #: Seconds allowed to send the body; ``...`` means ``RESPONSE_TIMEOUT``,
+        #: ``None`` means no limit (server-sent events, long streams).
+        self.timeout: Any = Ellipsis
+        self.response: ResponseBody
+        if response is None:
+            self.response = self.data_body_class(b"")
+            if self.automatically_set_content_length:
+                self.headers["Content-Length"] = "0"
+        elif isinstance(response, ResponseBody):
+            self.response = response
+        elif isinstance(response, str | bytes | bytearray):
+            self.set_data(response)
+        else:
+            self.response = self.iterable_body_class(response)
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """The cookie size Werkzeug warns about (``MAX_COOKIE_SIZE``)."""
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return int(ctx.app.config["MAX_COOKIE_SIZE"])
+        return super().max_cookie_size
+
+    def set_data(self, data: str | bytes) -> None:
+        """Replace the body (and ``Content-Length``) with ``data``."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.response = self.data_body_class(bytes(data))
+        if self.automatically_set_content_length:
+            self.headers["Content-Length"] = str(len(data))
+
+    async def get_data(self, as_text: bool = False) -> str | bytes:
+        """Collect the whole body (consuming a streamed one) and return it.
+
+        :param as_text: Decode as UTF-8.
+        """
+        if not isinstance(self.response, DataBody):
+            await self.make_sequence()
+        assert isinstance(self.response, DataBody)  # make_sequence guarantees it
+        body = self.response
+        data = body.data[body.begin : body.end]
+        return data.decode() if as_text else data
+
+    @property
+    async def data(self) -> bytes:
+        """The body as bytes (awaitable)."""
+        return await self.get_data()  # type: ignore[return-value]
+
+    @data.setter
+    def data(self, value: bytes) -> None:
+        self.set_data(value)
+
+    @property
+    async def json(self) -> Any:
+        """The body parsed as JSON (awaitable)."""
+        return await self.get_json()
+
+    async def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """Parse the body as JSON; ``None`` if the mimetype is not JSON.
+
+        :param force: Parse whatever the mimetype.
+        :param silent: Return ``None`` on invalid JSON instead of raising.
+        """
+        if not (force or self.is_json):
+            return None
+        data = await self.get_data()
+        try:
+            return self.json_module.loads(data)
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    async def make_sequence(self) -> None:
+        """Read a streamed body into memory so it can be read again."""
+        chunks = []
+        async with self.response as body:
+            async for chunk in body:
+                chunks.append(chunk.encode() if isinstance(chunk, str) else chunk)
+        self.response = self.data_body_class(b"".join(chunks))
+
+    async def freeze(self) -> None:
+        """Read the body into memory (see :meth:`make_sequence`)."""
+        await self.make_sequence()
+
+    async def iter_encode(self) -> AsyncGenerator[bytes, None]:
+        """Yield the body as bytes, chunk by chunk."""
+        async with self.response as body:
+            async for chunk in body:
+                yield chunk.encode() if isinstance(chunk, str) else chunk
+
+    async def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag from a hash of the body (read into memory).
+
+        :param overwrite: Replace an existing ETag.
+        :param weak: Make it a weak ETag.
+        """
+        if overwrite or "etag" not in self.headers:
+            data = await self.get_data()
+            assert isinstance(data, bytes)
+            self.set_etag(hashlib.sha1(data, usedforsecurity=False).hexdigest(), weak)
+
+    async def make_conditional(
+        self,
+        request: Request,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Apply the request's conditional and range headers.
+
+        Turns the response into a 304 (``If-None-Match``/``If-Modified-Since``
+        match), 412 (``If-Match``/``If-Unmodified-Since`` fail) or 206 (a
+        single satisfiable ``Range``; 416 when it is not satisfiable).
+
+        :param request: The request whose headers to apply.
+        :param accept_ranges: Send ``Accept-Ranges`` (``True`` means ``bytes``).
+        :param complete_length: The full length, if the body cannot tell.
+        """
+        if request.method in {"GET", "HEAD"}:
+            if not self._if_match_ok(request):
+                self.status_code = 412
+                self.set_data(b"")
+                return self
+            if self._not_modified(request):
+                self.status_code = 304
+                self.response = self.data_body_class(b"")
+                for name in ("Content-Length", "Content-Type"):
+                    self.headers.pop(name, None)
+                return self
+        if accept_ranges:
+            self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
+            if self.status_code == 200 and await self._process_range_request(
+                request, complete_length
+            ):
+                self.status_code = 206
+        return self
+
+    def _if_match_ok(self, request: Request) -> bool:
+        etag, _ = self.get_etag()
+        if request.if_match and request.if_match.star_tag is False:
+            if etag is None or not request.if_match.contains(etag):
+                return False
+        if request.if_unmodified_since is not None and self.last_modified is not None:
+            if self.last_modified.replace(microsecond=0) > request.if_unmodified_since:
+                return False
+        return True
+
+    def _not_modified(self, request: Request) -> bool:
+        etag, _ = self.get_etag()
+        if request.if_none_match:
+            return etag is not None and request.if_none_match.contains_weak(etag)
+        if request.if_modified_since is not None and self.last_modified is not None:
+            return self.last_modified.replace(microsecond=0) <= request.if_modified_since
+        return False
+
+    def _is_range_request_processable(self, request: Request) -> bool:
+        if "If-Range" not in request.headers:
+            return True
+        etag, _ = self.get_etag()
+        if_range = request.if_range
+        if if_range.etag is not None:
+            return etag is not None and if_range.etag == etag
+        if if_range.date is not None and self.last_modified is not None:
+            return self.last_modified.replace(microsecond=0) == if_range.date
+        return False
+
+    async def _process_range_request(
+        self,
+        request: Request,
+        complete_length: int | None = None,
+        accept_ranges: str | None = None,
+    ) -> bool:
+        if request.range is None and "Range" in request.headers:
+            # Unparseable or pathological (thousands of ranges): refuse.
+            raise RequestedRangeNotSatisfiable(complete_length)
+        if request.range is None or not self._is_range_request_processable(request):
+            return False
+        ranges = request.range.ranges
+        if len(ranges) != 1 or not hasattr(self.response, "make_conditional"):
+            raise RequestedRangeNotSatisfiable(complete_length)
+        length = complete_length
+        if length is None:
+            length = await self.response.make_conditional(0, None)
+        bounds = request.range.range_for_length(length)
+        if bounds is None:
+            raise RequestedRangeNotSatisfiable(length)
+        begin, end = bounds
+        await self.response.make_conditional(begin, end)
+        self.content_range = f"bytes {begin}-{end - 1}/{length}"  # type: ignore[assignment]
+        self.content_length = end - begin
+        return True
+
+    def _set_or_pop_header(self, key: str, value: str) -> None:
+        if value == "":
+            self.headers.pop(key, None)
+        else:
+            self.headers[key] = value
