@@ -452,6 +452,10 @@ class Quart(App):
             trusted = self.config["TRUSTED_HOSTS"]
             if trusted is not None:
                 request.trusted_hosts = trusted
+                # Validates the Host header now (SecurityError is a 400): the
+                # adapter cache below is keyed by the raw header.
+                request.__dict__.pop("host", None)
+                _ = request.host
             subdomain = None
             server_name = self.config["SERVER_NAME"]
             if self.url_map.host_matching:
@@ -1232,6 +1236,17 @@ class Quart(App):
         for processor in self.shell_context_processors:
             context.update(processor())
         return context
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create :attr:`config` from :attr:`default_config`.
+
+        Unlike Flask's, this leaves ``DEBUG`` unset rather than reading
+        ``FLASK_DEBUG``; :attr:`debug` falls back to ``QUART_DEBUG``.
+
+        :param instance_relative: Load files relative to the instance folder.
+        """
+        root_path = self.instance_path if instance_relative else self.root_path
+        return self.config_class(root_path, dict(self.default_config))
 
     @property
     def debug(self) -> bool:

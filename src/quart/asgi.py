@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import InternalServerError
 
+from ._headers import FastHeaders
 from .wrappers.base import ClientDisconnectedError
 from .wrappers.response import DataBody
 
@@ -54,7 +55,7 @@ class _BadHead(Exception):
 
 
 def _decode_headers(raw: Any, http_version: str) -> Headers:
-    headers = Headers()
+    headers = FastHeaders()
     items = []
     hosts = 0
     framing = 0

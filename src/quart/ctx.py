@@ -38,6 +38,7 @@ from . import signals
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .routing import match
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
@@ -205,14 +206,10 @@ class _BaseRequestWebsocketContext(AppContext):
             adapter = self.url_adapter
             if adapter is None:
                 return
-            rule, args = adapter.match(
-                request.path,
-                request.method,
-                return_rule=True,
-                query_args=request.query_string,
-                websocket=self._is_websocket,
+            rule, args = match(
+                adapter, request.path, request.method, request.query_string, self._is_websocket
             )
-            request.url_rule, request.view_args = rule, args  # type: ignore[assignment]
+            request.url_rule, request.view_args = rule, args
         except HTTPException as error:
             request.routing_exception = error
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
@@ -24,6 +25,8 @@ __all__ = ["QuartMap", "QuartRule"]
 
 # Host headers are client controlled; bound the cache so it cannot grow.
 _ADAPTER_CACHE_SIZE = 256
+# Paths are client controlled too.
+_MATCH_CACHE_SIZE = 1024
 
 
 class QuartRule(Rule):
@@ -69,7 +72,7 @@ class QuartMap(Map):
     """A :class:`~werkzeug.routing.Map` that binds to Quart requests."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._adapters: dict[tuple[str, str, str | None, str], MapAdapter] = {}
+        self._adapters: dict[tuple[str, str, str, str | None, str | None], MapAdapter] = {}
         super().__init__(*args, **kwargs)
 
     def add(self, rulefactory: Any) -> None:
@@ -90,6 +93,24 @@ class QuartMap(Map):
             from ``server_name``.
         :param server_name: The configured ``SERVER_NAME``, if any.
         """
+        key = (
+            request.headers.get("Host", ""),
+            request.scheme,
+            request.root_path,
+            subdomain,
+            server_name,
+        )
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            adapter = self._bind(request, subdomain, server_name)
+            if len(self._adapters) >= _ADAPTER_CACHE_SIZE:
+                self._adapters.clear()
+            self._adapters[key] = adapter
+        return adapter
+
+    def _bind(
+        self, request: BaseRequestWebsocket, subdomain: str | None, server_name: str | None
+    ) -> MapAdapter:
         host = request.host.lower()
         scheme = request.scheme
         if server_name is None:
@@ -102,19 +123,58 @@ class QuartMap(Map):
             else:
                 # A host outside SERVER_NAME matches no subdomain rule.
                 subdomain = "<invalid>"
-        key = (server_name, request.root_path, subdomain, scheme)
-        adapter = self._adapters.get(key)
-        if adapter is None:
-            if len(self._adapters) >= _ADAPTER_CACHE_SIZE:
-                self._adapters.clear()
-            adapter = self.bind(
-                server_name,
-                script_name=request.root_path or "/",
-                subdomain=subdomain,
-                url_scheme=scheme,
-            )
-            self._adapters[key] = adapter
+        adapter = self.bind(
+            server_name,
+            script_name=request.root_path or "/",
+            subdomain=subdomain,
+            url_scheme=scheme,
+        )
+        adapter._quart_matches = {}  # type: ignore[attr-defined]
         return adapter
+
+
+def match(
+    adapter: MapAdapter, path: str, method: str, query_string: bytes, websocket: bool
+) -> tuple[Rule, dict[str, Any]]:
+    """Match ``path``, remembering results that cannot differ between requests.
+
+    Raises the routing exception (404, 405, redirect) when nothing matches.
+    A rule is remembered only if its converters are Werkzeug's own, so a
+    custom converter that loads objects still runs on every request.
+    """
+    cache: dict[tuple[str, str, bool], tuple[Rule, dict[str, Any]]] | None = getattr(
+        adapter, "_quart_matches", None
+    )
+    key = (path, method, websocket)
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[0], dict(hit[1])
+    # Werkzeug copies query_args into slash-redirect URLs and needs a str:
+    # percent-encode so raw bytes (0xFF, CR, LF) cannot reach the Location header.
+    query_args = quote(query_string, safe=_QUERY_SAFE) if query_string else None
+    rule, args = adapter.match(
+        path, method, return_rule=True, query_args=query_args, websocket=websocket
+    )
+    if cache is not None and _cacheable(rule):
+        if len(cache) >= _MATCH_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (rule, dict(args))
+    return rule, dict(args)
+
+
+_QUERY_SAFE = "/?:@!$&'()*+,;=%"
+
+
+def _cacheable(rule: Rule) -> bool:
+    cached = getattr(rule, "_quart_cacheable", None)
+    if cached is None:
+        cached = all(
+            type(converter).__module__.startswith("werkzeug.")
+            for converter in rule._converters.values()
+        )
+        rule._quart_cacheable = cached  # type: ignore[attr-defined]
+    return cached  # type: ignore[no-any-return]
 
 
 def _strip_default_port(server_name: str, scheme: str) -> str:

@@ -87,19 +87,9 @@ class Body:
         return None if self._complete else b""
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[bytes]:
-        if self._data is not None:
-            if self._data:
-                yield self._data
-            return
-        while True:
-            chunk = await self._next_chunk()
-            if chunk is None:
-                return
-            if chunk:
-                yield chunk
+        # A plain iterator object, not an async generator: asyncio registers
+        # every async generator in a WeakSet, which costs more than the loop.
+        return _BodyIterator(self, None)
 
     def __await__(self) -> Generator[Any, None, bytes]:
         return self._read_all().__await__()
@@ -134,6 +124,42 @@ class Body:
         """Drop any buffered data."""
         self._chunks.clear()
         self._data = None
+
+
+class _BodyIterator:
+    """Iterates a :class:`Body`, optionally against a deadline (``BODY_TIMEOUT``)."""
+
+    __slots__ = ("_body", "_deadline", "_done")
+
+    def __init__(self, body: Body, deadline: float | None) -> None:
+        self._body = body
+        self._deadline = deadline
+        self._done = False
+
+    def __aiter__(self) -> _BodyIterator:
+        return self
+
+    async def __anext__(self) -> bytes:
+        body = self._body
+        if body._data is not None:
+            # Already read whole: yield it once.
+            if self._done or not body._data:
+                raise StopAsyncIteration
+            self._done = True
+            return body._data
+        while True:
+            if self._deadline is None:
+                chunk = await body._next_chunk()
+            else:
+                try:
+                    async with asyncio.timeout_at(self._deadline):
+                        chunk = await body._next_chunk()
+                except TimeoutError:
+                    raise RequestTimeout() from None
+            if chunk is None:
+                raise StopAsyncIteration
+            if chunk:
+                return chunk
 
 
 class Request(BaseRequestWebsocket):
@@ -226,11 +252,12 @@ class Request(BaseRequestWebsocket):
     # -- raw body -------------------------------------------------------
 
     async def _read_body(self) -> bytes:
-        if self.body_timeout is None:
-            return await self.body
+        body = self.body
+        if self.body_timeout is None or body._data is not None or body._complete:
+            return await body
         try:
             async with asyncio.timeout(self.body_timeout):
-                return await self.body
+                return await body
         except TimeoutError:
             raise RequestTimeout() from None
 
@@ -281,8 +308,19 @@ class Request(BaseRequestWebsocket):
             if self._form is not None:
                 return
             parser = self.make_form_data_parser()
+            length = self.content_length
+            limit = parser.max_form_memory_size
             if self.body._data is not None:
                 source: Any = self.body
+            elif (
+                length is not None
+                and (limit is None or length <= limit)
+                and self.mimetype != "multipart/form-data"
+            ):
+                # A small declared urlencoded body: read it under one deadline
+                # rather than arming a timer for every chunk.
+                await self._read_body()
+                source = self.body
             else:
                 source = self._timed_body()
             form, files = await parser.parse(
@@ -291,17 +329,11 @@ class Request(BaseRequestWebsocket):
             self._files = files
             self._form = form
 
-    async def _timed_body(self) -> AsyncIterator[bytes]:
+    def _timed_body(self) -> AsyncIterator[bytes]:
         if self.body_timeout is None:
-            async for chunk in self.body:
-                yield chunk
-            return
-        try:
-            async with asyncio.timeout(self.body_timeout):
-                async for chunk in self.body:
-                    yield chunk
-        except TimeoutError:
-            raise RequestTimeout() from None
+            return _BodyIterator(self.body, None)
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
+        return _BodyIterator(self.body, deadline)
 
     @property
     async def form(self) -> MultiDict[str, str]:

@@ -24,9 +24,12 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.sansio.response import Response as SansIOResponse
+from werkzeug.utils import get_content_type
 
 from .. import json
+from .._headers import FastHeaders
 from .._concurrency import iterate_sync
 from .._concurrency import run_in_thread
 from .._concurrency import run_sync_iterable
@@ -36,6 +39,29 @@ if TYPE_CHECKING:
     from .request import Request
 
 __all__ = ["DataBody", "FileBody", "IOBody", "IterableBody", "Response", "ResponseBody"]
+
+
+_CONTENT_TYPES: dict[str, str] = {}
+_STATUS_LINES: dict[int, tuple[str, int]] = {}
+
+
+def _content_type(mimetype: str) -> str:
+    content_type = _CONTENT_TYPES.get(mimetype)
+    if content_type is None:
+        content_type = get_content_type(mimetype, "utf-8")
+        if len(_CONTENT_TYPES) < 64:
+            _CONTENT_TYPES[mimetype] = content_type
+    return content_type
+
+
+def _status_line(code: int) -> tuple[str, int]:
+    line = _STATUS_LINES.get(code)
+    if line is None:
+        phrase = HTTP_STATUS_CODES.get(code, "unknown").upper()
+        line = (f"{code} {phrase}", code)
+        if len(_STATUS_LINES) < 128:
+            _STATUS_LINES[code] = line
+    return line
 
 
 class ResponseBody(ABC):
@@ -246,11 +272,32 @@ class Response(SansIOResponse):
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        super().__init__(status, headers, mimetype, content_type)
         #: Seconds allowed to send the body; ``...`` means ``RESPONSE_TIMEOUT``,
         #: ``None`` means no limit (server-sent events, long streams).
         self.timeout: Any = Ellipsis
         self.response: ResponseBody
+        if (
+            headers is None
+            and content_type is None
+            and (status is None or type(status) is int)
+            and isinstance(response, str | bytes)
+        ):
+            # The common case (a view returning text or JSON), built directly:
+            # the generic path below costs several microseconds more.
+            data = response.encode() if isinstance(response, str) else response
+            self.headers = FastHeaders()
+            self.headers._list = [  # type: ignore[attr-defined]
+                ("Content-Type", _content_type(mimetype or self.default_mimetype)),
+                ("Content-Length", str(len(data))),
+            ]
+            self._status, self._status_code = _status_line(status or self.default_status)
+            self.response = self.data_body_class(data)
+            return
+        if headers is None:
+            headers = FastHeaders()
+        elif not isinstance(headers, Headers):
+            headers = FastHeaders(headers)
+        super().__init__(status, headers, mimetype, content_type)
         if response is None:
             self.response = self.data_body_class(b"")
             if self.automatically_set_content_length:
