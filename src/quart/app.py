@@ -84,6 +84,7 @@ from .wrappers import BaseRequestWebsocket
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
+from .wrappers.base import ClientDisconnectedError
 
 if TYPE_CHECKING:
     from .cli import AppGroup
@@ -542,7 +543,7 @@ class Quart(App):
                 if kind is _HTTP:
                     return await self.full_dispatch_request(ctx)  # type: ignore[arg-type]
                 return await self.full_dispatch_websocket(ctx)  # type: ignore[arg-type]
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, ClientDisconnectedError):
                 raise
             except Exception as exc:
                 if kind is _HTTP:
@@ -579,7 +580,7 @@ class Quart(App):
         self._got_first_request = True
         try:
             if kind.started.receivers:
-                await kind.started.send_async(self, _sync_wrapper=self.ensure_async)
+                await kind.started.send_async(self)
             if kind is _HTTP:
                 result = await self.preprocess_request(ctx)  # type: ignore[arg-type]
                 if result is None:
@@ -588,6 +589,8 @@ class Quart(App):
                 result = await self.preprocess_websocket(ctx)  # type: ignore[arg-type]
                 if result is None:
                     result = await self.dispatch_websocket(ctx)  # type: ignore[arg-type]
+        except ClientDisconnectedError:
+            raise
         except Exception as error:
             result = await self._handle_user_exception(ctx, error)
         if kind is _HTTP:
@@ -681,9 +684,7 @@ class Quart(App):
         try:
             response = await self.process_response(response, ctx)
             if signals.request_finished.receivers:
-                await signals.request_finished.send_async(
-                    self, _sync_wrapper=self.ensure_async, response=response
-                )
+                await signals.request_finished.send_async(self, response=response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -703,9 +704,7 @@ class Quart(App):
         try:
             response = await self.postprocess_websocket(response, ctx)
             if signals.websocket_finished.receivers:
-                await signals.websocket_finished.send_async(
-                    self, _sync_wrapper=self.ensure_async, response=response
-                )
+                await signals.websocket_finished.send_async(self, response=response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -743,6 +742,8 @@ class Quart(App):
         return response
 
     async def _save_session(self, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
+        if response is None:  # an accepted websocket: no response to carry a cookie
+            return
         interface = self.session_interface
         session = ctx._session
         if session is None:
@@ -755,10 +756,10 @@ class Quart(App):
                 and interface.get_cookie_name(self) in ctx._request_websocket.cookies
             ):
                 return
-            session = ctx.session
+            session = ctx._load_session()
             if not session.permanent:
                 return
-        if response is None or interface.is_null_session(session):
+        if interface.is_null_session(session):
             return
         await interface._save_session_async(self, session, response)
 
@@ -883,9 +884,7 @@ class Quart(App):
     async def _handle_exception(self, error: Exception, kind: _Kind) -> ResponseTypes | None:
         exc_info = sys.exc_info()
         if kind.got_exception.receivers:
-            await kind.got_exception.send_async(
-                self, _sync_wrapper=self.ensure_async, exception=error
-            )
+            await kind.got_exception.send_async(self, exception=error)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
             propagate = self.testing or self.debug
@@ -948,7 +947,7 @@ class Quart(App):
                     except Exception as error:  # noqa: BLE001 - collected, re-raised below
                         errors.append(error)
         if kind.tearing_down.receivers:
-            await kind.tearing_down.send_async(self, _sync_wrapper=self.ensure_async, exc=exc)
+            await kind.tearing_down.send_async(self, exc=exc)
         raise_collected(errors)
 
     async def do_teardown_appcontext(self, exc: BaseException | None) -> None:
@@ -960,9 +959,7 @@ class Quart(App):
             except Exception as error:  # noqa: BLE001 - collected, re-raised below
                 errors.append(error)
         if signals.appcontext_tearing_down.receivers:
-            await signals.appcontext_tearing_down.send_async(
-                self, _sync_wrapper=self.ensure_async, exc=exc
-            )
+            await signals.appcontext_tearing_down.send_async(self, exc=exc)
         raise_collected(errors)
 
     # -- templates ------------------------------------------------------
@@ -1061,9 +1058,7 @@ class Quart(App):
     async def handle_background_exception(self, error: Exception) -> None:
         """Log a background task's error and send ``got_background_exception``."""
         if signals.got_background_exception.receivers:
-            await signals.got_background_exception.send_async(
-                self, _sync_wrapper=self.ensure_async, exception=error
-            )
+            await signals.got_background_exception.send_async(self, exception=error)
         self.logger.error(
             "Exception in background task", exc_info=(type(error), error, error.__traceback__)
         )
@@ -1111,9 +1106,7 @@ class Quart(App):
 
     async def _serving_exception(self, error: Exception) -> None:
         if signals.got_serving_exception.receivers:
-            await signals.got_serving_exception.send_async(
-                self, _sync_wrapper=self.ensure_async, exception=error
-            )
+            await signals.got_serving_exception.send_async(self, exception=error)
         self.logger.error("Exception in serving", exc_info=(type(error), error, error.__traceback__))
 
     # -- serving and testing factories --------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import weakref
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
@@ -144,6 +145,125 @@ class _BodySource:
         return message.get("body", b""), message.get("more_body", False)
 
 
+# How long a request may run before we start watching for the client leaving.
+# Most requests finish sooner and never pay for a watcher task; a client that
+# leaves a slow view or a stream is noticed within about twice this delay.
+_WATCH_DELAY = 0.025
+
+
+class _Watchdog:
+    """One per event loop: finds requests that have run for a while and starts
+    a disconnect watcher for each (see :class:`_DisconnectWatch`).
+
+    A per-request timer cost more than the rest of a small request's routing;
+    this costs a dict insert and delete per request, plus one sweep every
+    ``_WATCH_DELAY`` seconds while requests are in flight.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._active: dict[_DisconnectWatch, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, watch: _DisconnectWatch) -> None:
+        self._active[watch] = self._loop.time()
+        if self._timer is None:
+            self._timer = self._loop.call_later(_WATCH_DELAY, self._sweep)
+
+    def discard(self, watch: _DisconnectWatch) -> None:
+        self._active.pop(watch, None)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        now = self._loop.time()
+        for watch, started in list(self._active.items()):
+            if now - started >= _WATCH_DELAY and watch._start():
+                del self._active[watch]
+        if self._active:
+            self._timer = self._loop.call_later(_WATCH_DELAY, self._sweep)
+
+
+_watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class _DisconnectWatch:
+    """Cancel the request's task when the client disconnects.
+
+    How it works: the request registers with its loop's :class:`_Watchdog`.
+    If it is still running a little later and its body has been read (so
+    nothing else is pulling from ``receive``), one task awaits ``receive()``;
+    on ``http.disconnect`` it cancels the request's task, which unwinds the
+    view or the streaming generator (their ``finally`` blocks run) and the
+    context teardown. While the body is unread, the app's own reads notice a
+    disconnect, so nothing reads ahead.
+    """
+
+    __slots__ = ("__weakref__", "_dog", "_receive", "_request", "_task", "_watcher", "disconnected")
+
+    def __init__(self, receive: ASGIReceiveCallable, request: Request) -> None:
+        self._receive = receive
+        self._request = request
+        self._task = asyncio.current_task()
+        self._watcher: asyncio.Task[None] | None = None
+        self.disconnected = False
+        loop = asyncio.get_running_loop()
+        dog = _watchdogs.get(loop)
+        if dog is None:
+            dog = _watchdogs[loop] = _Watchdog(loop)
+        self._dog = dog
+        dog.add(self)
+
+    def _start(self) -> bool:
+        if not self._request.body._complete:
+            return False
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        return True
+
+    async def _watch(self) -> None:
+        while True:
+            # The body is complete (or declared empty): any http.request
+            # message still arriving carries nothing the app will read.
+            message: Any = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.disconnected = True
+                if self._task is not None:
+                    self._task.cancel()
+                return
+
+    def stop(self) -> asyncio.Task[None] | None:
+        """Stop watching; return a watcher task still to be cancelled, if any."""
+        self._dog.discard(self)
+        watcher = self._watcher
+        if watcher is not None and not watcher.done():
+            return watcher
+        return None
+
+
+async def _cancel_watcher(watcher: asyncio.Task[None]) -> None:
+    watcher.cancel()
+    try:
+        await watcher
+    except asyncio.CancelledError:
+        pass
+
+
+_BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
+
+
+def _declares_no_body(headers: Headers, http_version: str, method: str) -> bool:
+    length = headers.get("Content-Length")
+    if length is not None:
+        return length.strip() == "0"
+    if "Transfer-Encoding" in headers:
+        return False
+    # HTTP/1.x: no length and no chunking means no body (RFC 9112 §6.3). Over
+    # HTTP/2 and 3 a body may come without a length; assume one only for
+    # methods that normally carry one.
+    return http_version in {"1.0", "1.1"} or method in _BODYLESS_METHODS
+
+
 async def _send_error(send: ASGISendCallable, status: int, close: bool = False) -> None:
     body = f"{status} {'Bad Request' if status == 400 else 'Error'}".encode()
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
@@ -183,17 +303,36 @@ async def handle_http(
         body_timeout=config["BODY_TIMEOUT"],
         send_push_promise=push,
     )
-    request.body._set_source(_BodySource(receive))
+    if _declares_no_body(headers, http_version, request.method):
+        # Nothing to read: the body starts complete, so the app never calls
+        # receive() and the disconnect watcher may own it from the start.
+        request.body._complete = True
+    else:
+        request.body._set_source(_BodySource(receive))
+    watch = _DisconnectWatch(receive, request)
     try:
-        response = await app.handle_request(request)
-    except ClientDisconnectedError:
-        return
-    except Exception as error:
-        response = await _unhandled(app, request, error)
-    try:
-        await send_response(app, request, response, send)
-    except (ClientDisconnectedError, OSError):
-        return
+        try:
+            response = await app.handle_request(request)
+        except ClientDisconnectedError:
+            return
+        except Exception as error:
+            response = await _unhandled(app, request, error)
+        try:
+            await send_response(app, request, response, send)
+        except (ClientDisconnectedError, OSError):
+            return
+    except asyncio.CancelledError:
+        if watch.disconnected:
+            # We cancelled the request because the client left: done, quietly.
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+            return
+        raise
+    finally:
+        watcher = watch.stop()
+        if watcher is not None:
+            await _cancel_watcher(watcher)
 
 
 async def _unhandled(app: Quart, request: Request, error: Exception) -> Response:

@@ -36,6 +36,11 @@ subclass).
 A completely empty multipart body parses to empty forms rather than an
 error, matching what clients that send a leftover ``Content-Type`` header
 with no content expect.
+
+The result does not depend on how the body is split into chunks (barring
+garbage such as long runs of blanks after a boundary): bytes that could be
+the start of a delimiter are held back from the decoder until it is clear
+whether they are one.
 """
 
 from __future__ import annotations
@@ -437,16 +442,25 @@ class MultiPartParser:
 # delimiter (or just its CR) as part data; given data that ends in a line
 # break after a part's headers, it may miss a delimiter that starts with
 # that line break. So :class:`_DecoderFeed` only ends a piece where the text
-# since the last line break can no longer grow into a delimiter, and holds
-# back the rest until more data arrives. Only garbage bodies can need more
-# than this many bytes held back; they are then fed as they come.
-_MAX_TRANSPORT_PADDING = 1024
+# since the last line break can no longer grow into a delimiter line, and
+# holds back the rest until more data arrives. Blanks after a boundary are
+# only trusted up to this many; more, and a delimiter split there may be
+# misread (no real client sends any).
+_MAX_TRANSPORT_PADDING = 64
 
 _LINE_BREAK_BYTES = b"\r\n"
 
 
 class _DecoderFeed:
-    """Hands body bytes to a :class:`MultipartDecoder` in safe pieces."""
+    """Hands body bytes to a :class:`MultipartDecoder` in safe pieces.
+
+    Also splits data so that each piece fits the decoder's free buffer room:
+    the decoder rejects any single ``receive_data`` call that would make its
+    buffer exceed ``max_form_memory_size``, even when the data is file
+    content that would be streamed straight out. Feeding it pieces that fit
+    keeps that check to what it is meant for: headers and preamble piling up
+    undecoded.
+    """
 
     def __init__(self, parser: MultiPartParser, boundary: bytes, collector: _PartCollector) -> None:
         self.parser = parser
@@ -458,10 +472,13 @@ class _DecoderFeed:
         )
         self.marker = b"--" + boundary
         self.max_segment = len(self.marker) + _MAX_TRANSPORT_PADDING
-        self.max_hold = 4 * self.max_segment
+        # Held-back data longer than this only happens in garbage bodies;
+        # it is then fed as it is.
+        self.max_hold = 2 * self.max_segment
         self.pending = b""
-        # Whether the bytes fed so far end with a line break (only after
-        # giving up on holding back).
+        # Where looking for a safe place in ``pending`` carries on.
+        self.resume = 0
+        # Whether the data fed so far ends with a line break.
         self.after_break = False
         self.ended = False
 
@@ -469,17 +486,57 @@ class _DecoderFeed:
         """Decode a body chunk, holding back bytes that are not safe to feed yet."""
         if self.ended:
             return  # Past the closing delimiter: the epilogue is discarded.
-        data = self.pending + chunk if self.pending else chunk
-        self.pending = self._feed(data, final=False)
+        start = 0
+        data = chunk
+        if self.pending:
+            data = self.pending + chunk
+            safe_end, self.resume = self._safe_end_after(data, 0, self.resume)
+            if safe_end is None:
+                self.pending = data
+                return
+            self.pending = b""
+            self._feed_piece(data, 0, safe_end)
+            start = safe_end
+        size = len(data)
+        while start < size and not self.ended:
+            end = min(size, start + self._room())
+            safe_end = self._safe_end_before(data, start, end)
+            if safe_end == start:
+                later_end, resume = self._safe_end_after(data, start, start)
+                if later_end is None:
+                    self.pending = data[start:]
+                    self.resume = resume - start
+                    return
+                safe_end = later_end
+            self._feed_piece(data, start, safe_end)
+            start = safe_end
 
     def finish(self) -> None:
         """Decode what is left and check that the body was complete."""
-        if not self.ended and self.pending:
-            self._feed(self.pending, final=True)
+        data = self.pending
         self.pending = b""
+        start = 0
+        while start < len(data) and not self.ended:
+            end = min(len(data), start + self._room())
+            self._feed_piece(data, start, end)
+            start = end
         self._receive(None)
         if not self._drain():
             self.parser.fail("Incomplete multipart body.")
+
+    def _room(self) -> int:
+        room = self.parser.buffer_size
+        memory_limit = self.parser.max_form_memory_size
+        if memory_limit is not None:
+            room = min(room, max(1, memory_limit - len(self.decoder.buffer)))
+        return room
+
+    def _feed_piece(self, data: bytes, start: int, end: int) -> None:
+        self._receive(data if start == 0 and end == len(data) else data[start:end])
+        self.after_break = data[end - 1] in _LINE_BREAK_BYTES
+        self._drain()
+        if self.decoder.state is State.EPILOGUE:
+            self.ended = True
 
     def _viable_length(self, segment: bytes) -> int:
         # The length of the longest start of ``segment`` (text following a
@@ -502,7 +559,10 @@ class _DecoderFeed:
 
     def _safe_end_before(self, data: bytes, start: int, end: int) -> int:
         # The last safe place to end a piece in data[start:end], or
-        # ``start`` if there is none.
+        # ``start`` if there is none. A place is safe when the text since
+        # the last line break cannot grow into a delimiter line, or when
+        # that text is empty but another line break follows (a delimiter
+        # can only use the last line break before it).
         position = end
         while position > start:
             low = max(start, position - self.max_segment - 1)
@@ -513,26 +573,34 @@ class _DecoderFeed:
                 last_break = start - 1
             if not self._is_viable(data[last_break + 1 : position]):
                 return position
-            while last_break > start and data[last_break - 1] in _LINE_BREAK_BYTES:
-                last_break -= 1
-            position = max(start, last_break)
+            if last_break < start:
+                break
+            position = last_break
+            if data[position] == 0x0A and position > start and data[position - 1] == 0x0D:
+                position -= 1
+            if position > start and data[position - 1] in _LINE_BREAK_BYTES:
+                return position
             if end - position > self.max_hold:
                 return end
         return start
 
-    def _safe_end_after(self, data: bytes, start: int) -> int | None:
-        # The first safe place to end a piece starting at ``start`` (where
-        # the text could grow into a delimiter), or ``None`` if data ends
-        # before one.
+    def _safe_end_after(self, data: bytes, start: int, resume: int) -> tuple[int | None, int]:
+        # The first safe place to end a piece starting at ``start``, where
+        # the text could still grow into a delimiter line, looking from
+        # ``resume`` on. If data ends before one, ``None`` and where to
+        # resume once more data has arrived.
         size = len(data)
-        index = start
-        while True:
-            while index < size and data[index] in _LINE_BREAK_BYTES:
-                index += 1
-            if index - start > self.max_hold:
-                return index
-            if index == size:
-                return None
+        index = resume
+        while index - start <= self.max_hold:
+            if data[index] in _LINE_BREAK_BYTES:
+                if data[index] == 0x0D and index + 1 == size:
+                    return None, index  # Maybe the first half of CRLF.
+                after = index + (2 if data[index : index + 2] == b"\r\n" else 1)
+                if after == size:
+                    return None, index
+                if data[after] in _LINE_BREAK_BYTES:
+                    return after, after
+                index = after
             limit = min(size, index + self.max_segment + 1)
             breaks = [
                 found
@@ -543,45 +611,13 @@ class _DecoderFeed:
             segment = data[index:segment_end]
             viable_length = self._viable_length(segment)
             if viable_length < len(segment):
-                return index + viable_length + 1
+                return index + viable_length + 1, index
             if segment_end == size:
-                return None
+                return None, index
             if not breaks:
-                return segment_end  # Too long to be a delimiter line.
+                return segment_end, segment_end  # Too long for a delimiter line.
             index = segment_end
-
-    def _feed(self, data: bytes, *, final: bool) -> bytes:
-        # Returns the bytes held back for later. The decoder also rejects
-        # any single ``receive_data`` call that would make its buffer exceed
-        # ``max_form_memory_size``, even when the data is file content that
-        # would be streamed straight out; splitting the data to fit the
-        # buffer's free room keeps that check to what it is meant for:
-        # headers and preamble piling up undecoded.
-        memory_limit = self.parser.max_form_memory_size
-        size = len(data)
-        start = 0
-        while start < size:
-            room = self.parser.buffer_size
-            if memory_limit is not None:
-                room = min(room, max(1, memory_limit - len(self.decoder.buffer)))
-            end = min(size, start + room)
-            if not final:
-                safe_end = self._safe_end_before(data, start, end)
-                if safe_end > start:
-                    end = safe_end
-                else:
-                    later_end = self._safe_end_after(data, start)
-                    if later_end is None:
-                        return data[start:]
-                    end = later_end
-            self._receive(data if start == 0 and end == size else data[start:end])
-            self.after_break = data[end - 1] in _LINE_BREAK_BYTES
-            start = end
-            self._drain()
-            if self.decoder.state is State.EPILOGUE:
-                self.ended = True
-                break
-        return b""
+        return index, index
 
     def _receive(self, data: bytes | None) -> None:
         try:
