@@ -252,16 +252,16 @@ async def _cancel_watcher(watcher: asyncio.Task[None]) -> None:
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
-def _declares_no_body(headers: Headers, http_version: str, method: str) -> bool:
+def _declares_no_body(headers: Headers, method: str) -> bool:
     length = headers.get("Content-Length")
     if length is not None:
         return length.strip() == "0"
     if "Transfer-Encoding" in headers:
         return False
-    # HTTP/1.x: no length and no chunking means no body (RFC 9112 §6.3). Over
-    # HTTP/2 and 3 a body may come without a length; assume one only for
-    # methods that normally carry one.
-    return http_version in {"1.0", "1.1"} or method in _BODYLESS_METHODS
+    # With neither header HTTP/1.1 has no body (RFC 9112 §6.3), but not every
+    # server passes framing headers through, and HTTP/2 bodies need no
+    # length: only assume "no body" for methods that normally carry none.
+    return method in _BODYLESS_METHODS
 
 
 async def _send_error(send: ASGISendCallable, status: int, close: bool = False) -> None:
@@ -303,7 +303,7 @@ async def handle_http(
         body_timeout=config["BODY_TIMEOUT"],
         send_push_promise=push,
     )
-    if _declares_no_body(headers, http_version, request.method):
+    if _declares_no_body(headers, request.method):
         # Nothing to read: the body starts complete, so the app never calls
         # receive() and the disconnect watcher may own it from the start.
         request.body._complete = True

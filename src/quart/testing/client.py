@@ -257,6 +257,13 @@ class QuartClient:
             self.app, path, headers, query_string, auth, subdomain
         )
         self._add_cookie_header(headers, scheme, path)
+        if (
+            "Content-Length" not in headers
+            and http_version in {"1.0", "1.1"}
+            and method not in {"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"}
+        ):
+            # The body is sent in pieces: frame it as a real HTTP/1.1 client would.
+            headers["Transfer-Encoding"] = "chunked"
         scope = make_test_scope(
             "http", path, method, headers, query, scheme, root_path, http_version, scope_base,
             _preserve_context=False,
@@ -363,11 +370,26 @@ class QuartClient:
         json: Any = sentinel,
         root_path: str = "",
         http_version: str = "1.1",
+        auth: Authorization | tuple[str, str] | None = None,
     ) -> AsyncGenerator[SessionMixin, None]:
-        """Open the session the client's cookies carry, let the test change it,
-        and store it back in the cookie jar."""
+        """Open the session the client's cookies carry, let the test read or
+        change it, and store it back in the cookie jar::
+
+            async with client.session_transaction() as session:
+                session["user_id"] = 1
+
+        The block runs in a request context for ``path`` (built from the
+        other arguments, as for :meth:`open`), where ``session`` is the
+        yielded session. Nothing is saved if the block raises.
+
+        :raises RuntimeError: When cookies are off, or no session can be
+            opened (usually because ``SECRET_KEY`` is not set).
+        """
         if self.cookie_jar is None:
-            raise RuntimeError("Session transactions only make sense with cookies enabled.")
+            raise RuntimeError(
+                "Session transactions need cookies; create the client with"
+                " use_cookies=True."
+            )
         headers = Headers(headers)
         headers.setdefault("Host", self.app.config["SERVER_NAME"] or "localhost")
         self._add_cookie_header(headers, scheme, path)
@@ -383,15 +405,24 @@ class QuartClient:
             json=json,
             root_path=root_path,
             http_version=http_version,
+            auth=auth,
         ) as ctx:
-            session = await interface._open_session_async(self.app, ctx.request)
+            # A session interface that opens on push already did; the
+            # default cookie session is opened here.
+            session = ctx._session
             if session is None:
-                raise RuntimeError("Error opening the session. Check that SECRET_KEY is set.")
+                session = await interface._open_session_async(self.app, ctx.request)
+            if session is None or interface.is_null_session(session):
+                raise RuntimeError(
+                    "The session interface did not open a session, so there is"
+                    " nothing to change. Set SECRET_KEY (app.secret_key) for the"
+                    " default cookie session."
+                )
+            ctx.session = session
             yield session
             response = self.app.response_class(b"")
-            if not interface.is_null_session(session):
-                await interface._save_session_async(self.app, session, response)
-            self._extract_cookies(response.headers, scheme, path)
+            await interface._save_session_async(self.app, session, response)
+            self._extract_cookies(response.headers, scheme, path, host=headers["Host"])
 
     # -- context preservation ------------------------------------------------
 
