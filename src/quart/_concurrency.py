@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import threading
 from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
@@ -26,6 +27,12 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _STOP = object()
+
+# The event loop a worker thread started by run_in_thread serves, so sync
+# code there can still hand work to the loop (see call_soon_in_loop).
+_event_loop: contextvars.ContextVar[asyncio.AbstractEventLoop] = contextvars.ContextVar(
+    "quart._event_loop"
+)
 
 
 def is_async_callable(func: object) -> bool:
@@ -43,6 +50,7 @@ async def run_in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``func`` in the default executor with the current context copied."""
     loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()
+    ctx.run(_event_loop.set, loop)
     call = functools.partial(ctx.run, func, *args, **kwargs)
     return await loop.run_in_executor(None, call)
 
@@ -71,28 +79,44 @@ def run_sync_iterable(iterable: Iterable[T]) -> AsyncIterator[T]:
 
     Each ``next()`` runs in the executor; the iterator's ``close()`` runs
     when the async iterator is closed, so a generator's ``finally`` runs.
+    Closed while a ``next()`` is still running in its thread (the client
+    left mid-step), it is closed in a thread as soon as that step returns:
+    a running generator cannot be closed, and a thread cannot be interrupted.
     """
     iterator = iter(iterable)
     ctx = contextvars.copy_context()
+    step = threading.Lock()
 
     def _next() -> Any:
-        try:
-            return ctx.run(next, iterator)
-        except StopIteration:
-            return _STOP
+        with step:
+            try:
+                return ctx.run(next, iterator)
+            except StopIteration:
+                return _STOP
+
+    def _close_after_step(close: Callable[[], object]) -> None:
+        with step:
+            ctx.run(close)
 
     async def _gen() -> AsyncGenerator[T, None]:
         loop = asyncio.get_running_loop()
+        ctx.run(_event_loop.set, loop)
+        in_step = False
         try:
             while True:
+                in_step = True
                 item = await loop.run_in_executor(None, _next)
+                in_step = False
                 if item is _STOP:
                     return
                 yield item
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:
-                close()
+                if in_step:
+                    _ = loop.run_in_executor(None, _close_after_step, close)
+                else:
+                    ctx.run(close)
 
     return _gen()
 
@@ -113,9 +137,44 @@ def iterate_sync(iterable: Iterable[T]) -> AsyncIterator[T]:
     return _gen()
 
 
-def create_task(coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
+def create_task(
+    coro: Coroutine[Any, Any, T],
+    *,
+    name: str | None = None,
+    context: contextvars.Context | None = None,
+) -> asyncio.Task[T]:
     """Create a task on the running loop (the one sanctioned place besides asgi)."""
-    return asyncio.get_running_loop().create_task(coro, name=name)
+    return asyncio.get_running_loop().create_task(coro, name=name, context=context)
+
+
+def call_soon_in_loop(callback: Callable[[], None]) -> None:
+    """Call ``callback`` now when on the event loop, or schedule it on the
+    loop when called from sync code in a worker thread (a sync view).
+
+    Callbacks scheduled from a thread run before the loop sees the thread's
+    result, so work started by a sync view exists once the view returns.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop = _event_loop.get(None)
+        if loop is None:
+            raise RuntimeError(
+                "No running event loop: call this from async code or from a sync"
+                " function the app runs (a sync view, hook or background task)."
+            ) from None
+        loop.call_soon_threadsafe(callback)
+    else:
+        callback()
+
+
+def context_without(*variables: contextvars.ContextVar[Any]) -> contextvars.Context:
+    """A copy of the current context in which ``variables`` are unset."""
+    fresh = contextvars.Context()
+    for variable, value in contextvars.copy_context().items():
+        if variable not in variables:
+            fresh.run(variable.set, value)
+    return fresh
 
 
 async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:

@@ -21,6 +21,7 @@ never per request.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from collections import defaultdict
@@ -52,10 +53,13 @@ from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import signals
+from ._concurrency import call_soon_in_loop
 from ._concurrency import cancel_tasks
+from ._concurrency import context_without
 from ._concurrency import create_task
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
@@ -73,6 +77,7 @@ from .globals import _cv_request
 from .globals import _cv_websocket
 from .globals import request_ctx
 from .globals import websocket_ctx
+from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .helpers import send_from_directory
 from .routing import QuartMap
@@ -80,30 +85,58 @@ from .routing import QuartRule
 from .sessions import SecureCookieSessionInterface
 from .templating import Environment
 from .templating import _default_template_ctx_processor
+from .utils import AsyncFile
+from .utils import open_async
 from .wrappers import BaseRequestWebsocket
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
 from .wrappers.base import ClientDisconnectedError
 
+# Names Quart 0.22 has in this module's namespace, kept for code importing them
+# from here (``from quart.app import request``...).
+from .globals import g as g  # noqa: E402
+from .globals import request as request  # noqa: E402
+from .globals import session as session  # noqa: E402
+from .globals import websocket as websocket  # noqa: E402
+from .signals import appcontext_tearing_down as appcontext_tearing_down  # noqa: E402
+from .signals import got_background_exception as got_background_exception  # noqa: E402
+from .signals import got_request_exception as got_request_exception  # noqa: E402
+from .signals import got_serving_exception as got_serving_exception  # noqa: E402
+from .signals import got_websocket_exception as got_websocket_exception  # noqa: E402
+from .signals import request_finished as request_finished  # noqa: E402
+from .signals import request_started as request_started  # noqa: E402
+from .signals import request_tearing_down as request_tearing_down  # noqa: E402
+from .signals import websocket_finished as websocket_finished  # noqa: E402
+from .signals import websocket_started as websocket_started  # noqa: E402
+from .signals import websocket_tearing_down as websocket_tearing_down  # noqa: E402
+from .testing.utils import sentinel as sentinel  # noqa: E402
+from .typing import AfterServingCallable as AfterServingCallable  # noqa: E402
+from .typing import AfterWebsocketCallable as AfterWebsocketCallable  # noqa: E402
+from .typing import AppOrBlueprintKey as AppOrBlueprintKey  # noqa: E402
+from .typing import ASGIReceiveCallable as ASGIReceiveCallable  # noqa: E402
+from .typing import ASGISendCallable as ASGISendCallable  # noqa: E402
+from .typing import BeforeServingCallable as BeforeServingCallable  # noqa: E402
+from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable  # noqa: E402
+from .typing import FilePath as FilePath  # noqa: E402
+from .typing import HeadersValue as HeadersValue  # noqa: E402
+from .typing import ResponseReturnValue as ResponseReturnValue  # noqa: E402
+from .typing import ResponseTypes as ResponseTypes  # noqa: E402
+from .typing import Scope as Scope  # noqa: E402
+from .typing import ShellContextProcessorCallable as ShellContextProcessorCallable  # noqa: E402
+from .typing import TeardownCallable as TeardownCallable  # noqa: E402
+from .typing import TemplateFilterCallable as TemplateFilterCallable  # noqa: E402
+from .typing import TemplateGlobalCallable as TemplateGlobalCallable  # noqa: E402
+from .typing import TemplateTestCallable as TemplateTestCallable  # noqa: E402
+from .typing import WebsocketCallable as WebsocketCallable  # noqa: E402
+from .typing import WhileServingCallable as WhileServingCallable  # noqa: E402
+from .wrappers.websocket import _is_disconnect
+
 if TYPE_CHECKING:
     from .cli import AppGroup
     from .testing import QuartCliRunner
-    from .typing import AfterServingCallable
-    from .typing import AfterWebsocketCallable
-    from .typing import ASGIReceiveCallable
-    from .typing import ASGISendCallable
-    from .typing import BeforeServingCallable
-    from .typing import BeforeWebsocketCallable
-    from .typing import FilePath
-    from .typing import ResponseReturnValue
-    from .typing import ResponseTypes
-    from .typing import Scope
-    from .typing import TeardownCallable
     from .typing import TestAppProtocol
     from .typing import TestClientProtocol
-    from .typing import WebsocketCallable
-    from .typing import WhileServingCallable
 
 __all__ = ["Quart"]
 
@@ -283,6 +316,9 @@ class Quart(App):
                 endpoint="static",
                 host=static_host,
                 view_func=self.send_static_file,
+                # "/static//etc/passwd" is a 404 like any other bad name,
+                # not a redirect to a path with the slashes merged.
+                merge_slashes=False,
             )
 
     # -- ASGI --------------------------------------------------------------
@@ -523,6 +559,18 @@ class Quart(App):
             url = f"{url}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
         return url
 
+    def redirect(self, location: str, code: int = 302) -> WerkzeugResponse:
+        """A redirect response (see :func:`quart.redirect`).
+
+        Control characters, spaces and non-ASCII characters in ``location``
+        are percent-encoded, so a target built from user input can neither
+        split the ``Location`` header nor make the response fail.
+
+        :param location: The target URL.
+        :param code: The status code (302 by default).
+        """
+        return super().redirect(_safe_location(location), code)
+
     # -- the request pipeline -------------------------------------------
 
     async def handle_request(self, request: Request) -> ResponseTypes:
@@ -546,6 +594,9 @@ class Quart(App):
             except (asyncio.CancelledError, ClientDisconnectedError):
                 raise
             except Exception as exc:
+                # Teardown functions and the tearing-down signals get the
+                # error even though it becomes a 500, as in Flask.
+                error = exc
                 if kind is _HTTP:
                     return await self.handle_exception(exc)
                 return await self.handle_websocket_exception(exc)
@@ -590,9 +641,16 @@ class Quart(App):
                 if result is None:
                     result = await self.dispatch_websocket(ctx)  # type: ignore[arg-type]
         except ClientDisconnectedError:
-            raise
+            if kind is _HTTP:
+                raise
+            # The client closed the websocket: how one usually ends, not an
+            # error, so the after hooks and websocket_finished still run.
+            result = None
         except Exception as error:
-            result = await self._handle_user_exception(ctx, error)
+            if kind is _WEBSOCKET and _is_disconnect(error):
+                result = None  # The same, from a TaskGroup of readers/writers.
+            else:
+                result = await self._handle_user_exception(ctx, error)
         if kind is _HTTP:
             return await self.finalize_request(result, ctx)  # type: ignore[arg-type]
         return await self.finalize_websocket(result, ctx)  # type: ignore[arg-type]
@@ -1003,7 +1061,13 @@ class Quart(App):
     # -- files ----------------------------------------------------------
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """``SEND_FILE_MAX_AGE_DEFAULT`` in seconds (``None``: no caching headers)."""
+        """How long browsers may cache files from :func:`~quart.send_file` and
+        the static route: ``SEND_FILE_MAX_AGE_DEFAULT`` in seconds (12 hours
+        by default; ``None`` sends ``Cache-Control: no-cache``, so browsers
+        revalidate with a conditional request). Override to vary it by file.
+
+        :param filename: The file being sent (``None`` for a stream).
+        """
         value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
         if value is None:
             return None
@@ -1012,29 +1076,50 @@ class Quart(App):
         return int(value)
 
     async def send_static_file(self, filename: str) -> Response:
-        """The view of the automatic ``static`` route."""
+        """Send a file from the :attr:`static_folder`: the view of the
+        automatic ``static`` route (404 for anything outside the folder).
+
+        :param filename: The file, relative to the static folder.
+        """
         if not self.has_static_folder:
-            raise RuntimeError("No static folder for this object")
+            raise RuntimeError("The app has no static folder: pass static_folder= to Quart().")
         return await send_from_directory(
             self.static_folder,  # type: ignore[arg-type]
             filename,
             cache_timeout=self.get_send_file_max_age(filename),
         )
 
-    async def open_resource(self, path: FilePath, mode: str = "rb") -> Any:
-        """Open a file relative to the app's root path for reading
-        (``async with await app.open_resource("schema.sql") as f: await f.read()``)."""
-        from .utils import open_async
+    async def open_resource(
+        self, path: FilePath, mode: str = "rb", encoding: str | None = None
+    ) -> AsyncFile:
+        """Open a file relative to the app's :attr:`root_path` for reading;
+        reads run in a worker thread::
 
+            async with await app.open_resource("schema.sql", "r") as file:
+                schema = await file.read()
+
+        :param path: The file, relative to the root path.
+        :param mode: ``"rb"`` (default), ``"r"`` or ``"rt"``.
+        :param encoding: The text encoding, for text mode.
+        """
         if mode not in {"r", "rb", "rt"}:
-            raise ValueError("Resources can only be opened for reading.")
-        return open_async(os.path.join(self.root_path, os.fsdecode(path)), mode)
+            raise ValueError(
+                f"open_resource opens files for reading only, not mode {mode!r}:"
+                " use 'r' or 'rb' (or open_instance_resource to write)."
+            )
+        return open_async(os.path.join(self.root_path, os.fsdecode(path)), mode, encoding)
 
-    async def open_instance_resource(self, path: FilePath, mode: str = "rb") -> Any:
-        """Open a file relative to the instance folder (any mode)."""
-        from .utils import open_async
+    async def open_instance_resource(
+        self, path: FilePath, mode: str = "rb", encoding: str | None = None
+    ) -> AsyncFile:
+        """Open a file relative to the :attr:`instance_path`, in any mode
+        (``async with await app.open_instance_resource("app.db", "wb") as f:``).
 
-        return open_async(os.path.join(self.instance_path, os.fsdecode(path)), mode)
+        :param path: The file, relative to the instance folder.
+        :param mode: The mode, as for :func:`open`.
+        :param encoding: The text encoding, for text mode.
+        """
+        return open_async(os.path.join(self.instance_path, os.fsdecode(path)), mode, encoding)
 
     # -- lifespan and background tasks ------------------------------------
 
@@ -1042,7 +1127,12 @@ class Quart(App):
         """Run ``func(*args, **kwargs)`` (sync or async) in the background,
         in a fresh app context. Errors are logged and sent as
         ``got_background_exception``; shutdown waits for the task up to
-        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``."""
+        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``.
+
+        The task outlives the request that started it (a client disconnect
+        does not cancel it) and sees no request context, only its own app
+        context. Sync views may call this too.
+        """
 
         async def _run() -> None:
             try:
@@ -1051,9 +1141,16 @@ class Quart(App):
             except Exception as error:
                 await self.handle_background_exception(error)
 
-        task = create_task(_run(), name=f"quart-background-{getattr(func, '__name__', 'task')}")
-        self.background_tasks.add(task)
-        task.add_done_callback(self.background_tasks.discard)
+        # Other context variables (a log correlation id...) carry over.
+        context = context_without(_cv_app, _cv_request, _cv_websocket)
+
+        def _start() -> None:
+            name = f"quart-background-{getattr(func, '__name__', 'task')}"
+            task = create_task(_run(), name=name, context=context)
+            self.background_tasks.add(task)
+            task.add_done_callback(self.background_tasks.discard)
+
+        call_soon_in_loop(_start)
 
     async def handle_background_exception(self, error: Exception) -> None:
         """Log a background task's error and send ``got_background_exception``."""
@@ -1065,7 +1162,11 @@ class Quart(App):
 
     async def startup(self) -> None:
         """Run ``before_serving`` functions, then the first half of each
-        ``while_serving`` generator, in an app context."""
+        ``while_serving`` generator, in an app context.
+
+        If a step fails, the generators already started are closed (their
+        ``finally`` blocks run) before the error propagates.
+        """
         self.shutdown_event = self.event_class()
         try:
             async with self.app_context():
@@ -1073,36 +1174,72 @@ class Quart(App):
                     await self.ensure_async(func)()
                 for gen_func in self.while_serving_gens:
                     gen = gen_func()
-                    await gen.__anext__()
+                    try:
+                        await gen.__anext__()
+                    except StopAsyncIteration:
+                        raise RuntimeError(
+                            f"The while_serving generator {gen_func.__name__!r} ended without"
+                            " yielding; it must yield exactly once."
+                        ) from None
                     self._running_gens.append(gen)
         except Exception as error:
             await self._serving_exception(error)
+            async with self.app_context():
+                while self._running_gens:
+                    try:
+                        await self._running_gens.pop().aclose()
+                    except Exception as close_error:  # logged; the startup error wins
+                        await self._serving_exception(close_error)
             raise
 
     async def shutdown(self) -> None:
         """Wait for background tasks (then cancel them), finish the
         ``while_serving`` generators in reverse order, then run
-        ``after_serving`` functions."""
+        ``after_serving`` functions.
+
+        Every step runs even if an earlier one fails; each error is logged and
+        sent as ``got_serving_exception``, then the first is raised.
+        """
         self.shutdown_event.set()
         if self.background_tasks:
-            timeout = self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"]
-            _, pending = await asyncio.wait(self.background_tasks, timeout=timeout)
-            await cancel_tasks(pending)
-        try:
-            async with self.app_context():
-                while self._running_gens:
-                    gen = self._running_gens.pop()
-                    try:
-                        await gen.__anext__()
-                    except StopAsyncIteration:
-                        pass
-                    else:
-                        raise RuntimeError("A while_serving generator must yield exactly once.")
-                for func in self.after_serving_funcs:
+            await self._drain_background_tasks(self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
+        errors: list[Exception] = []
+        async with self.app_context():
+            while self._running_gens:
+                gen = self._running_gens.pop()
+                try:
+                    await gen.__anext__()
+                except StopAsyncIteration:
+                    continue
+                except Exception as error:  # collected, raised below
+                    errors.append(error)
+                    continue
+                errors.append(RuntimeError("A while_serving generator must yield exactly once."))
+                try:
+                    await gen.aclose()
+                except Exception as error:  # collected, raised below
+                    errors.append(error)
+            for func in self.after_serving_funcs:
+                try:
                     await self.ensure_async(func)()
-        except Exception as error:
-            await self._serving_exception(error)
-            raise
+                except Exception as error:  # collected, raised below
+                    errors.append(error)
+        for failure in errors:
+            await self._serving_exception(failure)
+        if errors:
+            raise errors[0]
+
+    async def _drain_background_tasks(self, timeout: float | None) -> None:
+        # Tasks may start more tasks while we wait: wait for those too, all
+        # under the one deadline, then cancel whatever is left.
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while pending := {task for task in self.background_tasks if not task.done()}:
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                break
+            await asyncio.wait(pending, timeout=remaining)
+        await cancel_tasks(self.background_tasks)
 
     async def _serving_exception(self, error: Exception) -> None:
         if signals.got_serving_exception.receivers:
@@ -1252,3 +1389,13 @@ class Quart(App):
         self.config["DEBUG"] = value
         if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
             self.jinja_env.auto_reload = value
+
+    @cached_property
+    def logger(self) -> logging.Logger:
+        """The app's :class:`logging.Logger`, named :attr:`name`, with
+        :data:`quart.logging.default_handler` added when nothing else would
+        print its records (``app.logger.removeHandler(default_handler)``
+        removes it)."""
+        from .logging import create_logger
+
+        return create_logger(self)

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import warnings
 import weakref
-from typing import TYPE_CHECKING
+from collections import deque
 from typing import Any
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 from urllib.parse import urlsplit
 
 from werkzeug.datastructures import Headers
@@ -31,6 +34,8 @@ from werkzeug.exceptions import InternalServerError
 from ._headers import FastHeaders
 from .wrappers.base import ClientDisconnectedError
 from .wrappers.response import DataBody
+from .wrappers.websocket import _is_disconnect
+from .wrappers.websocket import WebsocketDisconnect
 
 if TYPE_CHECKING:
     from .app import Quart
@@ -104,7 +109,31 @@ def _split_path(scope: HTTPScope | WebsocketScope) -> tuple[str, str]:
         if path == root_path or path.startswith(root_path + "/"):
             path = path[len(root_path) :]
         # Otherwise the server already stripped it (older uvicorn): keep path.
+    if not path.isascii():
+        path = _no_surrogates(path)
     return root_path, path
+
+
+def _no_surrogates(path: str) -> str:
+    """Replace lone surrogates (raw bytes a server decoded with
+    ``surrogateescape``) with U+FFFD, as servers do for bad ``%`` escapes, so
+    the path can be encoded again (``request.url``, logs)."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in path)
+    return path
+
+
+# A query string holding raw non-ASCII bytes (which would make decoding it
+# fail) has those, and any control bytes, percent-encoded; the rest is kept.
+_QUERY_SAFE = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
+def _safe_query(query_string: bytes) -> bytes:
+    if query_string.isascii():
+        return query_string
+    return quote(query_string, safe=_QUERY_SAFE).encode("ascii")
 
 
 def _default_host(app: Quart, scope: HTTPScope | WebsocketScope, headers: Headers) -> None:
@@ -121,9 +150,15 @@ def _default_host(app: Quart, scope: HTTPScope | WebsocketScope, headers: Header
 
 async def _push(send: ASGISendCallable, scope: HTTPScope, path: str, headers: Headers) -> None:
     if "http.response.push" in (scope.get("extensions") or {}):
-        await send(
-            {"type": "http.response.push", "path": path, "headers": _encode_headers(headers)}
-        )
+        try:
+            await send(
+                {"type": "http.response.push", "path": path, "headers": _encode_headers(headers)}
+            )
+        except OSError as error:
+            # The server could not write to the client (uvicorn's
+            # ClientDisconnected is an OSError): the view sees the one
+            # documented error, which then ends the request quietly.
+            raise ClientDisconnectedError() from error
 
 
 async def _no_push(path: str, headers: Headers) -> None:
@@ -294,7 +329,7 @@ async def handle_http(
         scope["method"],
         scope.get("scheme", "http"),
         path,
-        scope["query_string"],
+        _safe_query(scope["query_string"]),
         headers,
         root_path,
         http_version,
@@ -455,11 +490,426 @@ async def handle_lifespan(
             return
 
 
+# -- websockets -----------------------------------------------------------
+#
+# How a websocket flows: :func:`handle_websocket` takes the
+# ``websocket.connect`` message, builds a :class:`~quart.wrappers.Websocket`
+# wired to one :class:`_WebsocketConnection`, and awaits
+# :meth:`Quart.handle_websocket` (the same pipeline as HTTP) in the server's
+# own task. Accepting is implicit on the first receive or send.
+#
+# One reader task per connection is the only caller of ``receive``. It puts
+# each message in a small buffer and wakes a task waiting in
+# ``Websocket.receive()``, which takes it from there; it reads ahead at most
+# ``_READ_AHEAD`` messages (and about ``_READ_AHEAD_BYTES``) and then waits
+# for the app to catch up. So the server is pulled from only as the app
+# consumes, and its own flow control holds back a client that sends faster
+# than the app reads; reading ahead this little is what lets the reader see
+# the client leave while the handler is busy elsewhere.
+#
+# When the client leaves (``websocket.disconnect``, any code) the close is
+# queued behind the messages that came before it:
+# * a handler that has called ``receive()`` gets those messages, then
+#   :class:`WebsocketDisconnect` with the code and reason (``send()`` raises
+#   it at once: nobody is listening);
+# * if nothing is left unread and no task is waiting in ``receive()``, or the
+#   handler has never called it, the handler is cancelled instead, since it
+#   may be awaiting something that never ends.
+# Either way the context tears down as for any request, and the reader is
+# cancelled and awaited before this function returns: no task outlives the
+# connection.
+#
+# At the end: a handler that returned on an accepted socket is closed with
+# 1000 (1008 for a 4xx response, 1011 for a 5xx, e.g. after an unhandled
+# error); one that refused before accepting has its response sent with the
+# ``websocket.http.response`` extension, or a plain close (the server's 403).
+
+_READ_AHEAD = 4
+_READ_AHEAD_BYTES = 64 * 1024
+_HANDSHAKE = 0
+_CONNECTED = 1
+_CLOSED = 2
+
+
+def _spec_version(scope: WebsocketScope) -> tuple[int, ...]:
+    raw = (scope.get("asgi") or {}).get("spec_version") or "2.0"
+    try:
+        return tuple(int(part) for part in raw.split("."))
+    except ValueError:
+        return (2, 0)
+
+
+def _check_close(code: int, reason: str) -> None:
+    # RFC 6455 §7.4: 1004-1006 and 1015 never go on the wire; §5.5: a
+    # control frame payload is at most 125 bytes, 2 of them the code.
+    if not (1000 <= code <= 4999) or code in {1004, 1005, 1006, 1015}:
+        raise ValueError(
+            f"{code} is not a close code an app may send: use 1000 (normal),"
+            " 1001-1003, 1007-1014, or 3000-4999 (4000-4999 for your own)."
+        )
+    if len(reason.encode()) > 123:
+        raise ValueError("A close reason can be at most 123 bytes (UTF-8) long.")
+
+
+class _WebsocketConnection:
+    """The ASGI side of one websocket (see the notes above)."""
+
+    __slots__ = (
+        "_buffer", "_buffered", "_receive", "_reader", "_send", "_sent_since_receive", "_space",
+        "_task", "_waiters", "accepted", "app_closed", "close_info", "extensions", "finished",
+        "headers_ok", "max_size", "reading", "reason_ok", "state", "we_cancelled",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        app: Quart,
+        scope: WebsocketScope,
+        receive: ASGIReceiveCallable,
+        send: ASGISendCallable,
+    ) -> None:
+        self._receive = receive
+        self._send = send
+        spec = _spec_version(scope)
+        self.headers_ok = spec > (2, 0)
+        self.reason_ok = spec >= (2, 3)
+        self.extensions = scope.get("extensions") or {}
+        self.max_size: int | None = app.config["WEBSOCKET_MAX_MESSAGE_SIZE"]
+        self.state = _HANDSHAKE
+        self.accepted = False
+        self.app_closed = False
+        self.close_info = (1005, "")
+        self.reading = False  # The app has called receive().
+        self.finished = False  # The pipeline is over: never cancel it now.
+        self.we_cancelled = False
+        self._buffer: deque[str | bytes] = deque()
+        self._buffered = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._space: asyncio.Future[None] | None = None
+        self._sent_since_receive = False
+        self._task = asyncio.current_task()
+        self._reader: asyncio.Task[None] | None = None
+
+    # The four callables the Websocket wrapper is given.
+
+    async def receive(self) -> str | bytes:
+        if self.state == _HANDSHAKE:
+            await self.accept(Headers(), None)
+        self.reading = True
+        buffer = self._buffer
+        while not buffer:
+            if self.state == _CLOSED:
+                raise WebsocketDisconnect(*self.close_info)
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake(everyone=False)  # Woken just as cancelled: pass it on.
+                elif waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                raise
+        data = buffer.popleft()
+        self._buffered -= len(data)
+        space = self._space
+        if space is not None and not space.done():
+            space.set_result(None)
+        self._sent_since_receive = False
+        return data
+
+    async def send(self, data: str | bytes) -> None:
+        if self.state != _CONNECTED:
+            if self.state == _HANDSHAKE:
+                await self.accept(Headers(), None)
+            if self.state == _CLOSED:
+                raise WebsocketDisconnect(*self.close_info)
+        message: dict[str, Any]
+        if isinstance(data, str):
+            message = {"type": "websocket.send", "text": data}
+        elif isinstance(data, bytes | bytearray | memoryview):
+            message = {"type": "websocket.send", "bytes": bytes(data)}
+        else:
+            raise TypeError(
+                f"A websocket message is str (text) or bytes (binary), not"
+                f" {type(data).__name__}: use send_json() for other data."
+            )
+        if self._sent_since_receive:
+            # Some servers drop sends to a vanished client without ever
+            # suspending; yield so a send-only loop cannot starve the loop
+            # (and the reader can see the disconnect).
+            await asyncio.sleep(0)
+            if self.state != _CONNECTED:
+                raise WebsocketDisconnect(*self.close_info)
+        self._sent_since_receive = True
+        await self._send_or_raise(message)
+
+    async def accept(self, headers: Headers, subprotocol: str | None) -> None:
+        if self.state == _CONNECTED:
+            return
+        if self.state == _CLOSED:
+            raise WebsocketDisconnect(*self.close_info)
+        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+        if headers:
+            if self.headers_ok:
+                message["headers"] = _encode_headers(headers)
+            else:
+                warnings.warn(
+                    "The server speaks ASGI websocket spec 2.0, which has no accept"
+                    " headers: the headers given to accept() were not sent.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+        self.state = _CONNECTED
+        self.accepted = True
+        await self._send_or_raise(message)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.app_closed:
+            raise RuntimeError("The websocket is already closed: close() may be called once.")
+        _check_close(code, reason)
+        self.app_closed = True
+        if self.state == _CLOSED:
+            return  # The client already left: nothing to close.
+        self._closed(code, reason)
+        await self._send_close(code, reason)
+
+    # Internals.
+
+    async def _send_or_raise(self, message: dict[str, Any]) -> None:
+        try:
+            await self._send(message)  # type: ignore[arg-type]
+        except OSError:
+            self._closed(1006, "")
+            raise WebsocketDisconnect(1006, "") from None
+
+    async def _send_close(self, code: int, reason: str) -> None:
+        message: dict[str, Any] = {"type": "websocket.close", "code": code}
+        if reason and self.reason_ok:
+            message["reason"] = reason
+        try:
+            await self._send(message)  # type: ignore[arg-type]
+        except OSError:
+            pass
+
+    def _wake(self, everyone: bool) -> bool:
+        """Wake one (or every) task waiting in receive(); whether any was."""
+        woken = False
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                woken = True
+                if not everyone:
+                    break
+        return woken
+
+    def _closed(self, code: int, reason: str, keep_unread: bool = False) -> bool:
+        """Mark the websocket closed; return whether a task was waiting in receive()."""
+        self.state = _CLOSED
+        self.close_info = (code, reason)
+        if not keep_unread:
+            self._buffer.clear()
+            self._buffered = 0
+        space = self._space
+        if space is not None and not space.done():
+            space.set_result(None)
+        return self._wake(everyone=True)
+
+    def _ended(self, code: int, reason: str) -> None:
+        """The client left (or sent too much): see the notes above."""
+        if self.state == _CLOSED:
+            return  # The app closed first; let it finish on its own.
+        keep = self.reading and bool(self._buffer)
+        if not self._closed(code, reason, keep_unread=keep) and not keep:
+            if not self.finished and self._task is not None:
+                self.we_cancelled = True
+                self._task.cancel()
+
+    def absorb_cancel(self) -> bool:
+        """Undo our cancellation of the handler's task; whether it was only ours."""
+        self.finished = True
+        if not self.we_cancelled or self._task is None:
+            return False
+        self.we_cancelled = False
+        return self._task.uncancel() == 0
+
+    def start_reader(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._reader = loop.create_task(self._read(), name="quart-websocket-reader")
+
+    async def stop_reader(self) -> None:
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+            try:
+                await reader
+            except asyncio.CancelledError:
+                pass
+
+    async def _read(self) -> None:
+        buffer = self._buffer
+        receive = self._receive
+        max_size = self.max_size
+        loop = asyncio.get_running_loop()
+        while True:
+            if len(buffer) >= _READ_AHEAD or self._buffered >= _READ_AHEAD_BYTES:
+                self._space = loop.create_future()
+                await self._space
+                continue
+            message: Any = await receive()
+            kind = message["type"]
+            if kind == "websocket.receive":
+                if self.state == _CLOSED:
+                    continue  # The app closed: drop what crosses its close.
+                data = message.get("text")
+                if data is None:
+                    data = message.get("bytes") or b""
+                size = len(data)
+                if max_size is not None and size * 4 > max_size and (
+                    (len(data.encode()) if isinstance(data, str) else size) > max_size
+                ):
+                    reason = f"message larger than {max_size} bytes"
+                    self._ended(1009, reason)
+                    await self._send_close(1009, reason)
+                    return
+                buffer.append(data)
+                self._buffered += size
+                self._wake(everyone=False)
+            elif kind == "websocket.disconnect":
+                self._ended(message.get("code") or 1005, message.get("reason") or "")
+                return
+
+    async def finish(self, app: Quart, response: Response | None) -> None:
+        """Close an accepted socket, or refuse one the app never accepted."""
+        if self.state == _CLOSED:
+            return
+        if self.accepted:
+            status = 200 if response is None else response.status_code
+            code = 1011 if status >= 500 else 1008 if status >= 400 else 1000
+            self._closed(code, "")
+            await self._send_close(code, "")
+            return
+        self._closed(1000, "")
+        if response is None or "websocket.http.response" not in self.extensions:
+            await self._send_close(1000, "")  # Before accept: the server answers 403.
+            return
+        try:
+            await _send_denial(app, response, self._send)
+        except OSError:
+            pass
+
+
+async def _send_denial(app: Quart, response: Any, send: ASGISendCallable) -> None:
+    body = response.response
+    if isinstance(body, DataBody):
+        data = body.data[body.begin : body.end]
+    else:
+        if not hasattr(body, "__aenter__"):
+            status, headers = response.status_code, response.headers
+            response = app.response_class(body, status=status, headers=headers)
+            body = response.response
+        timeout = response.timeout
+        if timeout is Ellipsis:
+            timeout = app.config["RESPONSE_TIMEOUT"]
+        try:
+            # A refusal is small: collect it, so a failing generator still
+            # gets a clean 500 instead of half a response.
+            async with asyncio.timeout(timeout), body as chunks:
+                data = b"".join([_as_bytes(chunk) async for chunk in chunks])
+        except Exception as error:
+            app.logger.error(
+                "Exception while producing a websocket refusal response",
+                exc_info=(type(error), error, error.__traceback__),
+            )
+            response = _plain_500(app)
+            data = response.response.data
+    await send(
+        {
+            "type": "websocket.http.response.start",
+            "status": response.status_code,
+            "headers": _encode_headers(response.headers),
+        }
+    )
+    await send({"type": "websocket.http.response.body", "body": data, "more_body": False})
+
+
 async def handle_websocket(
     app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable
 ) -> None:
-    """Serve one websocket connection (see :mod:`quart.wrappers.websocket`)."""
-    raise NotImplementedError("Websockets are not implemented yet.")
+    """Serve one websocket connection."""
+    message: Any = await receive()
+    if message["type"] != "websocket.connect":
+        return  # The client left during the handshake.
+    conn = _WebsocketConnection(app, scope, receive, send)
+    http_version = scope.get("http_version", "1.1")
+    try:
+        headers = _decode_headers(scope["headers"], http_version)
+    except _BadHead:
+        await conn.finish(app, app.response_class("Bad Request", status=400))
+        return
+    if http_version != "1.1":
+        _default_host(app, scope, headers)
+    root_path, path = _split_path(scope)
+    websocket = app.websocket_class(
+        path,
+        scope["query_string"],
+        scope.get("scheme", "ws"),
+        headers,
+        root_path,
+        http_version,
+        list(scope.get("subprotocols") or ()),
+        conn.receive,
+        conn.send,
+        conn.accept,
+        conn.close,
+        scope,
+    )
+    conn.start_reader()
+    try:
+        try:
+            response = await app.handle_websocket(websocket)
+        except asyncio.CancelledError:
+            if conn.absorb_cancel():
+                return  # We cancelled it: the client left. Teardown has run.
+            raise
+        except Exception as error:
+            conn.finished = True
+            if not _is_disconnect(error):
+                await _websocket_error(app, conn, websocket, error)
+            return
+        conn.absorb_cancel()  # In case the handler swallowed our cancellation.
+        await conn.finish(app, response)  # type: ignore[arg-type]
+    finally:
+        conn.finished = True
+        await conn.stop_reader()
+
+
+def _as_bytes(chunk: str | bytes) -> bytes:
+    return chunk.encode() if isinstance(chunk, str) else chunk
+
+
+def _plain_500(app: Quart) -> Any:
+    plain = InternalServerError()
+    return app.response_class(plain.get_body(), status=500, mimetype="text/html")
+
+
+async def _websocket_error(
+    app: Quart, conn: _WebsocketConnection, websocket: Any, error: Exception
+) -> None:
+    """An error escaped the app (propagated): log it, then 1011 or a 500 refusal."""
+    from .app import _escape_for_log
+
+    reraise = app.config["PROPAGATE_EXCEPTIONS"] and not (app.debug or app.testing)
+    if not reraise:
+        app.logger.error(
+            f"Exception on websocket {_escape_for_log(websocket.path)}",
+            exc_info=(type(error), error, error.__traceback__),
+        )
+    if conn.accepted or not reraise:
+        await conn.finish(app, _plain_500(app))
+    if reraise:
+        raise error
 
 
 class ASGIHTTPConnection:
@@ -489,6 +939,7 @@ class ASGIWebsocketConnection:
         self.scope = scope
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        """Serve the connection until it closes."""
         await handle_websocket(self.app, self.scope, receive, send)
 
 

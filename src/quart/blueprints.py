@@ -6,13 +6,14 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from flask.sansio.app import App
 from flask.sansio.blueprints import Blueprint as SansIOBlueprint
 from flask.sansio.blueprints import BlueprintSetupState as BlueprintSetupState
+from flask.sansio.scaffold import _sentinel
 from flask.sansio.scaffold import setupmethod
 
 from .cli import AppGroup
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .typing import TeardownCallable
     from .typing import WebsocketCallable
     from .typing import WhileServingCallable
+    from .utils import AsyncFile
     from .wrappers import Response
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
@@ -40,28 +42,82 @@ T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
 
 
 class Blueprint(SansIOBlueprint):
-    """A group of routes, hooks, templates and static files registered on an
-    app (possibly several times, under several names and prefixes).
+    """A group of routes, hooks, error handlers, templates, static files and
+    CLI commands, recorded now and applied when registered on an app (with
+    ``app.register_blueprint``, possibly several times under different
+    ``name=``/``url_prefix=``) or nested in another blueprint.
 
-    Takes Flask's arguments: ``name``, ``import_name``, ``static_folder``,
-    ``static_url_path``, ``template_folder``, ``url_prefix``, ``subdomain``,
-    ``url_defaults``, ``root_path``, ``cli_group``.
+    Hooks registered with the plain names (``before_request``,
+    ``errorhandler``, ``before_websocket``...) apply to this blueprint's
+    routes only; the ``*_app_*`` names (``before_app_request``,
+    ``app_errorhandler``, ``before_app_serving``...) apply to the whole app.
+
+    :param name: The blueprint's name, prefixed to its endpoints
+        (``"admin.index"``).
+    :param import_name: The blueprint's package (``__name__``), used to find
+        its folders.
+    :param static_folder: A folder of static files served at
+        ``static_url_path``.
+    :param static_url_path: The URL of the static route (defaults to
+        ``/<static_folder name>`` under the blueprint's prefix).
+    :param template_folder: A folder of templates, searched after the app's.
+    :param url_prefix: Prepended to every route of the blueprint.
+    :param subdomain: The subdomain its routes match (with ``SERVER_NAME``).
+    :param url_defaults: Default values for the routes' URL variables.
+    :param root_path: The blueprint's folder, if ``import_name`` cannot give it.
+    :param cli_group: The ``quart`` command group for ``bp.cli`` commands
+        (the blueprint's name by default; ``None`` adds them to the top level).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        name: str,
+        import_name: str,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        url_prefix: str | None = None,
+        subdomain: str | None = None,
+        url_defaults: dict[str, Any] | None = None,
+        root_path: str | None = None,
+        cli_group: str | None = _sentinel,  # type: ignore[assignment]
+    ) -> None:
+        super().__init__(
+            name,
+            import_name,
+            static_folder,
+            static_url_path,
+            template_folder,
+            url_prefix,
+            subdomain,
+            url_defaults,
+            root_path,
+            cli_group,
+        )
+        #: Click commands, added to the ``quart`` command on registration.
         self.cli: AppGroup = AppGroup()
         self.cli.name = self.name
-        #: Websocket hooks of this blueprint, keyed like ``before_request_funcs``.
-        self.before_websocket_funcs: dict[str | None, list[Any]] = defaultdict(list)
-        self.after_websocket_funcs: dict[str | None, list[Any]] = defaultdict(list)
-        self.teardown_websocket_funcs: dict[str | None, list[Any]] = defaultdict(list)
+        #: Functions run before each websocket of this blueprint.
+        self.before_websocket_funcs: dict[str | None, list[BeforeWebsocketCallable]] = defaultdict(
+            list
+        )
+        #: Functions run after each websocket of this blueprint.
+        self.after_websocket_funcs: dict[str | None, list[AfterWebsocketCallable]] = defaultdict(
+            list
+        )
+        #: Functions run when a websocket of this blueprint ends.
+        self.teardown_websocket_funcs: dict[str | None, list[TeardownCallable]] = defaultdict(list)
 
     # -- websockets -------------------------------------------------------
 
     @setupmethod
     def websocket(self, rule: str, **options: Any) -> Callable[[T_websocket], T_websocket]:
-        """Register a websocket view on this blueprint (a decorator)."""
+        """Register a websocket view on this blueprint (a decorator); the rule
+        gets the blueprint's URL prefix and the endpoint its name.
+
+        :param rule: The URL rule, relative to the blueprint's prefix.
+        :param options: Rule options (``endpoint``, ``defaults``, ...).
+        """
 
         def decorator(func: T_websocket) -> T_websocket:
             endpoint = options.pop("endpoint", None)
@@ -78,7 +134,13 @@ class Blueprint(SansIOBlueprint):
         view_func: WebsocketCallable | None = None,
         **options: Any,
     ) -> None:
-        """Register a websocket view on this blueprint."""
+        """Register a websocket view on this blueprint.
+
+        :param rule: The URL rule, relative to the blueprint's prefix.
+        :param endpoint: The endpoint (the function's name by default).
+        :param view_func: The websocket view.
+        :param options: Rule options.
+        """
         self.add_url_rule(
             rule,
             endpoint,
@@ -91,57 +153,64 @@ class Blueprint(SansIOBlueprint):
 
     @setupmethod
     def before_websocket(self, func: T_before_websocket) -> T_before_websocket:
-        """Run ``func`` before each websocket of this blueprint."""
+        """Run ``func`` before each websocket of this blueprint; a return
+        value refuses the websocket with that response."""
         self.before_websocket_funcs[None].append(func)
         return func
 
     @setupmethod
     def after_websocket(self, func: T_after_websocket) -> T_after_websocket:
-        """Run ``func(response)`` after each websocket of this blueprint."""
+        """Run ``func(response)`` after each websocket of this blueprint
+        (``response`` is ``None`` unless the websocket was refused)."""
         self.after_websocket_funcs[None].append(func)
         return func
 
     @setupmethod
     def teardown_websocket(self, func: T_teardown) -> T_teardown:
-        """Run ``func(exc)`` when each websocket of this blueprint ends."""
+        """Run ``func(exc)`` when each websocket of this blueprint ends, even
+        after an error."""
         self.teardown_websocket_funcs[None].append(func)
         return func
 
     @setupmethod
     def before_app_websocket(self, func: T_before_websocket) -> T_before_websocket:
-        """Run ``func`` before every websocket of the app."""
-        self.record_once(lambda s: s.app.before_websocket_funcs[None].append(func))  # type: ignore[attr-defined]
+        """Run ``func`` before every websocket of the app, not only this
+        blueprint's."""
+        self.record_once(lambda s: s.app.before_websocket_funcs.setdefault(None, []).append(func))  # type: ignore[attr-defined]
         return func
 
     @setupmethod
     def after_app_websocket(self, func: T_after_websocket) -> T_after_websocket:
         """Run ``func(response)`` after every websocket of the app."""
-        self.record_once(lambda s: s.app.after_websocket_funcs[None].append(func))  # type: ignore[attr-defined]
+        self.record_once(lambda s: s.app.after_websocket_funcs.setdefault(None, []).append(func))  # type: ignore[attr-defined]
         return func
 
     @setupmethod
     def teardown_app_websocket(self, func: T_teardown) -> T_teardown:
         """Run ``func(exc)`` when every websocket of the app ends."""
-        self.record_once(lambda s: s.app.teardown_websocket_funcs[None].append(func))  # type: ignore[attr-defined]
+        self.record_once(lambda s: s.app.teardown_websocket_funcs.setdefault(None, []).append(func))  # type: ignore[attr-defined]
         return func
 
     # -- serving ------------------------------------------------------------
 
     @setupmethod
     def before_app_serving(self, func: T_before_serving) -> T_before_serving:
-        """Run ``func`` when the app starts serving."""
+        """Run ``func`` (in an app context) when the app starts serving, as
+        ``app.before_serving`` does."""
         self.record_once(lambda s: s.app.before_serving(func))  # type: ignore[attr-defined]
         return func
 
     @setupmethod
     def after_app_serving(self, func: T_after_serving) -> T_after_serving:
-        """Run ``func`` when the app stops serving."""
+        """Run ``func`` (in an app context) when the app stops serving, as
+        ``app.after_serving`` does."""
         self.record_once(lambda s: s.app.after_serving(func))  # type: ignore[attr-defined]
         return func
 
     @setupmethod
     def while_app_serving(self, func: T_while_serving) -> T_while_serving:
-        """Run an async generator function around the app's serving."""
+        """Run an async generator function around the app's serving: the code
+        before its ``yield`` at startup, after it at shutdown."""
         self.record_once(lambda s: s.app.while_serving(func))  # type: ignore[attr-defined]
         return func
 
@@ -156,7 +225,12 @@ class Blueprint(SansIOBlueprint):
     # -- files ----------------------------------------------------------------
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """``SEND_FILE_MAX_AGE_DEFAULT`` of the current app, in seconds."""
+        """How long browsers may cache this blueprint's static files:
+        ``SEND_FILE_MAX_AGE_DEFAULT`` of the current app, in seconds
+        (``None``: no timed caching). Override to vary it by file.
+
+        :param filename: The file being sent.
+        """
         from .globals import current_app
 
         value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
@@ -167,21 +241,37 @@ class Blueprint(SansIOBlueprint):
         return int(value)
 
     async def send_static_file(self, filename: str) -> Response:
-        """The view of the blueprint's static route."""
+        """Send a file from the blueprint's static folder: the view of its
+        ``static`` route (404 for anything outside the folder).
+
+        :param filename: The file, relative to the static folder.
+        """
         from .helpers import send_from_directory
 
         if not self.has_static_folder:
-            raise RuntimeError("No static folder for this blueprint")
+            raise RuntimeError(
+                f"Blueprint {self.name!r} has no static folder: pass static_folder= to it."
+            )
         return await send_from_directory(
             self.static_folder,  # type: ignore[arg-type]
             filename,
             cache_timeout=self.get_send_file_max_age(filename),
         )
 
-    async def open_resource(self, path: FilePath, mode: str = "rb") -> Any:
-        """Open a file relative to the blueprint's root path for reading."""
+    async def open_resource(
+        self, path: FilePath, mode: str = "rb", encoding: str | None = None
+    ) -> AsyncFile:
+        """Open a file relative to the blueprint's root path for reading
+        (``async with await bp.open_resource("schema.sql") as file:``).
+
+        :param path: The file, relative to the blueprint's root path.
+        :param mode: ``"rb"`` (default), ``"r"`` or ``"rt"``.
+        :param encoding: The text encoding, for text mode.
+        """
         from .utils import open_async
 
         if mode not in {"r", "rb", "rt"}:
-            raise ValueError("Resources can only be opened for reading.")
-        return open_async(os.path.join(self.root_path, os.fsdecode(path)), mode)
+            raise ValueError(
+                f"open_resource opens files for reading only, not mode {mode!r}: use 'r' or 'rb'."
+            )
+        return open_async(os.path.join(self.root_path, os.fsdecode(path)), mode, encoding)

@@ -1,40 +1,274 @@
-"""The ``quart`` command (click): app discovery, ``run``, ``routes``, ``shell``.
+"""The ``quart`` command: app discovery, ``.env`` loading, ``run``, ``routes``,
+``shell`` and the app's own commands.
 
-Only the building blocks other modules need live here for now (``AppGroup``,
-``ScriptInfo``, ``with_appcontext``); see the README for what the command
-supports today.
+How the command finds the app: ``--app`` (or ``QUART_APP``) names a module or
+file, optionally followed by ``:name`` or ``:factory(args)``; without it,
+``app.py`` and then ``wsgi.py`` in the working directory are tried. In a
+module, the app is the ``app`` or ``application`` attribute, else the only
+:class:`~quart.Quart` instance, else what ``create_app()`` or ``make_app()``
+returns. Whatever goes wrong is a :class:`NoAppException` saying what to do.
+
+Before the options are parsed, ``.env`` and then ``.quartenv`` are loaded
+(searched upward from the working directory) without overriding variables
+that are already set, so the environment always wins.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import contextvars
 import functools
+import importlib.metadata
+import inspect
+import os
+import platform
+import re
 import sys
+import threading
+import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from operator import itemgetter
+from types import ModuleType
 from typing import Any
+from typing import TYPE_CHECKING
+from typing import TypeGuard
 from typing import TypeVar
 
 import click
+from click.core import ParameterSource
+
+from .globals import _cv_app
+from .globals import current_app as current_app
+from .helpers import get_debug_flag
+from .helpers import get_load_dotenv
 
 if TYPE_CHECKING:
     from .app import Quart
 
-__all__ = ["AppGroup", "NoAppException", "ScriptInfo", "main", "pass_script_info", "with_appcontext"]
+__all__ = [
+    "AppGroup",
+    "NoAppException",
+    "QuartGroup",
+    "ScriptInfo",
+    "cli",
+    "find_app_by_string",
+    "find_best_app",
+    "get_version",
+    "load_dotenv",
+    "locate_app",
+    "main",
+    "pass_script_info",
+    "prepare_import",
+    "routes_command",
+    "run_command",
+    "shell_command",
+    "version_option",
+    "with_appcontext",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class NoAppException(click.UsageError):
-    """The application could not be found or loaded."""
+    """The application could not be found or loaded; the message says why and
+    what to do about it."""
+
+
+# -- finding the app ------------------------------------------------------
+
+
+def _is_app(value: object) -> TypeGuard[Quart]:
+    from .app import Quart
+
+    return isinstance(value, Quart)
+
+
+def _called_with_wrong_args(func: Callable[..., Any]) -> bool:
+    """Whether the ``TypeError`` being handled came from calling ``func`` with
+    the wrong arguments, rather than from inside it."""
+    tb = sys.exc_info()[2]
+    try:
+        while tb is not None:
+            if tb.tb_frame.f_code is getattr(func, "__code__", None):
+                return False  # The call got into the function: a bug in it.
+            tb = tb.tb_next
+        return True
+    finally:
+        # Break the frame <-> traceback cycle straight away.
+        del tb
+
+
+def _call_factory(module: ModuleType, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    factory = getattr(module, name)
+    try:
+        result = factory(*args, **kwargs)
+    except TypeError as error:
+        if not _called_with_wrong_args(factory):
+            raise
+        raise NoAppException(
+            f"The factory {name!r} in module {module.__name__!r} could not be called with"
+            f" {'these arguments' if args or kwargs else 'no arguments'}. Pass the ones it"
+            f" needs as literals: 'quart --app {module.__name__}:{name}(...)'."
+        ) from error
+    if inspect.iscoroutine(result):
+        result.close()
+        raise NoAppException(
+            f"The factory {name!r} in module {module.__name__!r} is a coroutine function;"
+            " make it a plain 'def' that returns the app."
+        )
+    return result
+
+
+def find_best_app(module: ModuleType) -> Quart:
+    """Find the app in ``module``: ``app`` or ``application``, else the only
+    :class:`~quart.Quart` instance, else the result of ``create_app()`` or
+    ``make_app()`` called without arguments.
+
+    :param module: The imported module.
+    :raises NoAppException: Nothing (or more than one app) was found.
+    """
+    for name in ("app", "application"):
+        value = getattr(module, name, None)
+        if _is_app(value):
+            return value
+    found = {name: value for name, value in vars(module).items() if _is_app(value)}
+    if len(found) == 1:
+        return next(iter(found.values()))
+    if len(found) > 1:
+        raise NoAppException(
+            f"Found several Quart apps in module {module.__name__!r} ({', '.join(found)})."
+            f" Choose one with 'quart --app {module.__name__}:NAME'."
+        )
+    for name in ("create_app", "make_app"):
+        if inspect.isfunction(getattr(module, name, None)):
+            app = _call_factory(module, name, [], {})
+            if _is_app(app):
+                return app
+            raise NoAppException(
+                f"{name}() in module {module.__name__!r} returned {app!r}, not a Quart app."
+            )
+    raise NoAppException(
+        f"Could not find a Quart app or factory in module {module.__name__!r}."
+        f" Name it with 'quart --app {module.__name__}:NAME'."
+    )
+
+
+def _parse_app_name(app_name: str) -> tuple[str, list[Any], dict[str, Any], bool]:
+    """Parse ``name`` or ``name(literal, key=literal)``."""
+    try:
+        expr = ast.parse(app_name.strip(), mode="eval").body
+    except SyntaxError:
+        expr = None
+    if isinstance(expr, ast.Name):
+        return expr.id, [], {}, False
+    if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Name):
+        raise NoAppException(
+            f"Could not parse {app_name!r} as an attribute name or a factory call;"
+            " use 'NAME' or 'NAME(args)'."
+        )
+    try:
+        args = [ast.literal_eval(arg) for arg in expr.args]
+        kwargs = {}
+        for keyword in expr.keywords:
+            if keyword.arg is None:
+                raise ValueError("** is not supported")
+            kwargs[keyword.arg] = ast.literal_eval(keyword.value)
+    except ValueError:
+        raise NoAppException(
+            f"The arguments in {app_name!r} must be Python literals (strings, numbers,"
+            " lists, ...), passed positionally or by keyword."
+        ) from None
+    return expr.func.id, args, kwargs, True
+
+
+def find_app_by_string(module: ModuleType, app_name: str) -> Quart:
+    """Find the app named by ``app_name`` in ``module``: an attribute, or a
+    factory called with literal arguments (``create_app('dev')``).
+
+    :param module: The imported module.
+    :param app_name: The part of ``--app`` after the colon.
+    """
+    name, args, kwargs, is_call = _parse_app_name(app_name)
+    if not hasattr(module, name):
+        raise NoAppException(f"Module {module.__name__!r} has no attribute {name!r}.")
+    value = getattr(module, name)
+    if inspect.isfunction(value):
+        value = _call_factory(module, name, args, kwargs)
+    elif is_call:
+        raise NoAppException(f"{name!r} in module {module.__name__!r} is not a function.")
+    if _is_app(value):
+        return value
+    raise NoAppException(
+        f"'{module.__name__}:{app_name}' is {value!r}, not a Quart app (or a factory of one)."
+    )
+
+
+def prepare_import(path: str) -> str:
+    """Turn a file path or dotted name into a module name, and put the folder
+    it is imported from (above any packages) first on ``sys.path``.
+
+    :param path: ``app.py``, ``src/project/app.py``, ``project.app``...
+    """
+    path = os.path.realpath(path)
+    stem, extension = os.path.splitext(path)
+    if extension == ".py":
+        path = stem
+    if os.path.basename(path) == "__init__":
+        path = os.path.dirname(path)
+    parts = []
+    while True:
+        path, name = os.path.split(path)
+        parts.append(name)
+        if not os.path.exists(os.path.join(path, "__init__.py")):
+            break
+    if sys.path[0] != path:
+        sys.path.insert(0, path)
+    return ".".join(reversed(parts))
+
+
+def locate_app(
+    module_name: str, app_name: str | None, raise_if_not_found: bool = True
+) -> Quart | None:
+    """Import ``module_name`` and find the app in it.
+
+    :param module_name: The module to import.
+    :param app_name: An attribute name or factory call; ``None`` to search.
+    :param raise_if_not_found: Raise (rather than return ``None``) when the
+        module does not exist.
+    """
+    try:
+        __import__(module_name)
+    except ImportError:
+        # A traceback deeper than this frame means the module exists and
+        # something it imports failed: show that, it is the real problem.
+        tb = sys.exc_info()[2]
+        if tb is not None and tb.tb_next is not None:
+            raise NoAppException(
+                f"While importing {module_name!r}, an ImportError was raised:\n\n"
+                f"{traceback.format_exc()}"
+            ) from None
+        if raise_if_not_found:
+            raise NoAppException(
+                f"Could not import {module_name!r}. Check the name given to --app"
+                " (or QUART_APP) and the working directory."
+            ) from None
+        return None
+    module = sys.modules[module_name]
+    if app_name is None:
+        return find_best_app(module)
+    return find_app_by_string(module, app_name)
 
 
 class ScriptInfo:
-    """What the CLI knows about the app to load.
+    """What the command knows about the app to load; the ``obj`` of the
+    click context.
 
-    :param app_import_path: ``module:name`` of the app.
-    :param create_app: A factory to call instead.
-    :param set_debug_flag: Apply ``--debug`` to the loaded app.
+    :param app_import_path: ``module:name`` of the app (``--app``).
+    :param create_app: A function returning the app, used instead.
+    :param set_debug_flag: Apply ``QUART_DEBUG`` (set by ``--debug``) to the
+        loaded app.
     """
 
     def __init__(
@@ -43,75 +277,588 @@ class ScriptInfo:
         create_app: Callable[..., Quart] | None = None,
         set_debug_flag: bool = True,
     ) -> None:
+        #: ``module:name`` of the app.
         self.app_import_path = app_import_path
+        #: A function returning the app.
         self.create_app = create_app
+        #: Whether ``QUART_DEBUG`` sets the loaded app's debug flag.
         self.set_debug_flag = set_debug_flag
         #: A dict for extensions to keep data in.
         self.data: dict[Any, Any] = {}
         self._loaded_app: Quart | None = None
 
     def load_app(self) -> Quart:
-        """Load (once) and return the application."""
+        """Load the app (once) and return it.
+
+        :raises NoAppException: It cannot be found or imported.
+        """
         if self._loaded_app is not None:
             return self._loaded_app
+        app: Quart | None = None
         if self.create_app is not None:
             app = self.create_app()
+        elif self.app_import_path:
+            # Split on the first colon not followed by a slash: keeps
+            # Windows drive letters (C:\...) with the path.
+            parts = re.split(r":(?![\\/])", self.app_import_path, maxsplit=1)
+            name = parts[1] if len(parts) > 1 else None
+            app = locate_app(prepare_import(parts[0]), name or None)
         else:
+            for filename in ("app.py", "wsgi.py"):
+                if os.path.isfile(filename):
+                    app = locate_app(prepare_import(filename), None, raise_if_not_found=False)
+                    if app is not None:
+                        break
+        if app is None:
             raise NoAppException(
-                "Could not locate a Quart application. Use 'quart --app module:name' or set QUART_APP."
+                "Could not locate a Quart app. Use 'quart --app module:name', set QUART_APP,"
+                " or run the command where an 'app.py' or 'wsgi.py' defines it."
             )
+        if self.set_debug_flag and os.environ.get("QUART_DEBUG"):
+            app.debug = get_debug_flag()
         self._loaded_app = app
         return app
 
 
+#: A decorator passing the :class:`ScriptInfo` to a command's callback.
 pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
 
 
-def with_appcontext(fn: F) -> F:
-    """Run a (sync) click command inside an app context of the loaded app."""
+# -- app context for commands ------------------------------------------------
+
+
+def _run_coroutine(
+    factory: Callable[[], Coroutine[Any, Any, Any]], context: contextvars.Context
+) -> Any:
+    """Run ``factory()`` to completion inside ``context``, on a fresh event
+    loop: in this thread, or in a helper thread when a loop is already
+    running here (a CLI runner called from an async test)."""
+
+    def _run() -> Any:
+        with asyncio.Runner() as runner:
+            return runner.run(factory(), context=context)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run()
+    outcome: list[Any] = []
+
+    def _target() -> None:
+        try:
+            outcome.append((True, _run()))
+        except BaseException as error:
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=_target, name="quart-cli-context")
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+def _finish(result: Any, context: contextvars.Context) -> Any:
+    """Run ``result`` on an event loop if an ``async def`` callback returned it."""
+    if inspect.iscoroutine(result):
+        return _run_coroutine(lambda: result, context)
+    return result
+
+
+def _call_in_app_context(app: Quart, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``func`` with the app context pushed.
+
+    The context is pushed and popped on a short-lived event loop, but ``func``
+    runs with no loop running, in a copy of the current context variables:
+    so a command can call ``asyncio.run()`` itself and still see
+    ``current_app`` and ``g``. A coroutine it returns (an ``async def``
+    command) is run to completion in the same context.
+    """
+    current = _cv_app.get(None)
+    if current is not None and current.app is app:
+        return _finish(func(*args, **kwargs), contextvars.copy_context())
+    context = contextvars.copy_context()
+    app_ctx = app.app_context()
+    _run_coroutine(app_ctx.push, context)
+    error: BaseException | None = None
+    try:
+        return _finish(context.run(func, *args, **kwargs), context)
+    except BaseException as raised:
+        error = raised
+        raise
+    finally:
+        _run_coroutine(lambda: app_ctx.pop(error), context)
+
+
+def with_appcontext(fn: F | None = None) -> Any:
+    """Run a click command's callback inside the loaded app's app context.
+
+    Usable as ``@with_appcontext`` or ``@with_appcontext()``. The callback
+    may be an ``async def`` function; a plain one may call ``asyncio.run()``
+    and still sees ``current_app``.
+    """
+    if fn is None:
+        return with_appcontext
 
     @click.pass_context
     def decorator(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
         app = ctx.ensure_object(ScriptInfo).load_app()
+        return _call_in_app_context(app, ctx.invoke, fn, *args, **kwargs)
 
-        async def _inner() -> Any:
-            async with app.app_context():
-                return ctx.invoke(fn, *args, **kwargs)
+    return functools.update_wrapper(decorator, fn)
 
-        try:
-            return asyncio.run(_inner())
-        except RuntimeError as error:
-            if "asyncio.run() cannot be called" in str(error):
-                raise click.UsageError(
-                    "The app context cannot be used with a command that runs an event loop."
-                ) from error
-            raise
 
-    return functools.update_wrapper(decorator, fn)  # type: ignore[return-value]
+def _run_async_command(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Make an ``async def`` command callback callable by click."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return _finish(func(*args, **kwargs), contextvars.copy_context())
+
+    return wrapper
 
 
 class AppGroup(click.Group):
-    """A click group whose ``command(with_appcontext=True)`` runs commands in
-    an app context and whose ``group()`` makes more ``AppGroup``s."""
+    """A click group whose ``command(with_appcontext=True)`` runs the command in
+    an app context, which accepts ``async def`` commands, and whose ``group()``
+    makes more ``AppGroup`` instances (``app.cli`` and ``bp.cli`` are these)."""
 
-    def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Register a command; ``with_appcontext=True`` runs it in an app context."""
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        """Register a command (a decorator), as :meth:`click.Group.command`.
+
+        :param with_appcontext: Run the command in the app context.
+        """
         wrap = kwargs.pop("with_appcontext", False)
 
         def decorator(func: Callable[..., Any]) -> click.Command:
             if wrap:
                 func = with_appcontext(func)
-            return click.Group.command(self, *args, **kwargs)(func)
+            elif inspect.iscoroutinefunction(func):
+                func = _run_async_command(func)
+            command: click.Command = click.Group.command(self, *args, **kwargs)(func)
+            return command
 
         return decorator
 
-    def group(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Register a sub-group (an ``AppGroup`` by default)."""
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        """Register a sub-group (an ``AppGroup`` unless ``cls`` says otherwise)."""
         kwargs.setdefault("cls", AppGroup)
         return click.Group.group(self, *args, **kwargs)
 
 
+# -- the quart group ----------------------------------------------------------
+
+
+def _import_dotenv() -> Any:
+    # Imported by name: python-dotenv is an optional extra without type hints.
+    return importlib.import_module("dotenv")
+
+
+def load_dotenv(path: str | os.PathLike[str] | None = None) -> bool:
+    """Load variables from a dotenv file without overriding the environment.
+
+    Without ``path``, ``.env`` and then ``.quartenv`` are searched upward from
+    the working directory (so ``.env`` wins over ``.quartenv``). Needs
+    python-dotenv (``pip install quart[dotenv]``); without it a hint is
+    printed when such files exist.
+
+    :param path: Load this file only.
+    :return: Whether a file was loaded.
+    """
+    try:
+        dotenv = _import_dotenv()
+    except ImportError:
+        if path is not None or os.path.isfile(".env") or os.path.isfile(".quartenv"):
+            click.secho(
+                " * Tip: there are .env or .quartenv files present. Install python-dotenv"
+                " to use them: pip install 'quart[dotenv]'.",
+                fg="yellow",
+                err=True,
+            )
+        return False
+    if path is not None:
+        return os.path.isfile(path) and dotenv.load_dotenv(path, encoding="utf-8")
+    loaded = False
+    for name in (".env", ".quartenv"):
+        found = dotenv.find_dotenv(name, usecwd=True)
+        if found:
+            dotenv.load_dotenv(found, encoding="utf-8")
+            loaded = True
+    return loaded
+
+
+def get_version(ctx: Any, param: Any, value: Any) -> None:
+    """The ``--version`` callback: print Python, Quart and Werkzeug versions."""
+    if not value or ctx.resilient_parsing:
+        return
+    versions = (
+        f"Python {platform.python_version()}\n"
+        f"Quart {importlib.metadata.version('quart')}\n"
+        f"Werkzeug {importlib.metadata.version('werkzeug')}"
+    )
+    click.echo(versions, color=ctx.color)
+    ctx.exit()
+
+
+#: The ``--version`` option of the ``quart`` command.
+version_option = click.Option(
+    ["--version"],
+    help="Show the Quart version.",
+    expose_value=False,
+    callback=get_version,
+    is_flag=True,
+    is_eager=True,
+)
+
+
+def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.ensure_object(ScriptInfo).app_import_path = value
+    return value
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool | None:
+    # Only an explicit choice (flag or QUART_DEBUG) is written back, so that
+    # factories, `app.debug` and the reloader's child all see it.
+    source = ctx.get_parameter_source(param.name or "debug")
+    if value is None or source in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
+        return value
+    os.environ["QUART_DEBUG"] = "1" if value else "0"
+    return value
+
+
+_PRESET_ENV = "quart.preset_env"
+
+
+def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        dotenv = _import_dotenv()
+    except ImportError:
+        raise click.BadParameter(
+            "python-dotenv must be installed to load an env file: pip install 'quart[dotenv]'.",
+            ctx=ctx,
+            param=param,
+        ) from None
+    # This file is more specific than .env/.quartenv, so it overrides what
+    # they set, but never a variable that was in the environment before.
+    preset = ctx.meta.get(_PRESET_ENV, frozenset(os.environ))
+    for key, item in dotenv.dotenv_values(value, encoding="utf-8").items():
+        if key not in preset and item is not None:
+            os.environ[key] = item
+    return value
+
+
+_env_file_option = click.Option(
+    ["-e", "--env-file"],
+    type=click.Path(exists=True, dir_okay=False),
+    envvar="QUART_ENV_FILE",
+    help="Load environment variables from this file (needs python-dotenv).",
+    is_eager=True,
+    expose_value=False,
+    callback=_load_env_file,
+)
+_app_option = click.Option(
+    ["-A", "--app"],
+    metavar="IMPORT",
+    envvar="QUART_APP",
+    help=(
+        "The app to load: 'module:name', 'module:factory(args)', a module or a file."
+        " Without it, 'app.py' then 'wsgi.py' in the working directory are tried."
+    ),
+    is_eager=True,
+    expose_value=False,
+    callback=_set_app,
+)
+_debug_option = click.Option(
+    ["--debug/--no-debug"],
+    default=None,
+    envvar="QUART_DEBUG",
+    help="Turn debug mode on or off (sets QUART_DEBUG).",
+    expose_value=False,
+    callback=_set_debug,
+)
+
+# While a `quart` command runs, a call to `app.run()` made when the app is
+# imported would block the command: serving.run() checks this and skips it.
+_cli_depth = 0
+
+
+def _running_from_cli() -> bool:
+    return _cli_depth > 0
+
+
+class QuartGroup(AppGroup):
+    """The ``quart`` command group: app options, built-in and plugin commands,
+    and the app's ``app.cli`` commands.
+
+    :param add_default_commands: Add ``run``, ``shell`` and ``routes``.
+    :param create_app: A function returning the app (instead of ``--app``).
+    :param add_version_option: Add ``--version``.
+    :param load_dotenv: Load ``.env`` and ``.quartenv`` first
+        (``QUART_SKIP_DOTENV=1`` turns it off).
+    :param set_debug_flag: Apply ``--debug`` to the loaded app.
+    """
+
+    def __init__(
+        self,
+        add_default_commands: bool = True,
+        create_app: Callable[..., Quart] | None = None,
+        add_version_option: bool = True,
+        load_dotenv: bool = True,
+        set_debug_flag: bool = True,
+        **extra: Any,
+    ) -> None:
+        params = list(extra.pop("params", None) or ())
+        params.extend((_env_file_option, _app_option, _debug_option))
+        if add_version_option:
+            params.append(version_option)
+        if "context_settings" not in extra:
+            extra["context_settings"] = {}
+        extra["context_settings"].setdefault("auto_envvar_prefix", "QUART")
+        super().__init__(params=params, **extra)
+        self.create_app = create_app
+        self.load_dotenv = load_dotenv
+        self.set_debug_flag = set_debug_flag
+        self._loaded_plugin_commands = False
+        if add_default_commands:
+            self.add_command(run_command)
+            self.add_command(shell_command)
+            self.add_command(routes_command)
+
+    def _load_plugin_commands(self) -> None:
+        if self._loaded_plugin_commands:
+            return
+        for entry_point in importlib.metadata.entry_points(group="quart.commands"):
+            self.add_command(entry_point.load(), entry_point.name)
+        self._loaded_plugin_commands = True
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A built-in or plugin command, else one of the app's commands."""
+        self._load_plugin_commands()
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppException as error:
+            click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
+            return None
+        return app.cli.get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Built-in, plugin and app command names, sorted."""
+        self._load_plugin_commands()
+        names = set(super().list_commands(ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except NoAppException as error:
+            # Not fatal: --help still lists the built-in commands.
+            click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
+        except Exception:
+            click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
+        return sorted(names)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Make the context, with a :class:`ScriptInfo` as its ``obj``."""
+        global _cli_depth
+        if "obj" not in extra and "obj" not in self.context_settings:
+            extra["obj"] = ScriptInfo(
+                create_app=self.create_app, set_debug_flag=self.set_debug_flag
+            )
+        _cli_depth += 1
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except BaseException:
+            _cli_depth -= 1
+            raise
+        ctx.call_on_close(_leave_cli)
+        return ctx
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Load dotenv files, then parse; ``--app`` and ``--env-file`` from the
+        environment apply before ``--help`` so it lists the app's commands."""
+        ctx.meta[_PRESET_ENV] = frozenset(os.environ)
+        if get_load_dotenv(self.load_dotenv):
+            load_dotenv()
+        if (not args and self.no_args_is_help) or "--help" in args:
+            _env_file_option.handle_parse_result(ctx, {}, [])
+            _app_option.handle_parse_result(ctx, {}, [])
+        return super().parse_args(ctx, args)
+
+
+def _leave_cli() -> None:
+    global _cli_depth
+    _cli_depth -= 1
+
+
+# -- built-in commands -----------------------------------------------------------
+
+
+@click.command("run", short_help="Run a development server.")
+@click.option(
+    "--host", "-h", default="127.0.0.1", envvar="QUART_RUN_HOST", help="The interface to bind to."
+)
+@click.option(
+    "--port", "-p", default=5000, type=int, envvar="QUART_RUN_PORT", help="The port to bind to."
+)
+@click.option(
+    "--certfile",
+    "--cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A TLS certificate file (serve HTTPS; needs --keyfile).",
+)
+@click.option(
+    "--keyfile",
+    "--key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The TLS key file for --certfile.",
+)
+@click.option("--debug/--no-debug", default=None, help="Turn debug mode on or off.")
+@click.option(
+    "--reload/--no-reload",
+    default=None,
+    help="Restart the server when code changes (on by default in debug mode).",
+)
+@pass_script_info
+def run_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    certfile: str | None,
+    keyfile: str | None,
+    debug: bool | None,
+    reload: bool | None,
+) -> None:
+    """Serve the app on Hypercorn for development.
+
+    In production, run an ASGI server directly, e.g. 'hypercorn module:app'.
+    """
+    if (certfile is None) != (keyfile is None):
+        raise click.BadParameter(
+            "--certfile and --keyfile must be given together to serve HTTPS.",
+            param_hint="'--certfile' / '--keyfile'",
+        )
+    app = info.load_app()
+    if debug is not None:
+        app.debug = debug
+    from .serving import _serve
+
+    _serve(
+        app,
+        host=host,
+        port=port,
+        use_reloader=app.debug if reload is None else reload,
+        certfile=certfile,
+        keyfile=keyfile,
+    )
+
+
+@click.command("shell", short_help="Run a Python shell in the app context.")
+@with_appcontext
+def shell_command() -> None:
+    """Run an interactive Python shell in the app context.
+
+    Its namespace holds 'app', 'g' and what the app's shell context
+    processors return; PYTHONSTARTUP is run first.
+    """
+    import code
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    banner = (
+        f"Python {sys.version} on {sys.platform}\n"
+        f"App: {app.import_name}\n"
+        f"Instance: {app.instance_path}"
+    )
+    namespace: dict[str, Any] = {}
+    startup = os.environ.get("PYTHONSTARTUP")
+    if startup and os.path.isfile(startup):
+        with open(startup) as file:
+            exec(compile(file.read(), startup, "exec"), namespace)
+    namespace.update(app.make_shell_context())
+    hook = getattr(sys, "__interactivehook__", None)
+    # Only for a real terminal: the hook sets up readline history files.
+    if hook is not None and sys.stdin.isatty():
+        try:
+            import readline
+            from rlcompleter import Completer
+        except ImportError:
+            pass
+        else:
+            readline.set_completer(Completer(namespace).complete)
+        hook()
+    code.interact(banner=banner, local=namespace)
+
+
+_SORTS = ("endpoint", "methods", "domain", "rule", "match")
+
+
+@click.command("routes", short_help="Show the routes of the app.")
+@click.option(
+    "--sort",
+    "-s",
+    type=click.Choice(_SORTS),
+    default="endpoint",
+    help="How to sort the routes ('match' is the order they were added in).",
+)
+@click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS too.")
+@pass_script_info
+def routes_command(info: ScriptInfo, sort: str, all_methods: bool) -> None:
+    """Show every route of the app: endpoint, methods, host or subdomain, rule.
+
+    Websocket routes show WEBSOCKET as their method.
+    """
+    app = info.load_app()
+    rules = list(app.url_map.iter_rules())
+    if not rules:
+        click.echo("No routes were registered.")
+        return
+    hidden = set() if all_methods else {"HEAD", "OPTIONS"}
+    host_matching = app.url_map.host_matching
+    rows = []
+    for rule in rules:
+        if getattr(rule, "websocket", False):
+            methods = "WEBSOCKET"
+        else:
+            methods = ", ".join(sorted((rule.methods or set()) - hidden))
+        domain = (rule.host if host_matching else rule.subdomain) or ""
+        rows.append((rule.endpoint, methods, domain, rule.rule))
+    if sort == "domain":
+        rows.sort(key=itemgetter(2, 3, 0))
+    elif sort != "match":
+        # Ties (same methods, say) are broken by endpoint, then rule.
+        rows.sort(key=itemgetter(_SORTS.index(sort), 0, 3))
+    headers = ("Endpoint", "Methods", "Host" if host_matching else "Subdomain", "Rule")
+    show_domain = any(row[2] for row in rows)
+    columns = [0, 1, 2, 3] if show_domain else [0, 1, 3]
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in columns]
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
+    click.echo(line.format(*(headers[i] for i in columns)).rstrip())
+    click.echo(line.format(*("-" * width for width in widths)).rstrip())
+    for row in rows:
+        click.echo(line.format(*(row[i] for i in columns)).rstrip())
+
+
+#: The ``quart`` command.
+cli = QuartGroup(
+    name="quart",
+    help=(
+        "A general utility script for Quart applications.\n\n"
+        "An application to load must be given with the '--app' option, the"
+        " 'QUART_APP' environment variable, or an 'app.py' or 'wsgi.py' file in"
+        " the current directory."
+    ),
+)
+
+
 def main() -> None:
-    """Entry point of the ``quart`` command."""
-    print("usage: quart [--app IMPORT] COMMAND\n\nThe quart command is not implemented yet.")
-    sys.exit(2)
+    """Entry point of the ``quart`` console script (and ``python -m quart``)."""
+    cli.main()

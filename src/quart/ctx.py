@@ -35,6 +35,8 @@ from flask.ctx import _AppCtxGlobals as _AppCtxGlobals
 from werkzeug.exceptions import HTTPException
 
 from . import signals
+from .signals import appcontext_popped as appcontext_popped
+from .signals import appcontext_pushed as appcontext_pushed
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
@@ -115,9 +117,7 @@ class AppContext:
         """Make this the current app context."""
         self._tokens.append(_cv_app.set(self))
         if signals.appcontext_pushed.receivers:
-            await signals.appcontext_pushed.send_async(
-                self.app, _sync_wrapper=self.app.ensure_async
-            )
+            await signals.appcontext_pushed.send_async(self.app)
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         """Tear down and stop being the current app context.
@@ -133,9 +133,7 @@ class AppContext:
         finally:
             _cv_app.reset(self._tokens.pop())
         if signals.appcontext_popped.receivers:
-            await signals.appcontext_popped.send_async(
-                self.app, _sync_wrapper=self.app.ensure_async
-            )
+            await signals.appcontext_popped.send_async(self.app)
 
     async def __aenter__(self) -> AppContext:
         await self.push()
@@ -184,7 +182,22 @@ class _BaseRequestWebsocketContext(AppContext):
 
     @property
     def session(self) -> SessionMixin:
-        """The session, opened on first access."""
+        """The session, opened on first access. Reading this (as the
+        ``session`` proxy does) marks the session accessed, so the response
+        gets ``Vary: Cookie``."""
+        session = self._session
+        if session is None:
+            session = self._load_session()
+        session.accessed = True
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    def _load_session(self) -> SessionMixin:
+        # Open without counting as a user access: the framework itself needs
+        # the session to refresh a permanent cookie or to share it with a copy.
         session = self._session
         if session is None:
             interface = self.app.session_interface
@@ -194,9 +207,12 @@ class _BaseRequestWebsocketContext(AppContext):
             self._session = session
         return session
 
-    @session.setter
-    def session(self, value: SessionMixin) -> None:
-        self._session = value
+    def _session_for_copy(self) -> SessionMixin | None:
+        # A copy must share the session object so that what a task changes in
+        # it reaches this request's response; a lazy session is opened now.
+        if self._session is None and self.app.session_interface._lazy_open():
+            return self._load_session()
+        return self._session
 
     def match_request(self) -> None:
         """Match the request's URL, storing the rule and view arguments
@@ -227,20 +243,17 @@ class _BaseRequestWebsocketContext(AppContext):
         self._tokens.append(_cv_app.set(self))
         self._tokens.append(self._var.set(self))  # type: ignore[attr-defined]
         if self._owns_app_context and signals.appcontext_pushed.receivers:
-            await signals.appcontext_pushed.send_async(
-                self.app, _sync_wrapper=self.app.ensure_async
+            await signals.appcontext_pushed.send_async(self.app)
+        # The session is opened before matching (as Flask does) so that URL
+        # converters can use it.
+        if self._session is None and not self.app.session_interface._lazy_open():
+            self._session = await self.app.session_interface._open_or_null_session_async(
+                self.app, self._request_websocket
             )
         if self._request_websocket.url_rule is None and (
             self._request_websocket.routing_exception is None
         ):
             self.match_request()
-        if self._session is None and not self.app.session_interface._lazy_open():
-            session = await self.app.session_interface._open_session_async(
-                self.app, self._request_websocket
-            )
-            if session is None:
-                session = await self.app.session_interface.make_null_session(self.app)
-            self._session = session
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         """Run teardown functions and stop being the current context.
@@ -268,9 +281,7 @@ class _BaseRequestWebsocketContext(AppContext):
             self._var.reset(self._tokens.pop())  # type: ignore[attr-defined]
             _cv_app.reset(self._tokens.pop())
         if self._owns_app_context and signals.appcontext_popped.receivers:
-            await signals.appcontext_popped.send_async(
-                self.app, _sync_wrapper=self.app.ensure_async
-            )
+            await signals.appcontext_popped.send_async(self.app)
         raise_collected(errors)
 
     async def _teardown(self, exc: BaseException | None) -> None:
@@ -303,14 +314,17 @@ class RequestContext(_BaseRequestWebsocketContext):
 
     _var = _cv_request
 
+    @property
+    def request(self) -> Request:
+        """The request."""
+        return self._request_websocket  # type: ignore[return-value]
+
     def __init__(self, app: Quart, request: Request, session: SessionMixin | None = None) -> None:
         super().__init__(app, request, session)
-        #: The request.
-        self.request = request
 
     def copy(self) -> RequestContext:
         """A context for the same request and session, sharing ``g``."""
-        new = self.__class__(self.app, self.request, self._session)
+        new = self.__class__(self.app, self.request, self._session_for_copy())
         new.g = self.g
         return new
 
@@ -333,16 +347,19 @@ class WebsocketContext(_BaseRequestWebsocketContext):
     _var = _cv_websocket
     _is_websocket = True
 
+    @property
+    def websocket(self) -> Websocket:
+        """The websocket."""
+        return self._request_websocket  # type: ignore[return-value]
+
     def __init__(
         self, app: Quart, websocket: Websocket, session: SessionMixin | None = None
     ) -> None:
         super().__init__(app, websocket, session)
-        #: The websocket.
-        self.websocket = websocket
 
     def copy(self) -> WebsocketContext:
         """A context for the same websocket and session, sharing ``g``."""
-        new = self.__class__(self.app, self.websocket, self._session)
+        new = self.__class__(self.app, self.websocket, self._session_for_copy())
         new.g = self.g
         return new
 

@@ -5,25 +5,28 @@ from __future__ import annotations
 import functools
 import mimetypes
 import os
+import stat
+import unicodedata
 from collections.abc import Callable
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
-from datetime import timezone
+from datetime import UTC
 from io import BytesIO
-from pathlib import Path
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from zlib import adler32
 
 from flask.sansio.scaffold import find_package as find_package
-from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import abort as _wz_abort
+from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 from werkzeug.utils import redirect as _wz_redirect
 
+from ._concurrency import run_in_thread
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
@@ -31,10 +34,12 @@ from .globals import current_app
 from .globals import request_ctx
 from .globals import session
 from .signals import message_flashed
+from .templating import get_template_attribute as get_template_attribute
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response as WerkzeugResponse
 
+    from .app import Quart
     from .typing import FilePath
     from .typing import ResponseTypes
     from .wrappers import Response
@@ -128,16 +133,29 @@ def url_for(
     )
 
 
+def _safe_location(location: str) -> str:
+    """Percent-encode what may not appear raw in a ``Location`` header:
+    control characters (CR and LF would split the header), spaces and
+    non-ASCII. Existing escapes are kept, so encoding twice changes nothing."""
+    if location.isascii() and location.isprintable() and " " not in location:
+        return location
+    return "".join(
+        char if "!" <= char <= "~" else quote(char, safe="", errors="surrogatepass")
+        for char in location
+    )
+
+
 def redirect(location: str, code: int = 302) -> WerkzeugResponse:
     """A redirect response to ``location``.
 
-    :param location: The target URL.
+    :param location: The target URL (control characters, spaces and
+        non-ASCII characters are percent-encoded).
     :param code: The status code (302 by default).
     """
     ctx = _cv_app.get(None)
     if ctx is not None:
         return ctx.app.redirect(location, code=code)
-    return _wz_redirect(location, code=code)
+    return _wz_redirect(_safe_location(location), code=code)
 
 
 def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
@@ -152,7 +170,9 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
 
 
 async def flash(message: str, category: str = "message") -> None:
-    """Store a message for the next request (in the session).
+    """Store a message in the session for a later request to show (with
+    :func:`get_flashed_messages`), and send ``message_flashed``. Must be
+    awaited, and needs a session that can be saved (``SECRET_KEY``).
 
     :param message: The message.
     :param category: A category such as ``"error"`` or ``"info"``.
@@ -162,18 +182,19 @@ async def flash(message: str, category: str = "message") -> None:
     session["_flashes"] = flashes
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if message_flashed.receivers:
-        await message_flashed.send_async(
-            app, _sync_wrapper=app.ensure_async, message=message, category=category
-        )
+        await message_flashed.send_async(app, message=message, category=category)
 
 
 def get_flashed_messages(
     with_categories: bool = False, category_filter: Iterable[str] = ()
 ) -> list[str] | list[tuple[str, str]]:
-    """Pop the flashed messages (the same list for the rest of the request).
+    """Take the flashed messages out of the session. Later calls in the same
+    request return the same messages, so a template and a view can both
+    show them.
 
     :param with_categories: Return ``(category, message)`` pairs.
-    :param category_filter: Only messages of these categories.
+    :param category_filter: Only return messages of these categories (all
+        flashed messages are removed from the session regardless).
     """
     ctx = _cv_request.get(None) or _cv_websocket.get(None)
     if ctx is None:
@@ -188,15 +209,6 @@ def get_flashed_messages(
     if not with_categories:
         return [item[1] for item in flashes]
     return [(item[0], item[1]) for item in flashes]
-
-
-def get_template_attribute(template_name: str, attribute: str) -> Any:
-    """Load a macro (or other exported name) from a template.
-
-    :param template_name: The template.
-    :param attribute: The name to load from it.
-    """
-    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
 
 
 def stream_with_context(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -227,20 +239,98 @@ def stream_with_context(func: Callable[..., Any]) -> Callable[..., Any]:
     return generator
 
 
-def _file_etag(path: Path, stat: os.stat_result) -> str:
+def _file_etag(path: str, st: os.stat_result) -> str:
     checksum = adler32(os.fsencode(path)) & 0xFFFFFFFF
-    return f"{stat.st_mtime}-{stat.st_size}-{checksum}"
+    return f"{st.st_mtime}-{st.st_size}-{checksum}"
 
 
-def _content_disposition(filename: str) -> str:
-    try:
-        filename.encode("ascii")
-    except UnicodeEncodeError:
-        simple = filename.encode("ascii", "ignore").decode("ascii").replace('"', "")
-        quoted = quote(filename, safe="")
-        return f"attachment; filename=\"{simple}\"; filename*=UTF-8''{quoted}"
-    escaped = filename.replace("\\", "\\\\").replace('"', '\\"')
-    return f'attachment; filename="{escaped}"'
+def _quoted_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _content_disposition(kind: str, filename: str) -> str:
+    """``attachment``/``inline`` with the file name, per RFC 6266.
+
+    A printable ASCII name goes in ``filename=``. Any other name also goes,
+    UTF-8 and percent-encoded (RFC 5987), in ``filename*=``, which browsers
+    prefer, with an ASCII approximation in ``filename=`` for old clients.
+    Control characters (CR, LF) only ever appear percent-encoded, so a name
+    cannot add a header.
+    """
+    if filename.isascii() and filename.isprintable():
+        return f"{kind}; filename={_quoted_string(filename)}"
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = "".join(char for char in fallback if char.isprintable()).strip()
+    # RFC 5987 attr-char: letters, digits and these marks stay as they are.
+    encoded = quote(filename, safe="!#$&+-.^_`|~")
+    if fallback:
+        return f"{kind}; filename={_quoted_string(fallback)}; filename*=UTF-8''{encoded}"
+    return f"{kind}; filename*=UTF-8''{encoded}"
+
+
+#: Mimetypes of compressed files: ``report.csv.gz`` is sent as gzip data,
+#: not as CSV with a ``Content-Encoding`` the browser would undo.
+_COMPRESSED_MIMETYPES = {
+    "br": "application/x-brotli",
+    "bzip2": "application/x-bzip2",
+    "compress": "application/x-compress",
+    "gzip": "application/gzip",
+    "xz": "application/x-xz",
+}
+
+
+def _guess_mimetype(name: str) -> str | None:
+    mimetype, encoding = mimetypes.guess_type(name)
+    if encoding is not None:
+        return _COMPRESSED_MIMETYPES.get(encoding, DEFAULT_MIMETYPE)
+    return mimetype
+
+
+_MaxAge = int | Callable[[str | None], int | None] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _SendOptions:
+    """The arguments of :func:`send_file`, with Flask's and Quart's names merged."""
+
+    mimetype: str | None
+    as_attachment: bool
+    name: str | None
+    etag: bool | str
+    max_age: _MaxAge
+    conditional: bool
+    last_modified: datetime | float | None
+
+
+def _options(
+    mimetype: str | None,
+    as_attachment: bool,
+    attachment_filename: str | None,
+    add_etags: bool,
+    cache_timeout: int | None,
+    conditional: bool,
+    last_modified: datetime | float | None,
+    download_name: str | None,
+    etag: bool | str | None,
+    max_age: _MaxAge,
+) -> _SendOptions:
+    return _SendOptions(
+        mimetype=mimetype,
+        as_attachment=as_attachment,
+        name=_either("attachment_filename", attachment_filename, "download_name", download_name),
+        etag=add_etags if etag is None else etag,
+        max_age=_either("cache_timeout", cache_timeout, "max_age", max_age),
+        conditional=conditional,
+        last_modified=last_modified,
+    )
+
+
+def _either(quart_name: str, quart_value: Any, flask_name: str, flask_value: Any) -> Any:
+    if flask_value is None:
+        return quart_value
+    if quart_value is not None:
+        raise TypeError(f"Pass {flask_name}= or {quart_name}=, not both (they are the same).")
+    return flask_value
 
 
 async def send_file(
@@ -251,78 +341,152 @@ async def send_file(
     add_etags: bool = True,
     cache_timeout: int | None = None,
     conditional: bool = False,
-    last_modified: datetime | None = None,
+    last_modified: datetime | float | None = None,
     *,
     download_name: str | None = None,
     etag: bool | str | None = None,
-    max_age: int | Callable[[str | None], int | None] | None = None,
+    max_age: _MaxAge = None,
 ) -> Response:
-    """Send a file from disk or an in-memory binary stream.
+    """Send a file from disk, or an in-memory :class:`io.BytesIO`, as the response.
 
-    Accepts Quart's argument names and Flask 2+'s (``download_name``,
-    ``etag``, ``max_age``).
+    A file is streamed in chunks read in a worker thread, so a large file
+    does not hold up other requests. Quart's argument names and Flask 2's
+    (``download_name``, ``etag``, ``max_age``) are both accepted.
 
-    :param filename_or_io: A path, or a :class:`io.BytesIO`.
-    :param mimetype: The mimetype; guessed from the name when not given.
-    :param as_attachment: Ask the browser to download rather than show it.
-    :param attachment_filename: The download name (alias ``download_name``).
-    :param add_etags: Send an ETag (alias ``etag``; a string sets it).
-    :param cache_timeout: Cache max age in seconds (alias ``max_age``).
-    :param conditional: Answer conditional and range requests (304/206/416).
-    :param last_modified: Override the ``Last-Modified`` time.
+    Unlike Flask, ``conditional`` is off by default (as in Quart): pass
+    ``conditional=True`` to answer ``If-None-Match``/``If-Modified-Since``
+    with 304, failed ``If-Match`` with 412 and ``Range`` with 206 (or 416).
+    :func:`send_from_directory` and the static route have it on.
+
+    :param filename_or_io: A path (relative paths are relative to the app's
+        :attr:`~quart.Quart.root_path`), or a :class:`io.BytesIO` sent whole.
+    :param mimetype: The mimetype; guessed from the (download) name when not
+        given. A stream without a name needs one.
+    :param as_attachment: Ask the browser to save the file rather than show it
+        (``Content-Disposition: attachment``).
+    :param attachment_filename: The name the browser should save it as (the
+        file's own name by default). Given without ``as_attachment``, it is
+        sent as ``Content-Disposition: inline``. Flask's name: ``download_name``.
+    :param add_etags: Send an ``ETag`` computed from the file's modification
+        time, size and path (files only). Flask's name: ``etag``, which may
+        also be a string to use as the ETag.
+    :param cache_timeout: Seconds browsers may cache the file; by default the
+        app's :meth:`~quart.Quart.get_send_file_max_age`
+        (``SEND_FILE_MAX_AGE_DEFAULT``). ``None`` there means
+        ``Cache-Control: no-cache``: browsers revalidate each time. Flask's
+        name: ``max_age``, which may also be a function of the path.
+    :param conditional: Answer conditional and range requests (see above).
+    :param last_modified: The ``Last-Modified`` time (a datetime or a
+        timestamp); a file's modification time by default.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    name = download_name if download_name is not None else attachment_filename
-    if etag is not None:
-        add_etags = etag  # type: ignore[assignment]
-    if max_age is not None:
-        cache_timeout = max_age(None) if callable(max_age) else max_age
-    path: Path | None = None
+    app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
+    options = _options(
+        mimetype, as_attachment, attachment_filename, add_etags, cache_timeout, conditional,
+        last_modified, download_name, etag, max_age,
+    )  # fmt: skip
     if isinstance(filename_or_io, BytesIO):
-        if mimetype is None and name is not None:
-            mimetype = mimetypes.guess_type(name)[0]
-        if mimetype is None:
-            raise ValueError(
-                "Unable to infer MIME-type of a stream; pass mimetype= or download_name=."
-            )
-        response = app.response_class(app.response_class.io_body_class(filename_or_io))
-    else:
-        path = Path(os.fsdecode(filename_or_io))
-        if not path.is_absolute():
-            path = Path(app.root_path) / path
-        if mimetype is None:
-            mimetype = mimetypes.guess_type(name or path.name)[0] or DEFAULT_MIMETYPE
-        response = app.response_class(app.response_class.file_body_class(path))
+        return await _send_stream(app, filename_or_io, options)
+    path = os.path.join(app.root_path, os.fsdecode(filename_or_io))
+    st = await run_in_thread(os.stat, path)
+    if not stat.S_ISREG(st.st_mode):
+        raise FileNotFoundError(f"{path!r} is not a regular file; send_file sends files only.")
+    return await _send_path(app, path, st, options)
+
+
+async def _send_stream(app: Quart, stream: BytesIO, options: _SendOptions) -> Response:
+    name = options.name
+    mimetype = options.mimetype
+    if mimetype is None and name is not None:
+        mimetype = _guess_mimetype(name) or DEFAULT_MIMETYPE
+    if mimetype is None:
+        raise ValueError(
+            "Cannot guess the mimetype of a stream: pass mimetype= (or a"
+            " download_name= / attachment_filename= with an extension)."
+        )
+    if options.as_attachment and name is None:
+        raise TypeError("Sending a stream as an attachment needs download_name= (its file name).")
+    response = app.response_class(app.response_class.io_body_class(stream))
+    response.content_length = stream.getbuffer().nbytes
+    if isinstance(options.etag, str):
+        response.set_etag(options.etag)
+    return await _finish(app, response, None, mimetype, name, options)
+
+
+async def _send_path(app: Quart, path: str, st: os.stat_result, options: _SendOptions) -> Response:
+    name = options.name
+    mimetype = options.mimetype
+    if mimetype is None:
+        mimetype = _guess_mimetype(name or os.path.basename(path)) or DEFAULT_MIMETYPE
+    if options.as_attachment and name is None:
+        name = os.path.basename(path)
+    response = app.response_class(app.response_class.file_body_class(path))
+    response.content_length = st.st_size
+    response.last_modified = datetime.fromtimestamp(st.st_mtime, UTC)
+    if isinstance(options.etag, str):
+        response.set_etag(options.etag)
+    elif options.etag:
+        response.set_etag(_file_etag(path, st))
+    return await _finish(app, response, path, mimetype, name, options)
+
+
+async def _finish(
+    app: Quart,
+    response: Response,
+    path: str | None,
+    mimetype: str,
+    name: str | None,
+    options: _SendOptions,
+) -> Response:
     response.mimetype = mimetype
-    if as_attachment:
-        response.headers["Content-Disposition"] = _content_disposition(
-            name or (path.name if path is not None else "download")
-        )
-    if path is not None:
-        stat = path.stat()
-        response.content_length = stat.st_size
-        response.last_modified = last_modified or datetime.fromtimestamp(
-            stat.st_mtime, timezone.utc
-        )
-        if isinstance(add_etags, str):
-            response.set_etag(add_etags)
-        elif add_etags:
-            response.set_etag(_file_etag(path, stat))
+    if name is not None:
+        kind = "attachment" if options.as_attachment else "inline"
+        response.headers["Content-Disposition"] = _content_disposition(kind, name)
+    last_modified = options.last_modified
+    if isinstance(last_modified, int | float):
+        last_modified = datetime.fromtimestamp(last_modified, UTC)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    max_age = options.max_age
+    if callable(max_age):
+        max_age = max_age(path)
+    elif max_age is None:
+        max_age = app.get_send_file_max_age(path)
+    if max_age is None:
+        response.cache_control.no_cache = True
     else:
-        response.content_length = len(filename_or_io.getbuffer())  # type: ignore[union-attr]
-        if last_modified is not None:
-            response.last_modified = last_modified
-        if isinstance(add_etags, str):
-            response.set_etag(add_etags)
-    if cache_timeout is None:
-        cache_timeout = app.get_send_file_max_age(None)
-    if cache_timeout is not None:
-        response.cache_control.public = True
-        response.cache_control.max_age = cache_timeout
-        response.expires = datetime.now(timezone.utc) + timedelta(seconds=cache_timeout)
-    if conditional:
-        await response.make_conditional(_cv_request.get().request, accept_ranges=True)
+        if max_age > 0:
+            response.cache_control.public = True
+        response.cache_control.max_age = max_age
+        response.expires = datetime.now(UTC) + timedelta(seconds=max_age)
+    request_context = _cv_request.get(None)
+    if options.conditional and request_context is not None:
+        await response.make_conditional(
+            request_context.request, accept_ranges=True, complete_length=response.content_length
+        )
     return response
+
+
+def _safe_path(directory: str, file_name: str) -> str | None:
+    """``directory/file_name`` if ``file_name`` stays inside ``directory``, else ``None``.
+
+    Werkzeug's ``safe_join`` refuses ``..``, absolute paths and (on Windows)
+    device names. Backslashes, NUL and a trailing slash are refused
+    everywhere, so a URL behaves the same whichever system serves it.
+    """
+    # A trailing slash names a directory, even after "file.txt/".
+    if "\\" in file_name or "\x00" in file_name or file_name.endswith("/"):
+        return None
+    return safe_join(directory, file_name)
+
+
+def _stat_file(path: str) -> os.stat_result | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        # Missing, a name too long, a component that is a file, no permission:
+        # all the same "not found" to the client.
+        return None
+    return st if stat.S_ISREG(st.st_mode) else None
 
 
 async def send_from_directory(
@@ -335,36 +499,35 @@ async def send_from_directory(
     add_etags: bool = True,
     cache_timeout: int | None = None,
     conditional: bool = True,
-    last_modified: datetime | None = None,
+    last_modified: datetime | float | None = None,
     download_name: str | None = None,
     etag: bool | str | None = None,
-    max_age: int | Callable[[str | None], int | None] | None = None,
+    max_age: _MaxAge = None,
 ) -> Response:
-    """Send ``file_name`` from ``directory``, refusing any path outside it.
+    """Send ``file_name`` from ``directory``: the safe way to send a file
+    named by the client.
 
-    Every traversal attempt, a directory or a missing file gives the same 404.
+    Any name that would leave the directory (``..`` in any form, absolute
+    or Windows-style paths, backslashes), a directory and a missing file all
+    raise the same :class:`~werkzeug.exceptions.NotFound` (404). Symlinks
+    inside the directory are followed: only put trusted files there.
+    Conditional and range requests are answered (``conditional=True``).
+    The other arguments are those of :func:`send_file`.
 
-    :param directory: The directory files are served from.
-    :param file_name: The untrusted, relative file name.
+    :param directory: The directory to serve from (relative paths are
+        relative to the app's :attr:`~quart.Quart.root_path`).
+    :param file_name: The untrusted, ``/``-separated name inside ``directory``.
     """
-    safe = safe_join(os.fsdecode(directory), file_name)
-    if safe is None:
+    app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
+    options = _options(
+        mimetype, as_attachment, attachment_filename, add_etags, cache_timeout, conditional,
+        last_modified, download_name, etag, max_age,
+    )  # fmt: skip
+    joined = _safe_path(os.fsdecode(directory), file_name)
+    if joined is None:
         raise NotFound()
-    path = Path(safe)
-    if not path.is_absolute():
-        path = Path(current_app.root_path) / path
-    if not path.is_file():
+    path = os.path.join(app.root_path, joined)
+    st = await run_in_thread(_stat_file, path)
+    if st is None:
         raise NotFound()
-    return await send_file(
-        path,
-        mimetype=mimetype,
-        as_attachment=as_attachment,
-        attachment_filename=attachment_filename,
-        add_etags=add_etags,
-        cache_timeout=cache_timeout,
-        conditional=conditional,
-        last_modified=last_modified,
-        download_name=download_name,
-        etag=etag,
-        max_age=max_age,
-    )
+    return await _send_path(app, path, st, options)

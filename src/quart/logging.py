@@ -1,20 +1,63 @@
-"""The app logger and its default handler."""
+"""The app logger, its default handler, and log-line escaping.
+
+``app.logger`` is the standard logger named after the app. When nothing would
+print its records (no handler on it or its parents for its level), the
+:data:`default_handler` is added; remove it, and configure logging as you
+like, with::
+
+    from quart.logging import default_handler
+
+    app.logger.removeHandler(default_handler)
+
+``app.run()`` and ``quart run`` send Hypercorn's error log to ``app.logger``
+and its access log to the ``<app name>.access`` child logger, which
+propagates to the app logger's handlers; silence the access log with
+``logging.getLogger(f"{app.name}.access").setLevel(logging.WARNING)``.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from logging import DEBUG as DEBUG
 from logging import NOTSET as NOTSET
 from logging.handlers import QueueHandler
+from typing import Any
+from typing import TextIO
 from typing import TYPE_CHECKING
-
-from flask.logging import default_handler as default_handler
 
 if TYPE_CHECKING:
     from .app import Quart
 
-__all__ = ["LocalQueueHandler", "create_logger", "default_handler", "has_level_handler"]
+__all__ = [
+    "LocalQueueHandler",
+    "create_logger",
+    "default_handler",
+    "escape_control_characters",
+    "has_level_handler",
+]
 
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """A stream handler that writes to whatever ``sys.stderr`` is when a record
+    is emitted, so redirecting stderr (pytest's capture, a daemon's log
+    file) also redirects the app's log."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # Always the current sys.stderr; see the class docstring.
+
+
+#: The handler ``app.logger`` gets when nothing else would print its records:
+#: stderr, ``[time] LEVEL in module: message``.
+default_handler: logging.Handler = _StderrHandler()
+default_handler.setFormatter(
+    logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
+)
 
 
 class LocalQueueHandler(QueueHandler):
@@ -39,9 +82,12 @@ def has_level_handler(logger: logging.Logger) -> bool:
 
 
 def create_logger(app: Quart) -> logging.Logger:
-    """The logger named after the app, with :data:`default_handler` when nothing
-    else would print its records. Remove it with
-    ``app.logger.removeHandler(quart.logging.default_handler)``."""
+    """The logger named after the app, with :data:`default_handler` added when
+    nothing else would print its records. In debug mode, its level is DEBUG
+    unless a level was set.
+
+    :param app: The application.
+    """
     logger = logging.getLogger(app.name)
     if app.debug and not logger.level:
         logger.setLevel(logging.DEBUG)
@@ -50,3 +96,16 @@ def create_logger(app: Quart) -> logging.Logger:
     return logger
 
 
+def escape_control_characters(value: str) -> str:
+    """Escape the control (non-printable) characters of ``value`` as
+    ``\\n``, ``\\x1b``... so that text from a client, logged, is one line and
+    cannot forge another line or drive the terminal.
+
+    :param value: A path, header value or other client-supplied text.
+    """
+    if value.isprintable():
+        return value
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in value
+    )

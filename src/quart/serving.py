@@ -1,4 +1,20 @@
-"""Serving the app on Hypercorn: ``app.run()`` and ``app.run_task()``."""
+"""Serving the app on Hypercorn for development: ``app.run()``, ``app.run_task()``
+and ``quart run``.
+
+How ``run`` works: with the reloader on, this process only supervises (see
+:mod:`quart._reloader`) and a child process serves. The serving process runs
+Hypercorn on its own event loop until SIGINT/SIGTERM (a graceful shutdown:
+open requests finish, then the lifespan shutdown runs) or, in a reloader
+child, until a module file changes. The same signal a second time falls back to the
+default behaviour, to get out of a shutdown that hangs. A startup that fails
+(a ``before_serving`` function raising, the port in use) exits with status 1,
+where Hypercorn itself would exit 0.
+
+Logs: Hypercorn's error log goes to ``app.logger`` and its access log to the
+``<app name>.access`` child logger (shown with the app logger's handlers and
+level), never to handlers of their own. Text from the client is escaped in
+access lines so one request is one line.
+"""
 
 from __future__ import annotations
 
@@ -9,40 +25,75 @@ import warnings
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 from typing import Any
+from typing import TYPE_CHECKING
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
+from hypercorn.logging import AccessLogAtoms
+from hypercorn.logging import Logger as HypercornLogger
+
+from ._reloader import is_running_from_reloader
+from ._reloader import RELOAD_EXIT_CODE
+from ._reloader import reloader_argv
+from ._reloader import run_reloader
+from ._reloader import wait_for_change_or
+from .logging import escape_control_characters
 
 if TYPE_CHECKING:
     from .app import Quart
 
 __all__ = ["run", "run_task"]
 
+#: Quart's access log line: client, request line, status, size, microseconds.
+ACCESS_LOG_FORMAT = "%(h)s %(r)s %(s)s %(b)s %(D)s"
 
-def _config(
+
+class _EscapedAtoms(AccessLogAtoms):
+    """Access log values with control characters escaped (a path may hold a
+    percent-decoded newline; a header, an escape sequence)."""
+
+    def __getitem__(self, key: str) -> Any:
+        value: Any = super().__getitem__(key)
+        if isinstance(value, str):
+            return escape_control_characters(value)
+        return value
+
+
+class _EscapingLogger(HypercornLogger):
+    """Hypercorn's logger, with escaped access log values."""
+
+    def atoms(self, request: Any, response: Any, request_time: float) -> Mapping[str, str]:
+        """The access log values, escaped."""
+        return _EscapedAtoms(request, response, request_time)
+
+
+def _bind(host: str, port: int) -> str:
+    if host.startswith(("unix:", "fd:")):
+        return host
+    if ":" in host and not host.startswith("["):
+        return f"[{host}]:{port}"  # IPv6
+    return f"{host}:{port}"
+
+
+def _hypercorn_config(
     app: Quart,
     host: str,
     port: int,
-    debug: bool | None,
     ca_certs: str | None,
     certfile: str | None,
     keyfile: str | None,
 ) -> HypercornConfig:
     config = HypercornConfig()
-    config.access_log_format = "%(h)s %(r)s %(s)s %(b)s %(D)s"
-    config.accesslog = app.logger
+    config.access_log_format = ACCESS_LOG_FORMAT
+    config.accesslog = app.logger.getChild("access")
     config.errorlog = app.logger
-    if host.startswith(("unix:", "fd:")):
-        config.bind = [host]
-    else:
-        config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.logger_class = _EscapingLogger
+    config.bind = [_bind(host, port)]
     config.ca_certs = ca_certs
     config.certfile = certfile
     config.keyfile = keyfile
-    if debug is not None:
-        app.debug = debug
     return config
 
 
@@ -56,9 +107,21 @@ def run_task(
     keyfile: str | None = None,
     shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
 ) -> Coroutine[None, None, None]:
-    """A coroutine that serves ``app`` until ``shutdown_trigger`` returns."""
-    config = _config(app, host, port, debug, ca_certs, certfile, keyfile)
-    return serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+    """A coroutine that serves ``app`` on Hypercorn in the running event loop
+    until ``shutdown_trigger`` returns (by default, until SIGINT or SIGTERM).
+
+    :param host: The interface, or ``unix:PATH`` / ``fd:N``.
+    :param port: The port.
+    :param debug: Set the app's debug mode.
+    :param ca_certs: CA certificates to verify clients with.
+    :param certfile: TLS certificate (serves HTTPS with ``keyfile``).
+    :param keyfile: TLS private key.
+    :param shutdown_trigger: Awaited; serving stops gracefully when it returns.
+    """
+    if debug is not None:
+        app.debug = debug
+    config = _hypercorn_config(app, host, port, ca_certs, certfile, keyfile)
+    return serve(app, config, shutdown_trigger=shutdown_trigger)
 
 
 def run(
@@ -73,43 +136,183 @@ def run(
     keyfile: str | None = None,
     **kwargs: Any,
 ) -> None:
-    """Serve ``app`` until interrupted (Ctrl-C or SIGTERM shut down gracefully).
+    """Serve ``app`` for development until interrupted (``app.run()``).
 
-    A failing startup makes this exit with status 1.
+    The host and port default to ``SERVER_NAME``, else ``127.0.0.1:5000``.
+    Exits with status 1 when startup fails. Does nothing (but say so) when
+    called while the ``quart`` command loads the app, which serves it itself.
+
+    :param use_reloader: Restart when a module's file changes.
+    :param loop: The event loop to serve on (a new one by default).
     """
     if kwargs:
-        warnings.warn(f"Additional arguments, {','.join(kwargs)}, are not supported.", stacklevel=3)
+        warnings.warn(
+            f"app.run() ignores these unsupported arguments: {', '.join(kwargs)}.",
+            stacklevel=3,
+        )
+    from .cli import _running_from_cli
+
+    if _running_from_cli():
+        print(
+            " * Ignoring a call to 'app.run()' made while the 'quart' command loads"
+            " the app; guard it with 'if __name__ == \"__main__\":'.",
+            file=sys.stderr,
+        )
+        return
     server_name = app.config.get("SERVER_NAME")
-    sn_host = sn_port = None
-    if server_name:
-        sn_host, _, sn_port = server_name.partition(":")
-    host = host or sn_host or "127.0.0.1"
-    port = port or int(sn_port or 5000)
+    name_host, _, name_port = (server_name or "").rpartition(":")
+    if not name_port.isdigit():
+        name_host, name_port = server_name or "", ""
+    _serve(
+        app,
+        host=host or name_host or "127.0.0.1",
+        port=port or int(name_port or 5000),
+        debug=debug,
+        use_reloader=use_reloader,
+        loop=loop,
+        ca_certs=ca_certs,
+        certfile=certfile,
+        keyfile=keyfile,
+    )
+
+
+def _serve(
+    app: Quart,
+    *,
+    host: str,
+    port: int,
+    debug: bool | None = None,
+    use_reloader: bool = False,
+    loop: asyncio.AbstractEventLoop | None = None,
+    ca_certs: str | None = None,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> None:
+    """Serve (or supervise a reloader child), then exit with a non-zero
+    status if serving failed."""
+    if debug is not None:
+        app.debug = debug
+    if use_reloader and not is_running_from_reloader():
+        if reloader_argv() is not None:
+            sys.exit(run_reloader())
+        print(" * The reloader is off: this program cannot be re-run.", file=sys.stderr)
+        use_reloader = False
+    scheme = "https" if certfile is not None and keyfile is not None else "http"
+    address = host if host.startswith(("unix:", "fd:")) else f"{scheme}://{_bind(host, port)}"
+    banner = (
+        f" * Serving Quart app '{app.name}'\n"
+        f" * Debug mode: {'on' if app.debug else 'off'}\n"
+        " * Please use an ASGI server (e.g. Hypercorn) directly in production\n"
+        f" * Running on {address} (CTRL + C to quit)"
+    )
+    print(banner, flush=True)
+    if app.debug and not app.logger.level:
+        app.logger.setLevel("DEBUG")
+    code = _serve_until_stopped(
+        app, host, port, use_reloader, loop, ca_certs=ca_certs, certfile=certfile, keyfile=keyfile
+    )
+    if code:
+        sys.exit(code)
+
+
+def _serve_until_stopped(
+    app: Quart,
+    host: str,
+    port: int,
+    use_reloader: bool,
+    loop: asyncio.AbstractEventLoop | None,
+    *,
+    ca_certs: str | None,
+    certfile: str | None,
+    keyfile: str | None,
+) -> int:
+    """Run the server; return the exit status (0, 1, or the reload code)."""
+    owns_loop = loop is None
     if loop is None:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    shutdown = asyncio.Event()
+    stop = asyncio.Event()
+    reload_requested: list[bool] = []
+    handled = _install_signal_handlers(loop, stop)
 
-    def _stop(*_: Any) -> None:
-        shutdown.set()
+    async def _trigger() -> None:
+        if use_reloader:
+            if await wait_for_change_or(stop):
+                reload_requested.append(True)
+                print(" * Detected a change, reloading", file=sys.stderr, flush=True)
+        else:
+            await stop.wait()
 
-    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
-        if hasattr(signal, name):
-            try:
-                loop.add_signal_handler(getattr(signal, name), _stop)
-            except (NotImplementedError, RuntimeError):
-                signal.signal(getattr(signal, name), _stop)
-
-    scheme = "https" if certfile is not None and keyfile is not None else "http"
-    print(f" * Serving Quart app '{app.name}'")  # noqa: T201
-    print(f" * Debug mode: {app.debug if debug is None else debug}")  # noqa: T201
-    print(" * Please use an ASGI server (e.g. Hypercorn) directly in production")  # noqa: T201
-    print(f" * Running on {scheme}://{host}:{port} (CTRL + C to quit)")  # noqa: T201
-    task = run_task(app, host, port, debug, ca_certs, certfile, keyfile, shutdown_trigger=shutdown.wait)
     try:
-        loop.run_until_complete(task)
+        loop.run_until_complete(
+            run_task(
+                app,
+                host,
+                port,
+                ca_certs=ca_certs,
+                certfile=certfile,
+                keyfile=keyfile,
+                shutdown_trigger=_trigger,
+            )
+        )
+    except KeyboardInterrupt:
+        return 130
     except Exception as error:
-        print(f"Error: {error}", file=sys.stderr)  # noqa: T201
-        sys.exit(1)
+        print(f" * Serving failed: {error}", file=sys.stderr)
+        return 1
     finally:
+        _remove_signal_handlers(loop, handled)
+        _finish_loop(loop, close=owns_loop)
+    return RELOAD_EXIT_CODE if reload_requested else 0
+
+
+def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[int]:
+    received: set[int] = set()
+
+    def _on_signal(signum: int) -> None:
+        if signum in received:
+            # The same signal again: fall back to the default behaviour
+            # (KeyboardInterrupt, termination) to escape a hung shutdown.
+            # Removing the loop's handler restores the default one.
+            try:
+                loop.remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError):
+                signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+            return
+        received.add(signum)
+        stop.set()
+
+    handled = []
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            loop.add_signal_handler(signum, _on_signal, signum)
+        except (NotImplementedError, RuntimeError):
+            # Windows loops have no add_signal_handler.
+            signal.signal(signum, lambda number, _: loop.call_soon_threadsafe(_on_signal, number))
+        handled.append(signum)
+    return handled
+
+
+def _remove_signal_handlers(loop: asyncio.AbstractEventLoop, handled: list[int]) -> None:
+    for signum in handled:
+        try:
+            loop.remove_signal_handler(signum)
+        except (NotImplementedError, RuntimeError):
+            signal.signal(signum, signal.SIG_DFL)
+
+
+def _finish_loop(loop: asyncio.AbstractEventLoop, close: bool) -> None:
+    """Cancel what is left on the loop, then close it if we made it."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    if close:
+        asyncio.set_event_loop(None)
         loop.close()

@@ -1,25 +1,33 @@
 """Sessions: the interface the app uses, and the default signed-cookie one.
 
-The default :class:`SecureCookieSessionInterface` is opened lazily (on the
-first access to ``session``) since decoding a cookie needs no I/O. A
-subclass that overrides :meth:`SessionInterface.open_session` is opened
-when the request context is pushed, as Quart does; sync overrides work.
+How sessions are driven: the default :class:`SecureCookieSessionInterface`
+is opened lazily, on the first access to ``session``, since decoding a
+cookie needs no I/O; a request that never touches the session (and carries
+no permanent session cookie to refresh) does no session work at all. A
+subclass that overrides :meth:`SessionInterface.open_session` or
+:meth:`SessionInterface.make_null_session` may need I/O, so it is opened,
+awaited, when the request context is pushed, as Quart does. Overrides may
+be ``async def`` (the documented form) or plain ``def`` (run in a thread).
+
+Reading the session through ``session`` marks it accessed, and the
+response then carries ``Vary: Cookie`` once, so caches do not serve one
+user's page to another.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from datetime import timezone
+from datetime import UTC
+from typing import Any
 from typing import TYPE_CHECKING
 
 from flask.sessions import NullSession as NullSession
 from flask.sessions import SecureCookieSession as SecureCookieSession
-from flask.sessions import SessionMixin as SessionMixin
 from flask.sessions import session_json_serializer as session_json_serializer
+from flask.sessions import SessionMixin as SessionMixin
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeTimedSerializer
-
 
 if TYPE_CHECKING:
     from .app import Quart
@@ -38,31 +46,41 @@ __all__ = [
 
 class SessionInterface:
     """How the app opens and saves sessions. Subclass it and set
-    ``app.session_interface`` to store sessions elsewhere.
+    ``app.session_interface`` to keep sessions somewhere else (a database,
+    a cache); implement :meth:`open_session` and :meth:`save_session`.
 
-    ``open_session``, ``save_session`` and ``make_null_session`` are async;
-    sync overrides are accepted too (they run in a thread).
+    ``open_session``, ``save_session`` and ``make_null_session`` are
+    coroutines here (Flask's are sync); sync overrides are accepted and run
+    in a thread. Requests sharing a session may run concurrently: guard the
+    backing store if that matters.
     """
 
-    #: The class of the session returned when none can be opened.
+    #: The class :meth:`make_null_session` creates.
     null_session_class = NullSession
     #: Whether the session uses pickle (informational, as in Flask).
     pickle_based = False
 
     async def make_null_session(self, app: Quart) -> NullSession:
-        """Return an empty session that refuses writes (no secret key)."""
+        """Return the session used when :meth:`open_session` returns ``None``:
+        empty, and raising an error that names the fix on any write.
+
+        :param app: The application.
+        """
         return self.null_session_class()
 
     def is_null_session(self, obj: object) -> bool:
-        """Whether ``obj`` is a null session."""
+        """Whether ``obj`` is a null session (which is never saved).
+
+        :param obj: The session to check.
+        """
         return isinstance(obj, self.null_session_class)
 
     def get_cookie_name(self, app: Quart) -> str:
-        """``SESSION_COOKIE_NAME``."""
+        """The cookie's name: ``SESSION_COOKIE_NAME``."""
         return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
 
     def get_cookie_domain(self, app: Quart) -> str | None:
-        """``SESSION_COOKIE_DOMAIN`` (``None`` leaves the cookie host-only)."""
+        """``SESSION_COOKIE_DOMAIN``; ``None`` keeps the cookie to the exact host."""
         return app.config["SESSION_COOKIE_DOMAIN"]  # type: ignore[no-any-return]
 
     def get_cookie_path(self, app: Quart) -> str:
@@ -70,48 +88,75 @@ class SessionInterface:
         return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]  # type: ignore[no-any-return]
 
     def get_cookie_httponly(self, app: Quart) -> bool:
-        """``SESSION_COOKIE_HTTPONLY``."""
+        """``SESSION_COOKIE_HTTPONLY``: hide the cookie from JavaScript."""
         return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
 
     def get_cookie_secure(self, app: Quart) -> bool:
-        """``SESSION_COOKIE_SECURE``."""
+        """``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only."""
         return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
 
     def get_cookie_samesite(self, app: Quart) -> str | None:
-        """``SESSION_COOKIE_SAMESITE``."""
+        """``SESSION_COOKIE_SAMESITE``: ``"Strict"``, ``"Lax"`` or ``None``."""
         return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
 
     def get_cookie_partitioned(self, app: Quart) -> bool:
-        """``SESSION_COOKIE_PARTITIONED``."""
+        """``SESSION_COOKIE_PARTITIONED``: a CHIPS partitioned cookie (implies secure)."""
         return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
 
     def get_expiration_time(self, app: Quart, session: SessionMixin) -> datetime | None:
-        """When a permanent session's cookie expires (``None`` for browser sessions)."""
+        """When the cookie of a permanent session expires (now plus
+        ``PERMANENT_SESSION_LIFETIME``); ``None`` makes a browser-session
+        cookie.
+
+        :param app: The application.
+        :param session: The session being saved.
+        """
         if session.permanent:
-            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+            return datetime.now(UTC) + app.permanent_session_lifetime
         return None
 
     def should_set_cookie(self, app: Quart, session: SessionMixin) -> bool:
-        """Whether to send the cookie: modified, or permanent and refreshed each request."""
+        """Whether to send the cookie: the session was modified, or it is
+        permanent and ``SESSION_REFRESH_EACH_REQUEST`` is on.
+
+        :param app: The application.
+        :param session: The session being saved.
+        """
         return session.modified or (
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
     async def open_session(self, app: Quart, request: BaseRequestWebsocket) -> SessionMixin | None:
-        """Load the session for ``request``; ``None`` means use a null session."""
+        """Load the session for ``request``; return ``None`` to fall back to
+        :meth:`make_null_session`.
+
+        :param app: The application.
+        :param request: The request or websocket.
+        """
         raise NotImplementedError()
 
     async def save_session(self, app: Quart, session: SessionMixin, response: Response) -> None:
-        """Persist ``session`` and set whatever ``response`` needs (a cookie)."""
+        """Persist ``session`` and set on ``response`` what the client needs
+        (usually a cookie). Not called for null sessions, nor for accepted
+        websockets (there is no response to carry a cookie).
+
+        :param app: The application.
+        :param session: The session to save.
+        :param response: The response about to be sent.
+        """
         raise NotImplementedError()
 
     # -- how the app drives the interface (private) ----------------------
 
     def _lazy_open(self) -> bool:
+        """Whether the session can be opened synchronously on first access."""
         return False
 
     def _open_session_now(self, app: Quart, request: BaseRequestWebsocket) -> SessionMixin | None:
-        raise RuntimeError("This session interface is opened when the context is pushed.")
+        raise RuntimeError(
+            "This session interface opens sessions when the context is pushed;"
+            " push the request context before using the session."
+        )
 
     def _null_session_now(self, app: Quart) -> SessionMixin:
         return self.null_session_class()
@@ -119,25 +164,41 @@ class SessionInterface:
     async def _open_session_async(
         self, app: Quart, request: BaseRequestWebsocket
     ) -> SessionMixin | None:
-        result = await app.ensure_async(self.open_session)(app, request)
-        if hasattr(result, "__await__"):
-            result = await result
-        return result  # type: ignore[no-any-return]
+        return await _call(app, self.open_session, app, request)  # type: ignore[no-any-return]
+
+    async def _open_or_null_session_async(
+        self, app: Quart, request: BaseRequestWebsocket
+    ) -> SessionMixin:
+        session = await self._open_session_async(app, request)
+        if session is None:
+            session = await _call(app, self.make_null_session, app)
+        return session
 
     async def _save_session_async(
         self, app: Quart, session: SessionMixin, response: Response
     ) -> None:
-        result = await app.ensure_async(self.save_session)(app, session, response)
-        if hasattr(result, "__await__"):
-            await result
+        await _call(app, self.save_session, app, session, response)
+
+
+async def _call(app: Quart, method: Any, *args: Any) -> Any:
+    """Call an interface method whether it was overridden sync or async."""
+    result = await app.ensure_async(method)(*args)
+    # A sync function returning an awaitable (a hand-made wrapper) is fine too.
+    if hasattr(result, "__await__"):
+        result = await result
+    return result
 
 
 class SecureCookieSessionInterface(SessionInterface):
-    """Sessions stored in a cookie signed with ``SECRET_KEY`` (itsdangerous).
+    """Sessions stored in the client's cookie, signed (not encrypted) with
+    ``SECRET_KEY`` through itsdangerous, using Flask's tagged JSON, so
+    cookies are interchangeable with a Flask app's.
 
-    Keys in ``SECRET_KEY_FALLBACKS`` are accepted when reading but never
-    used to sign. A tampered, truncated or expired cookie gives an empty
-    session.
+    Keys in ``SECRET_KEY_FALLBACKS`` are accepted when reading, so keys can
+    be rotated, but only ``SECRET_KEY`` signs. Every cookie, permanent or
+    not, is refused once older than ``PERMANENT_SESSION_LIFETIME``. A
+    tampered, truncated or expired cookie gives an empty session. Without
+    a secret key the session is a read-only empty null session.
     """
 
     #: Salt mixed into the signing key.
@@ -152,14 +213,19 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class = SecureCookieSession
 
     def get_signing_serializer(self, app: Quart) -> URLSafeTimedSerializer | None:
-        """The itsdangerous serializer, or ``None`` without a secret key."""
+        """The itsdangerous serializer for the app's keys, or ``None`` when
+        ``SECRET_KEY`` is not set.
+
+        :param app: The application.
+        """
         if not app.secret_key:
             return None
         keys: list[str | bytes] = []
         fallbacks = app.config["SECRET_KEY_FALLBACKS"]
         if fallbacks:
             keys.extend(fallbacks)
-        keys.append(app.secret_key)  # the last key signs
+        # itsdangerous verifies with every key but signs with the last one.
+        keys.append(app.secret_key)
         return URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
@@ -190,6 +256,8 @@ class SecureCookieSessionInterface(SessionInterface):
         try:
             data = serializer.loads(value, max_age=max_age)
         except (BadSignature, ValueError, TypeError, KeyError):
+            # Tampered, truncated, expired or signed by an unknown key: the
+            # client starts over rather than seeing an error.
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()
@@ -198,11 +266,21 @@ class SecureCookieSessionInterface(SessionInterface):
     async def open_session(
         self, app: Quart, request: BaseRequestWebsocket
     ) -> SecureCookieSession | None:
-        """Decode and verify the session cookie."""
+        """Verify and decode the session cookie of ``request``.
+
+        :param app: The application.
+        :param request: The request or websocket.
+        """
         return self._open_session_now(app, request)
 
     async def save_session(self, app: Quart, session: SessionMixin, response: Response) -> None:
-        """Set, refresh or delete the session cookie on ``response``."""
+        """Set, refresh or delete the session cookie on ``response``, and add
+        ``Vary: Cookie`` when the session was read or written.
+
+        :param app: The application.
+        :param session: The session to save.
+        :param response: The response about to be sent.
+        """
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
@@ -215,6 +293,8 @@ class SecureCookieSessionInterface(SessionInterface):
             response.vary.add("Cookie")
 
         if not session:
+            # Emptied during the request: remove the cookie. Never had
+            # anything: nothing to send.
             if session.modified:
                 response.delete_cookie(
                     name,
@@ -236,7 +316,7 @@ class SecureCookieSessionInterface(SessionInterface):
         value = serializer.dumps(dict(session))
         response.set_cookie(
             name,
-            value,  # type: ignore[arg-type]
+            value,
             expires=self.get_expiration_time(app, session),
             httponly=httponly,
             domain=domain,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Generator
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import IO
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
@@ -20,10 +21,14 @@ from ._concurrency import raise_task_exceptions as raise_task_exceptions
 from ._concurrency import run_in_thread
 from ._concurrency import run_sync as run_sync
 from ._concurrency import run_sync_iterable as run_sync_iterable
+from ._reloader import changed
+from ._reloader import module_mtimes
+from ._reloader import reloader_argv
+from ._reloader import run_reloader as run_reloader
+from .typing import FilePath as FilePath
 
 if TYPE_CHECKING:
     from .typing import Event
-    from .typing import FilePath
 
 __all__ = [
     "MustReloadError",
@@ -34,6 +39,7 @@ __all__ = [
     "observe_changes",
     "raise_task_exceptions",
     "restart",
+    "run_reloader",
     "run_sync",
     "run_sync_iterable",
 ]
@@ -50,7 +56,9 @@ def file_path_to_path(*paths: FilePath) -> Path:
 
 def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """ASGI header pairs (lower-cased names, latin-1) from Werkzeug headers."""
-    return [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+    return [
+        (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()
+    ]
 
 
 def decode_headers(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
@@ -63,88 +71,132 @@ async def cancel_tasks(tasks: set[asyncio.Task[Any]]) -> None:
     await _cancel_tasks(tasks)
 
 
-def _module_mtimes() -> dict[str, float]:
-    mtimes: dict[str, float] = {}
-    for module in list(sys.modules.values()):
-        filename = getattr(module, "__file__", None)
-        if not filename:
-            continue
-        try:
-            mtimes[filename] = os.stat(filename).st_mtime
-        except OSError:
-            continue
-    return mtimes
-
-
 async def observe_changes(sleep: Callable[[float], Awaitable[Any]], shutdown_event: Event) -> None:
     """Poll the files of loaded modules; raise :class:`MustReloadError` on a change.
 
     :param sleep: ``asyncio.sleep`` (or an equivalent).
     :param shutdown_event: Stop polling once this is set.
     """
-    last = _module_mtimes()
+    last = module_mtimes()
     while not shutdown_event.is_set():
         await sleep(1)
-        current = _module_mtimes()
-        for filename, mtime in current.items():
-            if last.get(filename, mtime) != mtime:
-                raise MustReloadError()
+        current = module_mtimes()
+        if changed(last, current):
+            raise MustReloadError()
         last = current
 
 
 def restart() -> None:
-    """Restart the current process with the same command line (the reloader)."""
-    args = [sys.executable, *_original_argv()]
-    os.execv(sys.executable, args)
+    """Replace this process with a new run of its command line.
+
+    Kept from Quart 0.22; the reloader now uses :func:`run_reloader`, which
+    also works for console scripts.
+    """
+    argv = reloader_argv()
+    if argv is None:
+        raise RuntimeError("This program cannot be restarted: it was not started from a file.")
+    os.execv(argv[0], argv)
 
 
-def _original_argv() -> list[str]:
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    if spec is not None and spec.name not in {"__main__", None}:
-        name = spec.name
-        if name.endswith(".__main__"):
-            name = name[: -len(".__main__")]
-        return ["-m", name, *sys.argv[1:]]
-    return list(sys.argv)
+class AsyncFile:
+    """A file whose blocking calls run in a worker thread.
 
+    Returned by :func:`open_async` (and ``app.open_resource``) unopened:
+    ``async with`` it, or ``await`` it, to open it::
 
-class _AsyncFile:
-    """A file whose methods run in a thread: ``async with`` it, then ``await f.read()``."""
+        async with open_async("data.csv", "r") as file:
+            async for line in file:
+                ...
 
-    def __init__(self, path: str, mode: str) -> None:
-        self._path = path
-        self._mode = mode
-        self._file: Any = None
+    :param path: The file to open.
+    :param mode: The mode, as for :func:`open`.
+    :param encoding: The text encoding (text modes only).
+    """
 
-    async def __aenter__(self) -> _AsyncFile:
-        self._file = await run_in_thread(open, self._path, self._mode)
+    def __init__(self, path: FilePath, mode: str = "rb", encoding: str | None = None) -> None:
+        self.path = path
+        self.mode = mode
+        self.encoding = encoding
+        self._file: IO[Any] | None = None
+
+    def _open(self) -> IO[Any]:
+        if "b" in self.mode:
+            return open(self.path, self.mode)
+        return open(self.path, self.mode, encoding=self.encoding)
+
+    @property
+    def file(self) -> IO[Any]:
+        """The underlying (open) file object."""
+        if self._file is None:
+            raise RuntimeError(
+                "The file is not open: use 'async with open_async(...) as f' or"
+                " 'f = await open_async(...)'."
+            )
+        return self._file
+
+    async def __aenter__(self) -> AsyncFile:
+        if self._file is None:
+            self._file = await run_in_thread(self._open)
         return self
 
     async def __aexit__(
         self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await run_in_thread(self._file.close)
+        await self.close()
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, AsyncFile]:
         return self.__aenter__().__await__()
 
+    def __aiter__(self) -> AsyncFile:
+        return self
+
+    async def __anext__(self) -> Any:
+        line = await self.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line
+
     async def read(self, size: int = -1) -> Any:
-        """Read up to ``size`` (all by default)."""
-        return await run_in_thread(self._file.read, size)
+        """Read up to ``size`` bytes or characters (all by default)."""
+        return await run_in_thread(self.file.read, size)
+
+    async def readline(self, size: int = -1) -> Any:
+        """Read one line (empty at the end of the file)."""
+        return await run_in_thread(self.file.readline, size)
+
+    async def readlines(self) -> list[Any]:
+        """Read all remaining lines."""
+        return await run_in_thread(self.file.readlines)
 
     async def write(self, data: Any) -> int:
-        """Write ``data``."""
-        return await run_in_thread(self._file.write, data)  # type: ignore[no-any-return]
+        """Write ``data``; return how much was written."""
+        return await run_in_thread(self.file.write, data)
+
+    async def flush(self) -> None:
+        """Flush buffered writes to the operating system."""
+        await run_in_thread(self.file.flush)
 
     async def seek(self, offset: int, whence: int = 0) -> int:
-        """Move the position."""
-        return await run_in_thread(self._file.seek, offset, whence)  # type: ignore[no-any-return]
+        """Move the position; return the new one."""
+        return await run_in_thread(self.file.seek, offset, whence)
+
+    async def tell(self) -> int:
+        """The current position."""
+        return await run_in_thread(self.file.tell)
 
     async def close(self) -> None:
-        """Close the file."""
-        await run_in_thread(self._file.close)
+        """Close the file (again is fine)."""
+        if self._file is not None:
+            file, self._file = self._file, None
+            await run_in_thread(file.close)
 
 
-def open_async(path: str, mode: str = "rb") -> _AsyncFile:
-    """Open ``path`` for use from async code (no aiofiles needed)."""
-    return _AsyncFile(path, mode)
+def open_async(path: FilePath, mode: str = "rb", encoding: str | None = None) -> AsyncFile:
+    """Open a file for async code, without blocking the event loop (no
+    aiofiles needed): ``async with open_async(path) as f: data = await f.read()``.
+
+    :param path: The file to open.
+    :param mode: The mode, as for :func:`open`.
+    :param encoding: The text encoding (text modes only; ignored for binary).
+    """
+    return AsyncFile(path, mode, encoding)

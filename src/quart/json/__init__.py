@@ -10,6 +10,7 @@ from typing import Any
 from flask.json.provider import _default
 
 from ..globals import _cv_app
+from ..globals import current_app as current_app
 
 if TYPE_CHECKING:
     from ..wrappers import Response
@@ -62,6 +63,4 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     One positional argument is serialized as is; several become a list;
     keyword arguments become an object. Needs an app context.
     """
-    from ..globals import current_app
-
     return current_app.json.response(*args, **kwargs)  # type: ignore[return-value]

@@ -9,6 +9,8 @@ from typing import Any
 
 from .._concurrency import cancel_tasks
 from .._concurrency import create_task
+from ..typing import ASGIReceiveEvent as ASGIReceiveEvent
+from ..typing import ASGISendEvent as ASGISendEvent
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -51,7 +53,14 @@ class TestApp:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
         self._task = create_task(self.app(scope, self._asgi_receive, self._asgi_send))  # type: ignore[arg-type]
         await self._receive_queue.put({"type": "lifespan.startup"})
-        await self._wait("startup", self.startup_timeout)
+        try:
+            await self._wait("startup", self.startup_timeout)
+        except BaseException:
+            # Failed or hung: there is nothing to shut down, so stop the
+            # lifespan task now rather than leak it into the rest of the test.
+            await cancel_tasks([self._task])
+            self._task = None
+            raise
 
     async def shutdown(self) -> None:
         """Run shutdown; raise :class:`LifespanError` if it fails or hangs."""

@@ -268,7 +268,10 @@ class QuartClient:
             "http", path, method, headers, query, scheme, root_path, http_version, scope_base,
             _preserve_context=False,
         )
-        return self.http_connection_class(self.app, scope)  # type: ignore[arg-type]
+        connection = self.http_connection_class(self.app, scope)  # type: ignore[arg-type]
+        if isinstance(connection, TestHTTPConnection):
+            connection._client_push_promises = self.push_promises
+        return connection
 
     def websocket(
         self,

@@ -16,6 +16,8 @@ from werkzeug.datastructures import Headers
 
 from .._concurrency import cancel_tasks
 from .._concurrency import create_task
+from ..typing import ASGIReceiveEvent as ASGIReceiveEvent
+from ..typing import ASGISendEvent as ASGISendEvent
 from ..utils import decode_headers
 
 if TYPE_CHECKING:
@@ -38,7 +40,20 @@ class HTTPDisconnectError(Exception):
 
 
 class WebsocketDisconnectError(Exception):
-    """The websocket was closed."""
+    """The app closed the websocket (or refused it with a plain close).
+
+    :param code: The close code the app sent (``None`` if it ended without one).
+    :param reason: The close reason, ``""`` when none was given.
+    """
+
+    def __init__(self, code: int | None = None, reason: str = "") -> None:
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+    def __str__(self) -> str:
+        text = f"the app closed the websocket with code {self.code}"
+        return f"{text}: {self.reason}" if self.reason else text
 
 
 class WebsocketResponseError(Exception):
@@ -66,6 +81,8 @@ class TestHTTPConnection:
         self.status_code: int | None = None
         self.response_data = bytearray()
         self.push_promises: list[tuple[str, Headers]] = []
+        # The client's own list, so its push_promises cover streamed requests too.
+        self._client_push_promises: list[tuple[str, Headers]] | None = None
         self._preserve_context = _preserve_context
         self._receive_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._send_queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -129,11 +146,23 @@ class TestHTTPConnection:
                 await self._send_queue.put(HTTPDisconnectError())
                 await self._receive_queue.put({"type": "http.disconnect"})
         elif kind == "http.response.push":
-            self.push_promises.append((message["path"], decode_headers(message["headers"])))
+            promise = (message["path"], decode_headers(message["headers"]))
+            self.push_promises.append(promise)
+            if self._client_push_promises is not None:
+                self._client_push_promises.append(promise)
 
 
 class TestWebsocketConnection:
-    """A websocket to the app (see ``QuartClient.websocket``).
+    """A websocket to the app (see ``QuartClient.websocket``)::
+
+        async with client.websocket("/ws") as ws:
+            await ws.send("hello")
+            assert await ws.receive() == "hello"
+
+    Leaving the block disconnects (unless :meth:`close` was called) and waits
+    for the app to finish. Once the app has closed the websocket,
+    :meth:`receive` raises :class:`WebsocketDisconnectError` (every time);
+    if it refused the connection with a response, :class:`WebsocketResponseError`.
 
     :param app: The application.
     :param scope: The ASGI scope.
@@ -142,48 +171,93 @@ class TestWebsocketConnection:
     def __init__(self, app: Quart, scope: WebsocketScope) -> None:
         self.app = app
         self.scope = scope
+        #: Whether the app accepted the websocket.
         self.accepted = False
-        self.headers: Headers | None = None
+        #: The subprotocol the app chose when accepting.
+        self.subprotocol: str | None = None
+        #: The extra headers the app sent when accepting.
+        self.accept_headers: Headers | None = None
+        #: Status, headers and body of a refusal response.
         self.status_code: int | None = None
+        self.headers: Headers | None = None
         self.response_data = bytearray()
+        #: The close code and reason the app sent, once it closed.
         self.close_code: int | None = None
         self.close_reason: str | None = None
         self._receive_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._send_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._end: BaseException | None = None
+        self._client_closed = False
+        self._accepted = asyncio.Event()
 
     async def __aenter__(self) -> TestWebsocketConnection:
-        self._task = create_task(self.app(self.scope, self._asgi_receive, self._asgi_send))  # type: ignore[arg-type]
+        self._task = create_task(self.app(self.scope, self._asgi_receive, self._asgi_send))
         await self._receive_queue.put({"type": "websocket.connect"})
         return self
 
     async def __aexit__(
         self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self.disconnect()
-        if self._task is not None:
-            try:
+        if not self._client_closed:
+            await self.disconnect()
+        if self._task is None:
+            return
+        try:
+            if exc_type is None:
                 await self._task
-            finally:
-                await cancel_tasks([self._task])
+        finally:
+            await cancel_tasks([self._task])
         while not self._send_queue.empty():
             item = self._send_queue.get_nowait()
             if isinstance(item, WebsocketResponseError) and exc_type is None:
                 raise item
 
     async def receive(self) -> str | bytes:
-        """The next message from the app."""
-        item = await self._send_queue.get()
+        """The next message from the app: ``str`` for text, ``bytes`` for binary.
+
+        :raises WebsocketDisconnectError: The app closed the websocket.
+        :raises WebsocketResponseError: The app refused it with a response.
+        """
+        queue = self._send_queue
+        if not queue.empty():
+            item = queue.get_nowait()
+        elif self._end is not None:
+            raise self._end
+        else:
+            item = await self._next_from_app(queue)
         if isinstance(item, BaseException):
             raise item
         return item  # type: ignore[no-any-return]
 
+    async def _next_from_app(self, queue: asyncio.Queue[Any]) -> Any:
+        # Wait for a message, or for the app to end without sending one (an
+        # error escaping a middleware), so a test never hangs on a dead app.
+        task = self._task
+        if task is None:
+            raise RuntimeError("Use the connection as 'async with client.websocket(...) as ws:'.")
+        getter = create_task(queue.get())
+        try:
+            await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await cancel_tasks([getter])
+        if getter.done() and not getter.cancelled():
+            return getter.result()
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+        self._end = WebsocketDisconnectError(None, "the app ended without closing the websocket")
+        raise self._end
+
     async def send(self, data: str | bytes) -> None:
-        """Send a message to the app."""
+        """Send a text (``str``) or binary (``bytes``) message to the app."""
         if isinstance(data, str):
             await self._receive_queue.put({"type": "websocket.receive", "text": data})
+        elif isinstance(data, bytes | bytearray | memoryview):
+            await self._receive_queue.put({"type": "websocket.receive", "bytes": bytes(data)})
         else:
-            await self._receive_queue.put({"type": "websocket.receive", "bytes": data})
+            raise TypeError(
+                f"A websocket message is str or bytes, not {type(data).__name__}: use send_json()."
+            )
 
     async def receive_json(self) -> Any:
         """Receive a message and parse it as JSON."""
@@ -198,23 +272,34 @@ class TestWebsocketConnection:
         await self.send(json.dumps(data))
 
     async def close(self, code: int, reason: str = "") -> None:
-        """Close the websocket with ``code``."""
-        await self._receive_queue.put({"type": "websocket.disconnect", "code": code, "reason": reason})
+        """Close the websocket from the client side with ``code`` and ``reason``."""
+        self._client_closed = True
+        message = {"type": "websocket.disconnect", "code": code, "reason": reason}
+        await self._receive_queue.put(message)
 
     async def disconnect(self) -> None:
-        """Vanish (abnormal closure, 1006)."""
+        """Vanish without a close frame (the app sees code 1006)."""
+        self._client_closed = True
         await self._receive_queue.put({"type": "websocket.disconnect", "code": 1006})
 
     async def _asgi_receive(self) -> Any:
-        return await self._receive_queue.get()
+        message = await self._receive_queue.get()
+        if message["type"] == "websocket.receive" and not self.accepted:
+            # As over a network, data sent early arrives only after the
+            # handshake: hold it until the app accepts.
+            await self._accepted.wait()
+        return message
 
     async def _asgi_send(self, message: Any) -> None:
         kind = message["type"]
-        if kind == "websocket.accept":
-            self.accepted = True
-        elif kind == "websocket.send":
+        if kind == "websocket.send":
             text = message.get("text")
-            await self._send_queue.put(text if text is not None else message.get("bytes"))
+            await self._send_queue.put(text if text is not None else message.get("bytes") or b"")
+        elif kind == "websocket.accept":
+            self.accepted = True
+            self._accepted.set()
+            self.subprotocol = message.get("subprotocol")
+            self.accept_headers = decode_headers(message.get("headers") or [])
         elif kind == "websocket.http.response.start":
             self.headers = decode_headers(message["headers"])
             self.status_code = message["status"]
@@ -224,8 +309,10 @@ class TestWebsocketConnection:
                 response = self.app.response_class(
                     bytes(self.response_data), status=self.status_code, headers=self.headers
                 )
-                await self._send_queue.put(WebsocketResponseError(response))
+                self._end = WebsocketResponseError(response)
+                await self._send_queue.put(self._end)
         elif kind == "websocket.close":
             self.close_code = message.get("code", 1000)
-            self.close_reason = message.get("reason", "")
-            await self._send_queue.put(WebsocketDisconnectError(self.close_code, self.close_reason))
+            self.close_reason = message.get("reason") or ""
+            self._end = WebsocketDisconnectError(self.close_code, self.close_reason)
+            await self._send_queue.put(self._end)

@@ -17,10 +17,11 @@ from werkzeug.sansio.multipart import File
 from werkzeug.sansio.multipart import MultipartEncoder
 from werkzeug.sansio.multipart import Preamble
 
+from ..typing import Scope as Scope
+
 if TYPE_CHECKING:
     from ..app import Quart
     from ..datastructures import FileStorage
-    from ..typing import Scope
     from ..wrappers import Request
 
 __all__ = [

@@ -8,6 +8,7 @@ from .request import Body as Body
 from .request import Request as Request
 from .response import Response as Response
 from .websocket import Websocket as Websocket
+from .websocket import WebsocketDisconnect as WebsocketDisconnect
 
 __all__ = (
     "BaseRequestWebsocket",
@@ -16,4 +17,5 @@ __all__ = (
     "Request",
     "Response",
     "Websocket",
+    "WebsocketDisconnect",
 )

@@ -14,11 +14,11 @@ from werkzeug.sansio.request import Request as SansIORequest
 
 from .. import json
 
+from ..typing import WWWScope as WWWScope
+
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
     from werkzeug.routing import Rule
-
-    from ..typing import WWWScope
 
 __all__ = ["BaseRequestWebsocket", "ClientDisconnectedError"]
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal as Literal
 from typing import NoReturn
 
 from werkzeug.datastructures import CombinedMultiDict
@@ -29,12 +30,18 @@ from werkzeug.exceptions import RequestTimeout
 
 from ..formparser import FormDataParser
 from ..globals import _cv_app
+from ..globals import current_app as current_app
 from .base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
     from ..typing import HTTPScope
 
 __all__ = ["Body", "Request"]
+
+#: Request headers copied into an HTTP/2 push promise.
+SERVER_PUSH_HEADERS_TO_COPY = frozenset(
+    {"accept", "accept-encoding", "accept-language", "cache-control", "user-agent"}
+)
 
 _Pull = Callable[[], Awaitable[tuple[bytes, bool]]]
 
@@ -403,8 +410,8 @@ class Request(BaseRequestWebsocket):
     async def send_push_promise(self, path: str) -> None:
         """Ask the server to push ``path`` (HTTP/2 only; a no-op otherwise)."""
         headers = Headers()
-        for name in ("Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "User-Agent"):
-            for value in self.headers.getlist(name):
+        for name, value in self.headers.items():
+            if name.lower() in SERVER_PUSH_HEADERS_TO_COPY:
                 headers.add(name, value)
         await self._send_push_promise(path, headers)
 

@@ -1,24 +1,85 @@
-"""The websocket connection object (``quart.websocket``)."""
+"""The websocket connection object (``quart.websocket``).
+
+Exceptions::
+
+    ClientDisconnectedError          (wrappers.base) the client went away
+      WebsocketDisconnect            the websocket is closed; carries the
+                                     close ``code`` and ``reason``
+
+:class:`Websocket` holds no I/O of its own: the ASGI adapter hands it the
+``receive``/``send``/``accept``/``close`` callables (see the websocket
+section of :mod:`quart.asgi` for how messages flow and when the handler is
+cancelled).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
+from .. import signals
 from .base import BaseRequestWebsocket
+from .base import ClientDisconnectedError
 
 if TYPE_CHECKING:
     from ..typing import WebsocketScope
 
-__all__ = ["Websocket"]
+__all__ = ["Websocket", "WebsocketDisconnect"]
+
+
+class WebsocketDisconnect(ClientDisconnectedError):
+    """The websocket is closed, so nothing more can be received or sent.
+
+    Raised by :meth:`Websocket.receive` once the messages that arrived
+    before the close are used up, and by :meth:`Websocket.send`. ``code``
+    and ``reason`` are the client's when it closed (``1006`` with no reason
+    when it vanished without a close frame, ``1009`` when the framework
+    closed it for an oversized message), or the app's own after
+    :meth:`Websocket.close`.
+
+    Letting it escape the view ends the websocket normally: ``after_websocket``
+    functions and ``websocket_finished`` run, nothing is logged.
+
+    :param code: The websocket close code (RFC 6455 §7.4).
+    :param reason: The close reason, ``""`` when none was given.
+
+    .. versionadded:: 0.23 (this project; Quart issue #281)
+    """
+
+    def __init__(self, code: int = 1005, reason: str = "") -> None:
+        super().__init__(code, reason)
+        #: The close code.
+        self.code = code
+        #: The close reason (``""`` when none was given).
+        self.reason = reason
+
+    def __str__(self) -> str:
+        if self.reason:
+            return f"websocket closed with code {self.code}: {self.reason}"
+        return f"websocket closed with code {self.code}"
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    """Whether ``error`` only says the client went away (possibly grouped,
+    as a :class:`asyncio.TaskGroup` running a reader and a writer raises it)."""
+    if isinstance(error, ClientDisconnectedError):
+        return True
+    if isinstance(error, BaseExceptionGroup):
+        return error.split(ClientDisconnectedError)[1] is None
+    return False
 
 
 class Websocket(BaseRequestWebsocket):
     """A websocket connection: the request attributes plus ``receive``/``send``.
+
+    The connection is accepted implicitly by the first :meth:`receive` or
+    :meth:`send`; call :meth:`accept` first to choose a subprotocol or add
+    headers, or return (or abort with) a response before accepting to refuse
+    the connection with that response.
 
     :param subprotocols: The subprotocols the client asked for.
     :param receive: Awaitable returning the next message.
@@ -55,34 +116,69 @@ class Websocket(BaseRequestWebsocket):
         return self._subprotocols
 
     async def receive(self) -> str | bytes:
-        """Wait for the next message (accepting the connection first if needed)."""
-        return await self._receive()
+        """Wait for the next message: ``str`` for a text message, ``bytes``
+        for a binary one (empty messages included).
+
+        Accepts the connection first if needed.
+
+        :raises WebsocketDisconnect: The websocket is closed; the exception
+            carries the close code and reason.
+        """
+        data = await self._receive()
+        if signals.websocket_received.receivers:
+            from ..globals import current_app
+
+            await signals.websocket_received.send_async(
+                data, _sync_wrapper=current_app.ensure_async
+            )
+        return data
 
     async def send(self, data: str | bytes) -> None:
-        """Send a text (``str``) or binary (``bytes``) message."""
+        """Send a text (``str``) or binary (``bytes``) message.
+
+        Accepts the connection first if needed.
+
+        :raises WebsocketDisconnect: The websocket is closed.
+        """
         await self._send(data)
+        if signals.websocket_sent.receivers:
+            from ..globals import current_app
+
+            await signals.websocket_sent.send_async(data, _sync_wrapper=current_app.ensure_async)
 
     async def receive_json(self) -> Any:
-        """Receive a message and parse it as JSON."""
+        """Receive a message and parse it as JSON (a ``ValueError`` if it is not)."""
         return self.json_module.loads(await self.receive())
 
     async def send_json(self, *args: Any, **kwargs: Any) -> None:
-        """Send the arguments as a JSON text message (like ``jsonify``)."""
+        """Send the arguments as a JSON text message, as ``jsonify`` takes them:
+        one positional argument as itself, several as a list, or keyword
+        arguments as an object."""
         from ..globals import current_app
 
         if args and kwargs:
-            raise TypeError("send_json() takes either args or kwargs, not both")
+            raise TypeError("send_json() takes either positional or keyword arguments, not both.")
         data: Any = kwargs if kwargs else (args[0] if len(args) == 1 else list(args))
         await self.send(current_app.json.dumps(data))
 
-    async def accept(self, headers: dict[str, str] | Headers | None = None, subprotocol: str | None = None) -> None:
-        """Accept the connection (done implicitly by the first send or receive).
+    async def accept(
+        self, headers: dict[str, str] | Headers | None = None, subprotocol: str | None = None
+    ) -> None:
+        """Accept the connection; later calls do nothing.
 
-        :param headers: Extra response headers for the handshake.
-        :param subprotocol: The chosen subprotocol.
+        :param headers: Extra headers for the handshake response (needs a
+            server speaking ASGI websocket spec 2.1 or later).
+        :param subprotocol: The chosen subprotocol, one of
+            :attr:`requested_subprotocols`.
         """
         await self._accept(Headers(headers), subprotocol)
 
     async def close(self, code: int, reason: str = "") -> None:
-        """Close the connection with ``code`` and ``reason``."""
+        """Close the connection (before accepting: refuse it, which servers
+        answer with 403). Closing twice raises ``RuntimeError``; closing after
+        the client left does nothing.
+
+        :param code: The close code, e.g. 1000 (normal) or 4000-4999 (yours).
+        :param reason: A short reason (needs ASGI websocket spec 2.3).
+        """
         await self._close(code, reason)

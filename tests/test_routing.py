@@ -1,0 +1,314 @@
+"""URL routing: converters, methods, hosts, subdomains, slashes, HEAD/OPTIONS, 404/405."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import ValidationError
+
+from quart import Quart
+from quart import request
+from quart import url_for
+from quart.routing import QuartMap
+from quart.routing import QuartRule
+from quart.testing import QuartClient
+
+
+async def _text(client: QuartClient, path: str, **kwargs: Any) -> tuple[int, str]:
+    response = await client.get(path, **kwargs)
+    return response.status_code, await response.get_data(as_text=True)
+
+
+def test_url_map_classes(app: Quart) -> None:
+    assert isinstance(app.url_map, QuartMap)
+    assert all(isinstance(rule, QuartRule) for rule in app.url_map.iter_rules())
+
+
+async def test_default_and_string_converter(app: Quart, client: QuartClient) -> None:
+    @app.route("/default/<value>")
+    async def default(value: str) -> str:
+        return f"default:{value}"
+
+    @app.route("/short/<string(length=3):value>")
+    async def short(value: str) -> str:
+        return f"short:{value}"
+
+    assert await _text(client, "/default/hello") == (200, "default:hello")
+    assert await _text(client, "/default/h%C3%A9llo") == (200, "default:héllo")
+    assert (await client.get("/default/a/b")).status_code == 404
+    assert await _text(client, "/short/abc") == (200, "short:abc")
+    assert (await client.get("/short/abcd")).status_code == 404
+
+
+async def test_path_converter(app: Quart, client: QuartClient) -> None:
+    @app.route("/files/<path:name>")
+    async def files(name: str) -> str:
+        return name
+
+    assert await _text(client, "/files/a/b/c.txt") == (200, "a/b/c.txt")
+
+
+async def test_any_converter(app: Quart, client: QuartClient) -> None:
+    @app.route("/<any(about, help):page>")
+    async def page(page: str) -> str:
+        return page
+
+    assert await _text(client, "/about") == (200, "about")
+    assert await _text(client, "/help") == (200, "help")
+    assert (await client.get("/other")).status_code == 404
+
+
+async def test_int_and_float_converters(app: Quart, client: QuartClient) -> None:
+    @app.route("/int/<int:value>")
+    async def int_view(value: int) -> str:
+        return f"{type(value).__name__}:{value}"
+
+    @app.route("/bounded/<int(min=1, max=9):value>")
+    async def bounded(value: int) -> str:
+        return str(value)
+
+    @app.route("/signed/<int(signed=True):value>")
+    async def signed(value: int) -> str:
+        return str(value)
+
+    @app.route("/float/<float:value>")
+    async def float_view(value: float) -> str:
+        return f"{type(value).__name__}:{value}"
+
+    assert await _text(client, "/int/42") == (200, "int:42")
+    assert (await client.get("/int/abc")).status_code == 404
+    assert (await client.get("/int/-1")).status_code == 404
+    assert await _text(client, "/signed/-3") == (200, "-3")
+    assert await _text(client, "/bounded/5") == (200, "5")
+    assert (await client.get("/bounded/10")).status_code == 404
+    assert await _text(client, "/float/1.5") == (200, "float:1.5")
+    assert (await client.get("/float/1")).status_code == 404
+
+
+async def test_uuid_converter(app: Quart, client: QuartClient) -> None:
+    @app.route("/u/<uuid:value>")
+    async def view(value: uuid.UUID) -> str:
+        return f"{type(value).__name__}:{value}"
+
+    value = uuid.uuid4()
+    assert await _text(client, f"/u/{value}") == (200, f"UUID:{value}")
+    assert (await client.get("/u/not-a-uuid")).status_code == 404
+
+
+class ListConverter(BaseConverter):
+    def to_python(self, value: str) -> list[str]:
+        if "!" in value:
+            raise ValidationError()
+        return value.split("+")
+
+    def to_url(self, value: Any) -> str:
+        return "+".join(value)
+
+
+async def test_custom_converter(app: Quart, client: QuartClient) -> None:
+    app.url_map.converters["list"] = ListConverter
+
+    @app.route("/tags/<list:tags>")
+    async def tags(tags: list[str]) -> str:
+        return ",".join(tags) + " " + url_for("tags", tags=["x", "y"])
+
+    assert await _text(client, "/tags/a+b+c") == (200, "a,b,c /tags/x+y")
+    assert (await client.get("/tags/bad!")).status_code == 404
+
+
+async def test_host_matching() -> None:
+    app = Quart(__name__, host_matching=True, static_host="static.test")
+
+    @app.route("/", host="a.test")
+    async def a() -> str:
+        return "a"
+
+    @app.route("/", host="<tenant>.b.test")
+    async def b(tenant: str) -> str:
+        return f"b:{tenant}"
+
+    client = app.test_client()
+    assert await _text(client, "/", headers={"Host": "a.test"}) == (200, "a")
+    assert await _text(client, "/", headers={"Host": "acme.b.test"}) == (200, "b:acme")
+    assert (await client.get("/", headers={"Host": "c.test"})).status_code == 404
+
+
+async def test_subdomain_matching() -> None:
+    app = Quart(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/")
+    async def root() -> str:
+        return "root"
+
+    @app.route("/", subdomain="api")
+    async def api() -> str:
+        return "api"
+
+    @app.route("/user", subdomain="<user>")
+    async def user(user: str) -> str:
+        return f"user:{user}"
+
+    client = app.test_client()
+    assert await _text(client, "/") == (200, "root")
+    assert await _text(client, "/", subdomain="api") == (200, "api")
+    assert await _text(client, "/user", subdomain="alice") == (200, "user:alice")
+    # A Host outside SERVER_NAME matches nothing.
+    assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
+
+
+async def test_strict_slashes_redirect(app: Quart, client: QuartClient) -> None:
+    @app.route("/folder/", methods=["GET", "POST"])
+    async def folder() -> str:
+        return "folder"
+
+    @app.route("/file")
+    async def file() -> str:
+        return "file"
+
+    @app.route("/loose/", strict_slashes=False)
+    async def loose() -> str:
+        return "loose"
+
+    response = await client.get("/folder", query_string={"q": "1"})
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/folder/?q=1")
+    response = await client.post("/folder")
+    assert response.status_code == 308  # method and body are kept
+    assert (await client.get("/file/")).status_code == 404
+    assert await _text(client, "/loose") == (200, "loose")
+    assert (await client.get("/folder", follow_redirects=True)).status_code == 200
+
+
+async def test_merge_slashes_redirect(app: Quart, client: QuartClient) -> None:
+    @app.route("/a/b")
+    async def view() -> str:
+        return "ab"
+
+    response = await client.get("/a//b")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/a/b")
+
+
+async def test_redirect_to_rule(app: Quart, client: QuartClient) -> None:
+    @app.route("/new/<int:number>")
+    async def new(number: int) -> str:
+        return str(number)
+
+    app.add_url_rule("/old/<int:number>", redirect_to="/new/<number>", endpoint="old")
+    response = await client.get("/old/5")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/new/5")
+
+
+async def test_automatic_head(app: Quart, client: QuartClient) -> None:
+    @app.route("/")
+    async def index() -> str:
+        return f"method={request.method}"
+
+    response = await client.head("/")
+    assert response.status_code == 200
+    assert await response.get_data() == b""
+    assert response.headers["Content-Length"] == str(len("method=HEAD"))
+
+
+async def test_automatic_options(app: Quart, client: QuartClient) -> None:
+    @app.route("/", methods=["GET", "POST"])
+    async def index() -> str:
+        return "index"
+
+    response = await client.options("/")
+    assert response.status_code == 200
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert allowed == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert await response.get_data() == b""
+
+
+async def test_options_lists_methods_of_all_rules_for_the_path(
+    app: Quart, client: QuartClient
+) -> None:
+    @app.get("/thing")
+    async def read() -> str:
+        return "read"
+
+    @app.delete("/thing")
+    async def remove() -> str:
+        return "removed"
+
+    response = await client.options("/thing")
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert {"GET", "DELETE", "OPTIONS"} <= allowed
+    assert await _text(client, "/thing") == (200, "read")
+    assert (await client.delete("/thing")).status_code == 200
+
+
+async def test_provide_automatic_options_false(app: Quart, client: QuartClient) -> None:
+    @app.route("/", methods=["GET", "OPTIONS"], provide_automatic_options=False)
+    async def index() -> str:
+        return f"manual {request.method}"
+
+    response = await client.options("/")
+    assert await response.get_data(as_text=True) == "manual OPTIONS"
+
+
+async def test_provide_automatic_options_config(app: Quart, client: QuartClient) -> None:
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+
+    @app.route("/")
+    async def index() -> str:
+        return "index"
+
+    assert (await client.options("/")).status_code == 405
+
+
+async def test_not_found_and_method_not_allowed(app: Quart, client: QuartClient) -> None:
+    @app.route("/only-post", methods=["POST"])
+    async def only_post() -> str:
+        return "posted"
+
+    response = await client.get("/nothing-here")
+    assert response.status_code == 404
+    assert "Not Found" in await response.get_data(as_text=True)
+
+    response = await client.get("/only-post")
+    assert response.status_code == 405
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert allowed == {"POST", "OPTIONS"}
+    assert (await client.post("/only-post")).status_code == 200
+
+
+async def test_request_routing_attributes(app: Quart, client: QuartClient) -> None:
+    @app.route("/item/<int:item_id>", endpoint="item")
+    async def view(item_id: int) -> dict[str, Any]:
+        assert request.url_rule is not None
+        return {
+            "endpoint": request.endpoint,
+            "rule": request.url_rule.rule,
+            "view_args": request.view_args,
+            "blueprint": request.blueprint,
+        }
+
+    response = await client.get("/item/3")
+    assert await response.get_json() == {
+        "endpoint": "item",
+        "rule": "/item/<int:item_id>",
+        "view_args": {"item_id": 3},
+        "blueprint": None,
+    }
+
+
+async def test_rules_added_after_first_request(app: Quart, client: QuartClient) -> None:
+    @app.route("/first")
+    async def first() -> str:
+        return "first"
+
+    assert (await client.get("/first")).status_code == 200
+    # Routes must be registered before serving starts (Flask's setupmethod rule).
+    with pytest.raises(AssertionError):
+
+        @app.route("/second")
+        async def second() -> str:
+            return "second"
