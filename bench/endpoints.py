@@ -3,10 +3,10 @@
 Shared by ``inproc.py`` (which drives the ASGI apps) and documented in
 ``README.md``. The apps in ``apps/`` must implement every route listed here.
 
-To add an endpoint later (e.g. a Jinja template page or a websocket echo):
+To add an endpoint later (e.g. a websocket echo):
 add the route to ``apps/quart_app.py`` and ``apps/starlette_app.py``, then add
-an :class:`Endpoint` to :data:`ENDPOINTS`. ``kind="websocket"`` is reserved for
-a websocket driver in ``inproc.py`` (only ``"http"`` is driven today).
+an :class:`Endpoint` to :data:`ENDPOINTS`. ``kind="websocket"`` endpoints are
+driven by the websocket driver in ``inproc.py`` (an echo of ``body``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,33 @@ ECHO_BODY: bytes = json.dumps(ECHO_PAYLOAD).encode()
 
 FORM_BODY: bytes = b"a=1&b=two&c=three"
 
+#: The text message of the websocket echo (sent as text, echoed back as text).
+WS_MESSAGE: bytes = b'{"type": "chat", "room": "bench", "text": "Hello, World!"}'
+
+#: What the ``/template`` page lists (names need escaping, on purpose).
+TEMPLATE_TITLE = "Shop & Co"
+TEMPLATE_ITEMS: list[dict[str, str]] = [
+    {"name": f"Item {i} <b>", "price": f"{i * 1.5:.2f}"} for i in range(10)
+]
+
+
+def _template_body() -> bytes:
+    """``apps/templates/bench.html`` rendered with the items above, for user ``bench``."""
+    rows = "".join(
+        f'  <li class="{"odd" if i % 2 == 0 else "even"}">'
+        f"{item['name'].replace('<', '&lt;').replace('>', '&gt;')}: {item['price']}</li>\n"
+        for i, item in enumerate(TEMPLATE_ITEMS)
+    )
+    title = TEMPLATE_TITLE.replace("&", "&amp;")
+    return (
+        "<!doctype html>\n<html>\n"
+        f"<head><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n"
+        f"<ul>\n{rows}</ul>\n<p>bench</p>\n</body>\n</html>"
+    ).encode()
+
+
+TEMPLATE_BODY: bytes = _template_body()
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -51,7 +78,8 @@ class Endpoint:
     query: bytes = b""
     headers: tuple[tuple[bytes, bytes], ...] = ()
     body: bytes = b""
-    #: "http" today; "websocket" is reserved for a future echo endpoint.
+    #: "http" (one request per iteration) or "websocket" (one message echoed
+    #: per iteration on an open connection; ``body`` is the text message).
     kind: str = "http"
     status: int = 200
     #: Expected prefix of the response content-type header.
@@ -92,7 +120,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         expect_json=ECHO_PAYLOAD,
     ),
     "g_hook": Endpoint("GET", "/g", expect_json={"user": "bench"}),
-    # Room for later additions, e.g.:
-    # "template": Endpoint("GET", "/template", content_type="text/html", expect_body=...),
-    # "ws_echo": Endpoint("GET", "/ws", kind="websocket", ...),
+    "template": Endpoint("GET", "/template", content_type="text/html", expect_body=TEMPLATE_BODY),
+    # One websocket connection; each timed iteration is one text message sent
+    # and its echo received (so the figure is µs per message round trip).
+    "ws_echo": Endpoint(
+        "GET", "/ws", kind="websocket", body=WS_MESSAGE, content_type="", expect_body=WS_MESSAGE
+    ),
 }

@@ -22,6 +22,7 @@ import gc
 import json
 import sys
 import time
+from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
 from pathlib import Path
@@ -311,6 +312,163 @@ async def bench_endpoint(
     return min(means), means, iterations
 
 
+# --------------------------------------------------------------------------- websocket driving
+
+
+def build_ws_scope(ep: Endpoint) -> dict[str, Any]:
+    return {
+        "type": "websocket",
+        "asgi": ASGI_INFO,
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": ep.path,
+        "raw_path": ep.path.encode(),
+        "query_string": ep.query,
+        "root_path": "",
+        "headers": [(b"host", b"bench.local"), (b"user-agent", b"bench/1.0"), *ep.headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "subprotocols": [],
+        "extensions": {"websocket.http.response": {}},
+    }
+
+
+class WsPeer:
+    """The client side of one in-process websocket: ``push`` hands the app a
+    message (waking its ``receive``), ``roundtrip`` sends one and waits for
+    the app's next ``websocket.send``. Like a server, it reports a disconnect
+    once asked to, and records the accept and the close."""
+
+    def __init__(self) -> None:
+        self.inbox: deque[Message] = deque([{"type": "websocket.connect"}])
+        self.accepted = False
+        self.close: Message | None = None
+        self._loop = asyncio.get_running_loop()
+        self._wakeup: asyncio.Future[None] | None = None
+        self._reply: asyncio.Future[Any] | None = None
+
+    async def receive(self) -> Message:
+        while not self.inbox:
+            self._wakeup = self._loop.create_future()
+            await self._wakeup
+        return self.inbox.popleft()
+
+    def push(self, message: Message) -> None:
+        self.inbox.append(message)
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "websocket.accept":
+            self.accepted = True
+        elif kind == "websocket.send":
+            reply = self._reply
+            self._reply = None
+            if reply is None:
+                raise BenchError("the app sent a message nobody asked for")
+            text = message.get("text")
+            reply.set_result(text if text is not None else message.get("bytes"))
+        elif kind == "websocket.close" or kind.startswith("websocket.http.response"):
+            self.close = message
+            if self._reply is not None and not self._reply.done():
+                self._reply.set_exception(BenchError(f"the app closed the websocket: {message}"))
+
+    async def roundtrip(self, message: Message) -> Any:
+        self._reply = self._loop.create_future()
+        self.push(message)
+        return await self._reply
+
+
+async def ws_open(app: ASGIApp, ep: Endpoint, state: dict[str, Any]) -> tuple[WsPeer, Any]:
+    peer = WsPeer()
+    scope = {**build_ws_scope(ep), "state": dict(state)}
+    task = asyncio.ensure_future(app(scope, peer.receive, peer.send))
+    return peer, task
+
+
+async def ws_close(peer: WsPeer, task: Any) -> None:
+    peer.push({"type": "websocket.disconnect", "code": 1000, "reason": ""})
+    done, _ = await asyncio.wait({task}, timeout=30)
+    if not done:
+        task.cancel()
+        raise BenchError("the websocket handler did not end after the client left")
+
+
+async def ws_verify(app: ASGIApp, name: str, ep: Endpoint, state: dict[str, Any]) -> None:
+    """Fail loudly unless the websocket echoes the message, text in and text out."""
+    peer, task = await ws_open(app, ep, state)
+    message = ep.body.decode()
+    problems: list[str] = []
+    try:
+        for _ in range(3):
+            echoed = await asyncio.wait_for(
+                peer.roundtrip({"type": "websocket.receive", "text": message}), timeout=30
+            )
+            if echoed != message:
+                problems.append(f"echo {echoed!r}, expected {message!r}")
+                break
+    except (BenchError, TimeoutError) as exc:
+        problems.append(f"no echo: {exc!r}")
+    if not peer.accepted:
+        problems.append("the connection was never accepted")
+    await ws_close(peer, task)
+    if task.cancelled() or task.exception() is not None:
+        problems.append(f"the app ended with {task!r}")
+    if problems:
+        detail = "; ".join(problems)
+        raise BenchError(f"endpoint {name!r} (websocket {ep.path}) is broken: {detail}")
+
+
+async def ws_run_batch(peer: WsPeer, message: Message, iterations: int, expected: str) -> int:
+    """Echo ``iterations`` messages back to back; return elapsed nanoseconds."""
+    bad = 0
+    perf = time.perf_counter_ns
+    roundtrip = peer.roundtrip
+    start = perf()
+    for _ in range(iterations):
+        if await roundtrip(message) != expected:
+            bad += 1
+    elapsed = perf() - start
+    if bad:
+        raise BenchError(f"{bad}/{iterations} timed messages were not echoed correctly")
+    return elapsed
+
+
+async def ws_bench_endpoint(
+    app: ASGIApp,
+    ep: Endpoint,
+    state: dict[str, Any],
+    *,
+    rounds: int,
+    round_time: float,
+    iterations: int,
+    warmup_time: float,
+) -> tuple[float, list[float], int]:
+    """Like :func:`bench_endpoint`, per message on one open connection."""
+    text = ep.body.decode()
+    message: Message = {"type": "websocket.receive", "text": text}
+    peer, task = await ws_open(app, ep, state)
+    try:
+        n = 16
+        while True:
+            elapsed = await ws_run_batch(peer, message, n, text)
+            if elapsed >= warmup_time * 1e9:
+                break
+            n *= 2
+        if iterations <= 0:
+            iterations = max(50, int(round_time * 1e9 / (elapsed / n)))
+        means: list[float] = []
+        for _ in range(rounds):
+            gc.collect()
+            elapsed = await ws_run_batch(peer, message, iterations, text)
+            means.append(elapsed / iterations / 1000.0)
+    finally:
+        await ws_close(peer, task)
+    return min(means), means, iterations
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, float]:
     app, description = load_app(args.framework)
     log(f"[{args.framework}] {description}")
@@ -323,19 +481,23 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
             raise BenchError(f"unknown endpoints {unknown}; known: {names}")
         names = wanted
     for name in names:
-        if ENDPOINTS[name].kind != "http":
-            raise BenchError(f"endpoint {name!r}: kind {ENDPOINTS[name].kind!r} not driven yet")
+        if ENDPOINTS[name].kind not in {"http", "websocket"}:
+            raise BenchError(f"endpoint {name!r}: kind {ENDPOINTS[name].kind!r} is not driven")
 
     lifespan = Lifespan(app)
     await lifespan.startup()
     state = lifespan.state
 
     for name in names:
-        await verify(app, name, ENDPOINTS[name], state)
+        if ENDPOINTS[name].kind == "websocket":
+            await ws_verify(app, name, ENDPOINTS[name], state)
+        else:
+            await verify(app, name, ENDPOINTS[name], state)
 
     results: dict[str, float] = {}
     for name in names:
-        best, means, iters = await bench_endpoint(
+        bench = ws_bench_endpoint if ENDPOINTS[name].kind == "websocket" else bench_endpoint
+        best, means, iters = await bench(
             app,
             ENDPOINTS[name],
             state,
@@ -350,7 +512,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
 
     # Re-verify after the hot loops: state leaking between requests would show here.
     for name in names:
-        await verify(app, name, ENDPOINTS[name], state)
+        if ENDPOINTS[name].kind == "websocket":
+            await ws_verify(app, name, ENDPOINTS[name], state)
+        else:
+            await verify(app, name, ENDPOINTS[name], state)
 
     await lifespan.shutdown()
     return results

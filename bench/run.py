@@ -168,6 +168,31 @@ def render_table(results: dict[str, dict[str, float] | None]) -> str:
     return "\n".join(lines)
 
 
+def websocket_endpoints() -> set[str]:
+    """Names of the endpoints measured per websocket message (see endpoints.py)."""
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        from endpoints import ENDPOINTS
+    finally:
+        sys.path.remove(str(BENCH_DIR))
+    return {name for name, ep in ENDPOINTS.items() if ep.kind == "websocket"}
+
+
+def render_messages_per_second(results: dict[str, dict[str, float] | None]) -> str:
+    """The websocket rows again, as messages per second (higher is better)."""
+    lines = []
+    for name in sorted(websocket_endpoints()):
+        cells = []
+        for fw in FRAMEWORKS:
+            data = results.get(fw)
+            value = None if data is None else data.get(name)
+            if fw in results:
+                cells.append(f"{LABELS[fw]} {1e6 / value:,.0f}" if value else f"{LABELS[fw]} —")
+        if any(not cell.endswith("—") for cell in cells):
+            lines.append(f"{name}, messages/s (higher is better): " + ", ".join(cells))
+    return "\n".join(lines)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -249,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        "In-process ASGI, µs per request (best round mean; lower is better). "
+        "In-process ASGI, µs per request (best round mean; lower is better; for"
+        " websocket endpoints, µs per echoed message on one open connection). "
         "Ratios are other/ours: >1 means ours is faster."
     )
     print(
@@ -260,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(render_table(results))
+    messages = render_messages_per_second(results)
+    if messages:
+        print()
+        print(messages)
 
     failed = [fw for fw, data in results.items() if data is None]
     status = 1 if failed else 0

@@ -112,5 +112,6 @@ async def test_extensions_together_with_websockets() -> None:
         await websocket.send("hello")
 
     client = app.test_client()
-    async with client.websocket("/ws") as connection:
+    # quart-cors refuses websockets without an Origin (its rule, not ours).
+    async with client.websocket("/ws", headers={"Origin": "https://example.com"}) as connection:
         assert await connection.receive() == "hello"

@@ -165,6 +165,24 @@ async def test_missing_file_or_directory_raises(app: Quart) -> None:
             await send_file("files/nested")
 
 
+async def test_file_that_grows_sends_the_announced_length(app: Quart, root: Path) -> None:
+    path = root / "files" / "log.txt"
+    path.write_bytes(b"line 1\n")
+    async with app.test_request_context("/"):
+        response = await send_file(path)
+        with open(path, "ab") as file:
+            file.write(b"line 2\n")
+        assert response.content_length == 7
+        assert await response.get_data() == b"line 1\n"
+
+
+async def test_open_file_objects_are_refused_with_advice(app: Quart, root: Path) -> None:
+    async with app.test_request_context("/"):
+        with open(root / "files" / "notes.txt", "rb") as file:
+            with pytest.raises(TypeError, match="path"):
+                await send_file(file)  # type: ignore[arg-type]
+
+
 async def test_explicit_mimetype_and_last_modified(app: Quart) -> None:
     when = datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
     async with app.test_request_context("/"):

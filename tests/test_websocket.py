@@ -635,7 +635,9 @@ async def test_messages_sent_before_the_close_come_first(app: Quart, client: Qua
     assert seen == ["a", b"b", "c", 4000]
 
 
-async def test_send_fails_at_once_after_the_client_left(app: Quart, client: QuartClient) -> None:
+async def test_send_fails_once_the_client_is_known_to_have_left(
+    app: Quart, client: QuartClient
+) -> None:
     seen: list[Any] = []
 
     @app.websocket("/ws")
@@ -644,6 +646,8 @@ async def test_send_fails_at_once_after_the_client_left(app: Quart, client: Quar
             while True:
                 message = await websocket.receive()
                 seen.append(message)
+                for _ in range(5):  # Busy: meanwhile "b" and the close are read.
+                    await asyncio.sleep(0)
                 await websocket.send(f"got {message}")
         except WebsocketDisconnect as error:
             seen.append(error.code)
@@ -756,6 +760,46 @@ async def test_vanished_client_cancels_a_busy_handler_and_leaves_no_task(
             await connection.disconnect()
     assert events == ["cancelled", ("teardown", asyncio.CancelledError)]
     assert _live_tasks() == before
+
+
+async def test_clean_close_cancels_a_handler_busy_elsewhere(
+    app: Quart, client: QuartClient
+) -> None:
+    events: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        events.append(await websocket.receive())
+        try:
+            await asyncio.Event().wait()  # Busy with something else, nothing unread.
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        events.append("teardown")
+
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        await connection.send("subscribe")
+        await connection.close(1001, "going away")
+    assert events == ["subscribe", "cancelled", "teardown"]
+
+
+async def test_a_timed_out_receive_loses_nothing(app: Quart, client: QuartClient) -> None:
+    @app.websocket("/ws")
+    async def ws() -> None:
+        try:
+            async with asyncio.timeout(0.01):
+                await websocket.receive()
+        except TimeoutError:
+            await websocket.send("timed out")
+        await websocket.send(await websocket.receive())
+
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        assert await connection.receive() == "timed out"
+        await connection.send("still here")
+        assert await connection.receive() == "still here"
 
 
 async def test_vanished_client_is_seen_by_a_waiting_receive(

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from endpoints import TEMPLATE_ITEMS
+from endpoints import TEMPLATE_TITLE
+
 from quart import g
 from quart import Quart
+from quart import render_template
 from quart import request
+from quart import websocket
 
 PLAINTEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -86,8 +91,20 @@ def create_app() -> Quart:
     async def g_view() -> Any:
         return {"user": g.user}
 
-    # Room for later: a template endpoint (render_template_string) and a
-    # websocket echo (@app.websocket("/ws")) — see endpoints.py.
+    @app.get("/template")
+    async def template() -> Any:
+        # templates/bench.html: a small page with a loop, autoescaped values
+        # and the hook's user; compiled once, then cached by Jinja.
+        return await render_template(
+            "bench.html", title=TEMPLATE_TITLE, items=TEMPLATE_ITEMS, user=g.user
+        )
+
+    @app.websocket("/ws")
+    async def ws_echo() -> None:
+        # Ends when the client disconnects (ours: WebsocketDisconnect from
+        # receive(); Quart 0.22: the handler is cancelled).
+        while True:
+            await websocket.send(await websocket.receive())
 
     return app
 

@@ -14,8 +14,11 @@ Choices made to keep the comparison fair:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from endpoints import TEMPLATE_ITEMS
+from endpoints import TEMPLATE_TITLE
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -23,10 +26,14 @@ from starlette.responses import JSONResponse
 from starlette.responses import PlainTextResponse
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.routing import WebSocketRoute
+from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 from starlette.types import Receive
 from starlette.types import Scope
 from starlette.types import Send
+from starlette.websockets import WebSocket
+from starlette.websockets import WebSocketDisconnect
 
 STATIC_FILLERS = [f"/a{i}" for i in range(1, 13)]
 PARAM_FILLERS = [
@@ -96,6 +103,28 @@ async def g_view(request: Request) -> Response:
     return JSONResponse({"user": request.state.user})
 
 
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+async def template(request: Request) -> Response:
+    # The same templates/bench.html as the Quart app (Jinja2, autoescaped).
+    return templates.TemplateResponse(
+        request,
+        "bench.html",
+        {"title": TEMPLATE_TITLE, "items": TEMPLATE_ITEMS, "user": request.state.user},
+    )
+
+
+async def ws_echo(websocket: WebSocket) -> None:
+    # Text in, text out, like the Quart app's echo (which keeps the type).
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
 def create_app() -> Starlette:
     routes = [
         Route(rule, _make_filler(str(i))) for i, rule in enumerate(STATIC_FILLERS + PARAM_FILLERS)
@@ -108,7 +137,8 @@ def create_app() -> Starlette:
         Route("/form", form, methods=["POST"]),
         Route("/echo", echo, methods=["POST"]),
         Route("/g", g_view, methods=["GET"]),
-        # Room for later: a template endpoint and a WebSocketRoute echo.
+        Route("/template", template, methods=["GET"]),
+        WebSocketRoute("/ws", ws_echo),
     ]
     return Starlette(routes=routes, middleware=[Middleware(SetUserMiddleware)])
 

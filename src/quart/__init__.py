@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from markupsafe import Markup as Markup
 from markupsafe import escape as escape
+from markupsafe import Markup as Markup
 
 from . import app as app
 from . import asgi as asgi

@@ -10,7 +10,7 @@ loops.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import overload
 from typing import TypeVar
 
 from werkzeug.datastructures import Headers
@@ -21,14 +21,30 @@ T = TypeVar("T")
 class FastHeaders(Headers):
     """``Headers`` with exception-free ``get`` and ``in``."""
 
-    def get(  # type: ignore[override]
-        self, key: Any, default: Any = None, type: Callable[[str], Any] | None = None
-    ) -> Any:
+    # The same overloads as ``Headers.get``; like Werkzeug's, the fourth
+    # names ``type`` second, where the implementation has ``default`` (only
+    # ``get(key, type=...)`` is meant), which mypy flags on the implementation.
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: T) -> str | T: ...
+    @overload
+    def get(self, key: str, type: Callable[[str], T]) -> T | None: ...
+    @overload
+    def get(self, key: str, default: T, type: Callable[[str], T]) -> T: ...
+    def get(  # type: ignore[misc]
+        self,
+        key: str,
+        default: object = None,
+        type: Callable[[str], object] | None = None,
+    ) -> object:
         """Like :meth:`Headers.get`."""
-        if not isinstance(key, str):
-            return super().get(key, default, type)  # type: ignore[call-overload]
+        # A key that is not a string behaves as in Werkzeug: ``key.lower()``
+        # raises (an int) or the key matches nothing (bytes).
         ikey = key.lower()
-        for name, value in self._list:  # type: ignore[attr-defined]
+        for name, value in self._list:
             if name.lower() == ikey:
                 if type is None:
                     return value
@@ -38,11 +54,9 @@ class FastHeaders(Headers):
                     return default
         return default
 
-    def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
-            return super().__contains__(key)
+    def __contains__(self, key: str) -> bool:
         ikey = key.lower()
-        for name, _ in self._list:  # type: ignore[attr-defined]
+        for name, _ in self._list:
             if name.lower() == ikey:
                 return True
         return False

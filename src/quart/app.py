@@ -32,12 +32,13 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from itertools import chain
 from types import TracebackType
-from typing import TYPE_CHECKING
 from typing import Any
-from typing import NoReturn
-from typing import ParamSpec
-from typing import TypeVar
 from typing import cast
+from typing import NoReturn
+from typing import overload
+from typing import ParamSpec
+from typing import TYPE_CHECKING
+from typing import TypeVar
 from urllib.parse import quote
 
 from flask.ctx import _AppCtxGlobals
@@ -63,19 +64,27 @@ from ._concurrency import context_without
 from ._concurrency import create_task
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
+from ._headers import FastHeaders
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .config import Config
+from .ctx import _BaseRequestWebsocketContext
 from .ctx import AppContext
+from .ctx import raise_collected
 from .ctx import RequestContext
 from .ctx import WebsocketContext
-from .ctx import _BaseRequestWebsocketContext
-from .ctx import raise_collected
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+
+# Names Quart 0.22 has in this module's namespace, kept for code importing them
+# from here (``from quart.app import request``...).
+from .globals import g as g
+from .globals import request as request
 from .globals import request_ctx
+from .globals import session as session
+from .globals import websocket as websocket
 from .globals import websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
@@ -83,8 +92,45 @@ from .helpers import send_from_directory
 from .routing import QuartMap
 from .routing import QuartRule
 from .sessions import SecureCookieSessionInterface
-from .templating import Environment
+from .signals import appcontext_tearing_down as appcontext_tearing_down
+from .signals import got_background_exception as got_background_exception
+from .signals import got_request_exception as got_request_exception
+from .signals import got_serving_exception as got_serving_exception
+from .signals import got_websocket_exception as got_websocket_exception
+from .signals import request_finished as request_finished
+from .signals import request_started as request_started
+from .signals import request_tearing_down as request_tearing_down
+from .signals import websocket_finished as websocket_finished
+from .signals import websocket_started as websocket_started
+from .signals import websocket_tearing_down as websocket_tearing_down
 from .templating import _default_template_ctx_processor
+from .templating import Environment
+from .testing import QuartClient
+from .testing import QuartCliRunner
+from .testing import TestApp
+from .testing.utils import sentinel as sentinel
+from .typing import AfterServingCallable as AfterServingCallable
+from .typing import AfterWebsocketCallable as AfterWebsocketCallable
+from .typing import AppOrBlueprintKey as AppOrBlueprintKey
+from .typing import ASGIReceiveCallable as ASGIReceiveCallable
+from .typing import ASGISendCallable as ASGISendCallable
+from .typing import BeforeServingCallable as BeforeServingCallable
+from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable
+from .typing import FilePath as FilePath
+from .typing import HeadersValue as HeadersValue
+from .typing import ResponseReturnValue as ResponseReturnValue
+from .typing import ResponseTypes as ResponseTypes
+from .typing import ResponseValue
+from .typing import Scope as Scope
+from .typing import ShellContextProcessorCallable as ShellContextProcessorCallable
+from .typing import TeardownCallable as TeardownCallable
+from .typing import TemplateFilterCallable as TemplateFilterCallable
+from .typing import TemplateGlobalCallable as TemplateGlobalCallable
+from .typing import TemplateTestCallable as TemplateTestCallable
+from .typing import TestAppProtocol
+from .typing import TestClientProtocol
+from .typing import WebsocketCallable as WebsocketCallable
+from .typing import WhileServingCallable as WhileServingCallable
 from .utils import AsyncFile
 from .utils import open_async
 from .wrappers import BaseRequestWebsocket
@@ -92,51 +138,10 @@ from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
 from .wrappers.base import ClientDisconnectedError
-
-# Names Quart 0.22 has in this module's namespace, kept for code importing them
-# from here (``from quart.app import request``...).
-from .globals import g as g  # noqa: E402
-from .globals import request as request  # noqa: E402
-from .globals import session as session  # noqa: E402
-from .globals import websocket as websocket  # noqa: E402
-from .signals import appcontext_tearing_down as appcontext_tearing_down  # noqa: E402
-from .signals import got_background_exception as got_background_exception  # noqa: E402
-from .signals import got_request_exception as got_request_exception  # noqa: E402
-from .signals import got_serving_exception as got_serving_exception  # noqa: E402
-from .signals import got_websocket_exception as got_websocket_exception  # noqa: E402
-from .signals import request_finished as request_finished  # noqa: E402
-from .signals import request_started as request_started  # noqa: E402
-from .signals import request_tearing_down as request_tearing_down  # noqa: E402
-from .signals import websocket_finished as websocket_finished  # noqa: E402
-from .signals import websocket_started as websocket_started  # noqa: E402
-from .signals import websocket_tearing_down as websocket_tearing_down  # noqa: E402
-from .testing.utils import sentinel as sentinel  # noqa: E402
-from .typing import AfterServingCallable as AfterServingCallable  # noqa: E402
-from .typing import AfterWebsocketCallable as AfterWebsocketCallable  # noqa: E402
-from .typing import AppOrBlueprintKey as AppOrBlueprintKey  # noqa: E402
-from .typing import ASGIReceiveCallable as ASGIReceiveCallable  # noqa: E402
-from .typing import ASGISendCallable as ASGISendCallable  # noqa: E402
-from .typing import BeforeServingCallable as BeforeServingCallable  # noqa: E402
-from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable  # noqa: E402
-from .typing import FilePath as FilePath  # noqa: E402
-from .typing import HeadersValue as HeadersValue  # noqa: E402
-from .typing import ResponseReturnValue as ResponseReturnValue  # noqa: E402
-from .typing import ResponseTypes as ResponseTypes  # noqa: E402
-from .typing import Scope as Scope  # noqa: E402
-from .typing import ShellContextProcessorCallable as ShellContextProcessorCallable  # noqa: E402
-from .typing import TeardownCallable as TeardownCallable  # noqa: E402
-from .typing import TemplateFilterCallable as TemplateFilterCallable  # noqa: E402
-from .typing import TemplateGlobalCallable as TemplateGlobalCallable  # noqa: E402
-from .typing import TemplateTestCallable as TemplateTestCallable  # noqa: E402
-from .typing import WebsocketCallable as WebsocketCallable  # noqa: E402
-from .typing import WhileServingCallable as WhileServingCallable  # noqa: E402
 from .wrappers.websocket import _is_disconnect
 
 if TYPE_CHECKING:
     from .cli import AppGroup
-    from .testing import QuartCliRunner
-    from .typing import TestAppProtocol
-    from .typing import TestClientProtocol
 
 __all__ = ["Quart"]
 
@@ -149,6 +154,8 @@ T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallabl
 T_teardown = TypeVar("T_teardown", bound="TeardownCallable")
 T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
+# A response, or no response (an accepted websocket), through the after hooks.
+_ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
 
 _sentinel: Any = object()
 
@@ -159,7 +166,15 @@ _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 class _Kind:
     """What differs between the HTTP and websocket runs of the pipeline."""
 
-    __slots__ = ("after", "before", "finished", "got_exception", "started", "tearing_down", "teardown")
+    __slots__ = (
+        "after",
+        "before",
+        "finished",
+        "got_exception",
+        "started",
+        "tearing_down",
+        "teardown",
+    )
 
     def __init__(self, prefix: str, signal_prefix: str) -> None:
         self.before = f"before_{prefix}_funcs"
@@ -205,13 +220,18 @@ class Quart(App):
     asgi_websocket_class: type[Any] = ASGIWebsocketConnection
     config_class = Config
     event_class = asyncio.Event
+    # An async-rendering Jinja environment, not Flask's sync one.
     jinja_environment = Environment  # type: ignore[assignment]
     lock_class = asyncio.Lock
-    request_class: type[Request] = Request  # type: ignore[assignment]
-    response_class: type[Response] = Response  # type: ignore[assignment]
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
     session_interface = SecureCookieSessionInterface()
+    test_app_class: type[TestAppProtocol] = TestApp
+    # Flask's are ``FlaskClient`` and ``FlaskCliRunner`` (or ``None``).
+    test_client_class: type[TestClientProtocol] = QuartClient  # type: ignore[assignment]
+    test_cli_runner_class: type[QuartCliRunner] = QuartCliRunner  # type: ignore[assignment]
     url_map_class = QuartMap
-    url_rule_class = QuartRule
+    url_rule_class: type[QuartRule] = QuartRule
     websocket_class: type[Websocket] = Websocket
 
     default_config = ImmutableDict(
@@ -285,9 +305,13 @@ class Quart(App):
         self.cli: AppGroup = AppGroup()
         self.cli.name = self.name
         #: Functions run after a websocket, keyed by blueprint name (``None``: app).
-        self.after_websocket_funcs: dict[str | None, list[AfterWebsocketCallable]] = defaultdict(list)
+        self.after_websocket_funcs: dict[str | None, list[AfterWebsocketCallable]] = defaultdict(
+            list
+        )
         #: Functions run before a websocket, keyed by blueprint name.
-        self.before_websocket_funcs: dict[str | None, list[BeforeWebsocketCallable]] = defaultdict(list)
+        self.before_websocket_funcs: dict[str | None, list[BeforeWebsocketCallable]] = defaultdict(
+            list
+        )
         #: Functions run when a websocket context tears down, keyed by blueprint name.
         self.teardown_websocket_funcs: dict[str | None, list[TeardownCallable]] = defaultdict(list)
         #: Functions run when the server starts.
@@ -433,7 +457,17 @@ class Quart(App):
 
     # -- sync/async -------------------------------------------------------
 
-    def ensure_async(self, func: Callable[P, Awaitable[T]] | Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    # The first overload is for async functions alone: given one, mypy
+    # cannot choose ``T`` in the union of the second.
+    @overload
+    def ensure_async(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
+    @overload
+    def ensure_async(
+        self, func: Callable[P, Awaitable[T]] | Callable[P, T]
+    ) -> Callable[P, Awaitable[T]]: ...
+    def ensure_async(
+        self, func: Callable[P, Awaitable[T]] | Callable[P, T]
+    ) -> Callable[P, Awaitable[T]]:
         """Return an awaitable version of ``func``: coroutine functions as they
         are, sync functions wrapped to run in a thread. The result is cached
         per function, so the check happens once, not on every call."""
@@ -629,6 +663,7 @@ class Quart(App):
         self, ctx: _BaseRequestWebsocketContext, kind: _Kind
     ) -> ResponseTypes | None:
         self._got_first_request = True
+        result: ResponseReturnValue | HTTPException | None
         try:
             if kind.started.receivers:
                 await kind.started.send_async(self)
@@ -703,7 +738,10 @@ class Quart(App):
         if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
             return await self.make_default_options_response()
         view = self.view_functions[rule.endpoint]  # type: ignore[union-attr]
-        return await self.ensure_async(view)(**request.view_args)  # type: ignore[no-any-return]
+        # Flask types views as returning its own ResponseReturnValue.
+        return cast(
+            "ResponseReturnValue", await self.ensure_async(view)(**(request.view_args or {}))
+        )
 
     async def dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
@@ -714,7 +752,11 @@ class Quart(App):
         if websocket.routing_exception is not None:
             self.raise_routing_exception(websocket)
         view = self.view_functions[websocket.url_rule.endpoint]  # type: ignore[union-attr]
-        return await self.ensure_async(view)(**websocket.view_args)  # type: ignore[no-any-return]
+        # Flask types views as returning its own ResponseReturnValue.
+        return cast(
+            "ResponseReturnValue | None",
+            await self.ensure_async(view)(**(websocket.view_args or {})),
+        )
 
     def raise_routing_exception(self, request: BaseRequestWebsocket) -> NoReturn:
         """Raise the request's routing error (404, 405, or a slash redirect)."""
@@ -766,7 +808,9 @@ class Quart(App):
         except Exception:
             if not from_error_handler:
                 raise
-            self.logger.exception("Websocket finalizing failed with an error while handling an error")
+            self.logger.exception(
+                "Websocket finalizing failed with an error while handling an error"
+            )
         return response
 
     async def process_response(
@@ -775,7 +819,7 @@ class Quart(App):
         """Run ``after_this_request`` and ``after_request`` functions (inner
         blueprints first, app last) and save the session."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._postprocess(ctx, _HTTP, response)  # type: ignore[return-value]
+        return await self._postprocess(ctx, _HTTP, response)
 
     async def postprocess_websocket(
         self,
@@ -787,8 +831,8 @@ class Quart(App):
         return await self._postprocess(ctx, _WEBSOCKET, response)
 
     async def _postprocess(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, response: Any
-    ) -> Any:
+        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, response: _ResponseT
+    ) -> _ResponseT:
         for func in ctx._after_funcs:
             response = await self.ensure_async(func)(response)
         hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(self, kind.after)
@@ -832,6 +876,7 @@ class Quart(App):
         """
         status: Any = None
         headers: Any = None
+        value: ResponseValue | HTTPException
         if isinstance(result, tuple):
             if len(result) == 3:
                 value, status, headers = result
@@ -865,7 +910,7 @@ class Quart(App):
             response = self._http_exception_response(value)
         elif isinstance(value, WerkzeugResponse):
             response = self.response_class(
-                value.response, status=value.status_code, headers=value.headers  # type: ignore[arg-type]
+                value.response, status=value.status_code, headers=value.headers
             )
         elif hasattr(value, "__aiter__") or hasattr(value, "__iter__"):
             response = self.response_class(value)
@@ -886,19 +931,22 @@ class Quart(App):
             wz = error.response
             if isinstance(wz, Response):
                 return wz
-            return self.response_class(wz.response, status=wz.status_code, headers=wz.headers)  # type: ignore[arg-type]
+            if isinstance(wz, WerkzeugResponse):
+                return self.response_class(wz.response, status=wz.status_code, headers=wz.headers)
+            raise TypeError(
+                f"The HTTPException's response must be a Quart or Werkzeug response, not a"
+                f" {type(wz).__name__}."
+            )
         if isinstance(error, RequestRedirect):
             return cast(Response, self.redirect(error.new_url, error.code))
         response = self.response_class(
-            error.get_body(), status=error.code, headers=error.get_headers()
+            error.get_body(), status=error.code, headers=FastHeaders(error.get_headers())
         )
         return response
 
     # -- errors ---------------------------------------------------------
 
-    async def handle_user_exception(
-        self, error: Exception
-    ) -> HTTPException | ResponseReturnValue:
+    async def handle_user_exception(self, error: Exception) -> HTTPException | ResponseReturnValue:
         """Find and call the error handler for ``error`` (re-raised if none)."""
         ctx = _cv_request.get(None) or _cv_websocket.get()
         return await self._handle_user_exception(ctx, error)
@@ -906,14 +954,17 @@ class Quart(App):
     async def _handle_user_exception(
         self, ctx: _BaseRequestWebsocketContext, error: Exception
     ) -> HTTPException | ResponseReturnValue:
-        if isinstance(error, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
+        if isinstance(error, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
             error.show_exception = True
         if isinstance(error, HTTPException) and not self.trap_http_exception(error):
             return await self.handle_http_exception(error)
         handler = self._find_error_handler(error, ctx._request_websocket.blueprints)
         if handler is None:
             raise error
-        return await self.ensure_async(handler)(error)  # type: ignore[no-any-return]
+        # Flask types handlers as returning its own ResponseReturnValue.
+        return cast("ResponseReturnValue", await self.ensure_async(handler)(error))
 
     async def handle_http_exception(
         self, error: HTTPException
@@ -927,7 +978,8 @@ class Quart(App):
         handler = self._find_error_handler(error, blueprints)
         if handler is None:
             return error
-        return await self.ensure_async(handler)(error)  # type: ignore[no-any-return]
+        # Flask types handlers as returning its own ResponseReturnValue.
+        return cast("ResponseReturnValue", await self.ensure_async(handler)(error))
 
     async def handle_exception(self, error: Exception) -> ResponseTypes:
         """Handle an error no handler dealt with: send ``got_request_exception``,
@@ -950,7 +1002,12 @@ class Quart(App):
             if exc_info[1] is error:
                 raise
             raise error
-        self.log_exception(exc_info if exc_info[1] is error else (type(error), error, error.__traceback__))
+        if exc_info[1] is not error:
+            # Called outside the ``except`` block: log ``error`` itself. Its
+            # traceback is None if it was never raised, which logging accepts
+            # but ``log_exception``'s (Flask's) signature does not.
+            exc_info = (type(error), error, error.__traceback__)  # type: ignore[assignment]
+        self.log_exception(exc_info)
         server_error: Any = InternalServerError(original_exception=error)
         ctx = _cv_request.get(None) or _cv_websocket.get(None)
         blueprints = ctx._request_websocket.blueprints if ctx is not None else []
@@ -1002,7 +1059,7 @@ class Quart(App):
                 for func in reversed(hooks.get(name, ())):
                     try:
                         await self.ensure_async(func)(exc)
-                    except Exception as error:  # noqa: BLE001 - collected, re-raised below
+                    except Exception as error:
                         errors.append(error)
         if kind.tearing_down.receivers:
             await kind.tearing_down.send_async(self, exc=exc)
@@ -1014,7 +1071,7 @@ class Quart(App):
         for func in reversed(self.teardown_appcontext_funcs):
             try:
                 await self.ensure_async(func)(exc)
-            except Exception as error:  # noqa: BLE001 - collected, re-raised below
+            except Exception as error:
                 errors.append(error)
         if signals.appcontext_tearing_down.receivers:
             await signals.appcontext_tearing_down.send_async(self, exc=exc)
@@ -1244,7 +1301,9 @@ class Quart(App):
     async def _serving_exception(self, error: Exception) -> None:
         if signals.got_serving_exception.receivers:
             await signals.got_serving_exception.send_async(self, exception=error)
-        self.logger.error("Exception in serving", exc_info=(type(error), error, error.__traceback__))
+        self.logger.error(
+            "Exception in serving", exc_info=(type(error), error, error.__traceback__)
+        )
 
     # -- serving and testing factories --------------------------------------
 
@@ -1303,52 +1362,9 @@ class Quart(App):
             shutdown_trigger=shutdown_trigger,
         )
 
-    @property
-    def test_client_class(self) -> type[TestClientProtocol]:
-        """The test client class (``QuartClient`` unless replaced)."""
-        if self._test_client_class is not None:
-            return self._test_client_class
-        from .testing import QuartClient
-
-        return QuartClient  # type: ignore[return-value]
-
-    @test_client_class.setter
-    def test_client_class(self, value: type[TestClientProtocol]) -> None:
-        self._test_client_class = value
-
-    _test_client_class: type[TestClientProtocol] | None = None
-    _test_app_class: type[TestAppProtocol] | None = None
-    _test_cli_runner_class: type[QuartCliRunner] | None = None
-
-    @property
-    def test_app_class(self) -> type[TestAppProtocol]:
-        """The lifespan test harness class (``TestApp`` unless replaced)."""
-        if self._test_app_class is not None:
-            return self._test_app_class
-        from .testing import TestApp
-
-        return TestApp  # type: ignore[return-value]
-
-    @test_app_class.setter
-    def test_app_class(self, value: type[TestAppProtocol]) -> None:
-        self._test_app_class = value
-
-    @property
-    def test_cli_runner_class(self) -> type[QuartCliRunner]:
-        """The CLI test runner class (``QuartCliRunner`` unless replaced)."""
-        if self._test_cli_runner_class is not None:
-            return self._test_cli_runner_class
-        from .testing import QuartCliRunner
-
-        return QuartCliRunner
-
-    @test_cli_runner_class.setter
-    def test_cli_runner_class(self, value: type[QuartCliRunner]) -> None:
-        self._test_cli_runner_class = value
-
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClientProtocol:
         """A client that calls the app in-process: ``await client.get("/")``."""
-        return self.test_client_class(self, use_cookies=use_cookies, **kwargs)  # type: ignore[call-arg]
+        return self.test_client_class(self, use_cookies=use_cookies, **kwargs)
 
     def test_app(self) -> TestAppProtocol:
         """A harness that runs startup/shutdown: ``async with app.test_app():``."""

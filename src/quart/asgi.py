@@ -14,6 +14,10 @@ Errors that escape the app (propagated, or raised by teardown functions)
 stop here: a traceback page in debug/testing, otherwise a log line and a
 plain 500; with ``PROPAGATE_EXCEPTIONS = True`` outside debug/testing they
 are re-raised to the server. A vanished client ends the request quietly.
+
+Websockets (:func:`handle_websocket`) run on the same pipeline; how their
+messages, disconnects and closes work is described at the top of the
+websocket section below.
 """
 
 from __future__ import annotations
@@ -498,14 +502,18 @@ async def handle_lifespan(
 # :meth:`Quart.handle_websocket` (the same pipeline as HTTP) in the server's
 # own task. Accepting is implicit on the first receive or send.
 #
-# One reader task per connection is the only caller of ``receive``. It puts
-# each message in a small buffer and wakes a task waiting in
-# ``Websocket.receive()``, which takes it from there; it reads ahead at most
-# ``_READ_AHEAD`` messages (and about ``_READ_AHEAD_BYTES``) and then waits
-# for the app to catch up. So the server is pulled from only as the app
-# consumes, and its own flow control holds back a client that sends faster
-# than the app reads; reading ahead this little is what lets the reader see
-# the client leave while the handler is busy elsewhere.
+# Who calls ``receive``: one caller at a time, and only when the app wants a
+# message or is busy elsewhere. A task in ``Websocket.receive()`` with nothing
+# buffered pulls the next message from the server itself (no hand-off, so an
+# echo loop costs no extra task switch). When it leaves ``receive()`` it arms
+# the connection's reader task with ``call_soon``; if the app comes straight
+# back to ``receive()`` the arming is cancelled unrun, but if it awaits
+# something else the reader runs and pulls in its place, keeping at most
+# ``_READ_AHEAD`` messages (about ``_READ_AHEAD_BYTES``) until the app reads
+# them. So the server is pulled from only as the app consumes, and its own
+# flow control holds back a client that sends faster than the app reads;
+# reading ahead this little is what lets the framework see the client leave
+# while the handler is busy. Messages it holds are handed over in order.
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
@@ -555,9 +563,10 @@ class _WebsocketConnection:
     """The ASGI side of one websocket (see the notes above)."""
 
     __slots__ = (
-        "_buffer", "_buffered", "_receive", "_reader", "_send", "_sent_since_receive", "_space",
-        "_task", "_waiters", "accepted", "app_closed", "close_info", "extensions", "finished",
-        "headers_ok", "max_size", "reading", "reason_ok", "state", "we_cancelled",
+        "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_loop", "_pulling", "_receive",
+        "_reader", "_send", "_sent_since_receive", "_task", "_waiters", "accepted", "app_closed",
+        "close_info", "extensions", "finished", "headers_ok", "max_size", "reading", "reason_ok",
+        "state", "we_cancelled",
     )  # fmt: skip
 
     def __init__(
@@ -584,8 +593,12 @@ class _WebsocketConnection:
         self._buffer: deque[str | bytes] = deque()
         self._buffered = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
-        self._space: asyncio.Future[None] | None = None
+        self._pulling = False  # Someone is inside the server's receive().
+        self._armed = True  # The reader should pull (the app is not receiving).
+        self._arm_handle: asyncio.Handle | None = None
+        self._go: asyncio.Future[None] | None = None  # The parked reader waits on it.
         self._sent_since_receive = False
+        self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         self._reader: asyncio.Task[None] | None = None
 
@@ -595,27 +608,39 @@ class _WebsocketConnection:
         if self.state == _HANDSHAKE:
             await self.accept(Headers(), None)
         self.reading = True
-        buffer = self._buffer
-        while not buffer:
-            if self.state == _CLOSED:
-                raise WebsocketDisconnect(*self.close_info)
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._wake(everyone=False)  # Woken just as cancelled: pass it on.
-                elif waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                raise
-        data = buffer.popleft()
-        self._buffered -= len(data)
-        space = self._space
-        if space is not None and not space.done():
-            space.set_result(None)
-        self._sent_since_receive = False
-        return data
+        handle = self._arm_handle
+        if handle is not None:
+            handle.cancel()  # Back before the reader ran: it stays parked.
+            self._arm_handle = None
+        self._armed = False
+        try:
+            buffer = self._buffer
+            while not buffer:
+                if self.state == _CLOSED:
+                    raise WebsocketDisconnect(*self.close_info)
+                if not self._pulling:
+                    data = await self._pull()
+                    if data is not None:
+                        self._sent_since_receive = False
+                        return data
+                    continue
+                waiter: asyncio.Future[None] = self._loop.create_future()
+                self._waiters.append(waiter)
+                try:
+                    await waiter
+                except asyncio.CancelledError:
+                    if waiter.done() and not waiter.cancelled():
+                        self._wake(everyone=False)  # Woken just as cancelled: pass it on.
+                    elif waiter in self._waiters:
+                        self._waiters.remove(waiter)
+                    raise
+            data = buffer.popleft()
+            self._buffered -= len(data)
+            self._sent_since_receive = False
+            return data
+        finally:
+            if self.state != _CLOSED and self._arm_handle is None:
+                self._arm_handle = self._loop.call_soon(self._arm)
 
     async def send(self, data: str | bytes) -> None:
         if self.state != _CONNECTED:
@@ -673,7 +698,66 @@ class _WebsocketConnection:
         self._closed(code, reason)
         await self._send_close(code, reason)
 
-    # Internals.
+    # Pulling from the server.
+
+    async def _pull(self) -> str | bytes | None:
+        """Take one message from the server: its data, or ``None`` after a
+        disconnect or an oversized message (the connection is then closed)."""
+        self._pulling = True
+        try:
+            message: Any = await self._receive()
+        finally:
+            self._pulling = False
+        if message["type"] == "websocket.receive":
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            max_size = self.max_size
+            if max_size is None or len(data) * 4 <= max_size or not self._too_big(data):
+                if self.state != _CLOSED:
+                    return data  # type: ignore[no-any-return]
+                return None  # The app closed: drop what crosses its close.
+            reason = f"message larger than {max_size} bytes"
+            self._ended(1009, reason)
+            await self._send_close(1009, reason)
+        elif message["type"] == "websocket.disconnect":
+            self._ended(message.get("code") or 1005, message.get("reason") or "")
+        return None
+
+    def _too_big(self, data: str | bytes) -> bool:
+        size = len(data.encode()) if isinstance(data, str) else len(data)
+        return self.max_size is not None and size > self.max_size
+
+    def _arm(self) -> None:
+        self._arm_handle = None
+        self._armed = True
+        self._wake_reader()
+
+    def _wake_reader(self) -> None:
+        go = self._go
+        if go is not None and not go.done():
+            go.set_result(None)
+
+    async def _read(self) -> None:
+        buffer = self._buffer
+        while self.state != _CLOSED:
+            if (
+                not self._armed
+                or self._pulling
+                or len(buffer) >= _READ_AHEAD
+                or self._buffered >= _READ_AHEAD_BYTES
+            ):
+                self._go = self._loop.create_future()
+                await self._go
+                continue
+            data = await self._pull()
+            if data is not None:
+                buffer.append(data)
+                self._buffered += len(data)
+                if self._wake(everyone=False):
+                    self._armed = False  # The app is receiving again: let it pull.
+
+    # Closing.
 
     async def _send_or_raise(self, message: dict[str, Any]) -> None:
         try:
@@ -711,9 +795,7 @@ class _WebsocketConnection:
         if not keep_unread:
             self._buffer.clear()
             self._buffered = 0
-        space = self._space
-        if space is not None and not space.done():
-            space.set_result(None)
+        self._wake_reader()
         return self._wake(everyone=True)
 
     def _ended(self, code: int, reason: str) -> None:
@@ -721,10 +803,12 @@ class _WebsocketConnection:
         if self.state == _CLOSED:
             return  # The app closed first; let it finish on its own.
         keep = self.reading and bool(self._buffer)
-        if not self._closed(code, reason, keep_unread=keep) and not keep:
-            if not self.finished and self._task is not None:
-                self.we_cancelled = True
-                self._task.cancel()
+        woken = self._closed(code, reason, keep_unread=keep)
+        if woken or keep or asyncio.current_task() is not self._reader:
+            return  # Someone is receiving (maybe the caller): they are told.
+        if not self.finished and self._task is not None:
+            self.we_cancelled = True
+            self._task.cancel()
 
     def absorb_cancel(self) -> bool:
         """Undo our cancellation of the handler's task; whether it was only ours."""
@@ -735,10 +819,12 @@ class _WebsocketConnection:
         return self._task.uncancel() == 0
 
     def start_reader(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._reader = loop.create_task(self._read(), name="quart-websocket-reader")
+        self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
 
     async def stop_reader(self) -> None:
+        if self._arm_handle is not None:
+            self._arm_handle.cancel()
+            self._arm_handle = None
         reader = self._reader
         if reader is not None and not reader.done():
             reader.cancel()
@@ -746,39 +832,6 @@ class _WebsocketConnection:
                 await reader
             except asyncio.CancelledError:
                 pass
-
-    async def _read(self) -> None:
-        buffer = self._buffer
-        receive = self._receive
-        max_size = self.max_size
-        loop = asyncio.get_running_loop()
-        while True:
-            if len(buffer) >= _READ_AHEAD or self._buffered >= _READ_AHEAD_BYTES:
-                self._space = loop.create_future()
-                await self._space
-                continue
-            message: Any = await receive()
-            kind = message["type"]
-            if kind == "websocket.receive":
-                if self.state == _CLOSED:
-                    continue  # The app closed: drop what crosses its close.
-                data = message.get("text")
-                if data is None:
-                    data = message.get("bytes") or b""
-                size = len(data)
-                if max_size is not None and size * 4 > max_size and (
-                    (len(data.encode()) if isinstance(data, str) else size) > max_size
-                ):
-                    reason = f"message larger than {max_size} bytes"
-                    self._ended(1009, reason)
-                    await self._send_close(1009, reason)
-                    return
-                buffer.append(data)
-                self._buffered += size
-                self._wake(everyone=False)
-            elif kind == "websocket.disconnect":
-                self._ended(message.get("code") or 1005, message.get("reason") or "")
-                return
 
     async def finish(self, app: Quart, response: Response | None) -> None:
         """Close an accepted socket, or refuse one the app never accepted."""
@@ -874,8 +927,10 @@ async def handle_websocket(
                 return  # We cancelled it: the client left. Teardown has run.
             raise
         except Exception as error:
-            conn.finished = True
-            if not _is_disconnect(error):
+            conn.absorb_cancel()  # In case the handler turned ours into an error.
+            if _is_disconnect(error):
+                await conn.finish(app, None)  # Usually a no-op: it is closed.
+            else:
                 await _websocket_error(app, conn, websocket, error)
             return
         conn.absorb_cancel()  # In case the handler swallowed our cancellation.
@@ -903,7 +958,7 @@ async def _websocket_error(
     reraise = app.config["PROPAGATE_EXCEPTIONS"] and not (app.debug or app.testing)
     if not reraise:
         app.logger.error(
-            f"Exception on websocket {_escape_for_log(websocket.path)}",
+            f"Exception on websocket {websocket.method} {_escape_for_log(websocket.path)}",
             exc_info=(type(error), error, error.__traceback__),
         )
     if conn.accepted or not reraise:

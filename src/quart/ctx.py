@@ -27,20 +27,20 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextvars import Token
 from types import TracebackType
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from flask.ctx import _AppCtxGlobals as _AppCtxGlobals
 from werkzeug.exceptions import HTTPException
 
 from . import signals
-from .signals import appcontext_popped as appcontext_popped
-from .signals import appcontext_pushed as appcontext_pushed
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .routing import match
+from .signals import appcontext_popped as appcontext_popped
+from .signals import appcontext_pushed as appcontext_pushed
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
@@ -267,12 +267,12 @@ class _BaseRequestWebsocketContext(AppContext):
             if len(self._tokens) == 2:
                 try:
                     await self._teardown(exc)
-                except BaseException as error:  # noqa: BLE001 - collected
+                except BaseException as error:
                     errors.append(error)
                 if self._owns_app_context:
                     try:
                         await self.app.do_teardown_appcontext(exc)
-                    except BaseException as error:  # noqa: BLE001 - collected
+                    except BaseException as error:
                         errors.append(error)
                 close = getattr(self._request_websocket, "close", None)
                 if close is not None and self._is_websocket is False:

@@ -9,9 +9,9 @@ adapter, and ``current_app``/``request`` resolve with a single lookup.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
+from typing import TYPE_CHECKING
 
 from werkzeug.local import LocalProxy
 

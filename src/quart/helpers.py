@@ -166,7 +166,7 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     ctx = _cv_app.get(None)
     if ctx is not None:
         ctx.app.aborter(code, *args, **kwargs)
-    _wz_abort(code, *args, **kwargs)  # type: ignore[arg-type]
+    _wz_abort(code, *args, **kwargs)
 
 
 async def flash(message: str, category: str = "message") -> None:
@@ -386,6 +386,11 @@ async def send_file(
     )  # fmt: skip
     if isinstance(filename_or_io, BytesIO):
         return await _send_stream(app, filename_or_io, options)
+    if not isinstance(filename_or_io, str | bytes | os.PathLike):
+        raise TypeError(
+            f"send_file takes a path or an io.BytesIO, not {type(filename_or_io).__name__}:"
+            " pass an open file's path instead, so it can be streamed from disk."
+        )
     path = os.path.join(app.root_path, os.fsdecode(filename_or_io))
     st = await run_in_thread(os.stat, path)
     if not stat.S_ISREG(st.st_mode):
@@ -419,7 +424,11 @@ async def _send_path(app: Quart, path: str, st: os.stat_result, options: _SendOp
         mimetype = _guess_mimetype(name or os.path.basename(path)) or DEFAULT_MIMETYPE
     if options.as_attachment and name is None:
         name = os.path.basename(path)
-    response = app.response_class(app.response_class.file_body_class(path))
+    body = app.response_class.file_body_class(path)
+    # Send the size announced in Content-Length even if the file grows
+    # meanwhile; more bytes would break the HTTP/1.1 framing.
+    body.end = st.st_size
+    response = app.response_class(body)
     response.content_length = st.st_size
     response.last_modified = datetime.fromtimestamp(st.st_mtime, UTC)
     if isinstance(options.etag, str):

@@ -10,8 +10,8 @@ adapter carries no per-request state.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from werkzeug.routing import Map
@@ -167,14 +167,14 @@ _QUERY_SAFE = "/?:@!$&'()*+,;=%"
 
 
 def _cacheable(rule: Rule) -> bool:
-    cached = getattr(rule, "_quart_cacheable", None)
+    cached: bool | None = getattr(rule, "_quart_cacheable", None)
     if cached is None:
         cached = all(
             type(converter).__module__.startswith("werkzeug.")
             for converter in rule._converters.values()
         )
         rule._quart_cacheable = cached  # type: ignore[attr-defined]
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _strip_default_port(server_name: str, scheme: str) -> str:

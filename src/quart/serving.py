@@ -5,8 +5,8 @@ How ``run`` works: with the reloader on, this process only supervises (see
 :mod:`quart._reloader`) and a child process serves. The serving process runs
 Hypercorn on its own event loop until SIGINT/SIGTERM (a graceful shutdown:
 open requests finish, then the lifespan shutdown runs) or, in a reloader
-child, until a module file changes. The same signal a second time falls back to the
-default behaviour, to get out of a shutdown that hangs. A startup that fails
+child, until a module file changes. The same signal a second time falls back
+to the default behaviour, to get out of a shutdown that hangs. A startup that fails
 (a ``before_serving`` function raising, the port in use) exits with status 1,
 where Hypercorn itself would exit 0.
 

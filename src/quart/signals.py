@@ -11,8 +11,9 @@ event loop, as Flask calls them, so they may use ``asyncio.create_task``,
 ``g`` and ``request`` and see the same objects the view sees. Keep sync
 receivers quick: anything that blocks belongs in an ``async def`` receiver
 (or in a thread it starts). Quart runs sync receivers in a thread instead;
-calling them inline is cheaper and lets the examples in its documentation
-work as written. A receiver that raises propagates, as in blinker.
+calling them inline is cheaper, and receivers written for Flask, or ones
+that schedule work with ``asyncio.create_task``, work unchanged. A receiver
+that raises propagates, as in blinker.
 
 Before sending, the framework checks ``signal.receivers``, so a signal
 nobody listens to costs one attribute lookup per request.

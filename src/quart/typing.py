@@ -19,9 +19,9 @@ from datetime import datetime
 from datetime import timedelta
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
+from typing import TYPE_CHECKING
 from typing import Union
 
 from hypercorn.typing import ASGIReceiveCallable as ASGIReceiveCallable

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json as _json
+from typing import Any
 from typing import IO
 from typing import TYPE_CHECKING
-from typing import Any
 
 from flask.json.provider import _default
 

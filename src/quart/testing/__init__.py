@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 
@@ -11,7 +11,9 @@ from .app import TestApp as TestApp
 from .client import QuartClient as QuartClient
 from .connections import WebsocketResponseError as WebsocketResponseError
 from .utils import make_test_body_with_headers as make_test_body_with_headers
-from .utils import make_test_headers_path_and_query_string as make_test_headers_path_and_query_string
+from .utils import (
+    make_test_headers_path_and_query_string as make_test_headers_path_and_query_string,
+)
 from .utils import make_test_scope as make_test_scope
 from .utils import no_op_push as no_op_push
 from .utils import sentinel as sentinel

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 
 from .._concurrency import cancel_tasks
 from .._concurrency import create_task
@@ -35,7 +35,10 @@ class TestApp:
     """
 
     def __init__(
-        self, app: Quart, startup_timeout: int = DEFAULT_TIMEOUT, shutdown_timeout: int = DEFAULT_TIMEOUT
+        self,
+        app: Quart,
+        startup_timeout: int = DEFAULT_TIMEOUT,
+        shutdown_timeout: int = DEFAULT_TIMEOUT,
     ) -> None:
         self.app = app
         self.startup_timeout = startup_timeout
@@ -77,7 +80,9 @@ class TestApp:
         assert self._task is not None
         getter = create_task(self._replies.get())
         try:
-            done, _ = await asyncio.wait({getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             await cancel_tasks([getter]) if not getter.done() else None
         if getter in done:

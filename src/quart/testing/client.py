@@ -15,8 +15,8 @@ from datetime import timedelta
 from email.message import Message
 from http.cookiejar import CookieJar
 from types import TracebackType
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 from urllib.request import Request as U2Request
@@ -37,6 +37,8 @@ from .utils import sentinel
 if TYPE_CHECKING:
     from ..app import Quart
     from ..datastructures import FileStorage
+    from ..typing import TestHTTPConnectionProtocol
+    from ..typing import TestWebsocketConnectionProtocol
     from ..wrappers import Response
 
 __all__ = ["QuartClient"]
@@ -62,8 +64,8 @@ class QuartClient:
     :param use_cookies: Keep cookies between requests.
     """
 
-    http_connection_class = TestHTTPConnection
-    websocket_connection_class = TestWebsocketConnection
+    http_connection_class: type[TestHTTPConnectionProtocol] = TestHTTPConnection
+    websocket_connection_class: type[TestWebsocketConnectionProtocol] = TestWebsocketConnection
 
     def __init__(self, app: Quart, use_cookies: bool = True) -> None:
         self.app = app
@@ -106,11 +108,27 @@ class QuartClient:
         :param follow_redirects: Follow redirects (303 and 301/302 of a POST become GET).
         """
         response = await self._make_request(
-            path, method, headers, data, form, files, query_string, json, scheme,
-            root_path, http_version, scope_base, auth, subdomain,
+            path,
+            method,
+            headers,
+            data,
+            form,
+            files,
+            query_string,
+            json,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+            auth,
+            subdomain,
         )
         redirects = 0
-        while follow_redirects and 300 <= response.status_code < 400 and "Location" in response.headers:
+        while (
+            follow_redirects
+            and 300 <= response.status_code < 400
+            and "Location" in response.headers
+        ):
             redirects += 1
             if redirects > 30:
                 raise RuntimeError("More than 30 redirects: is there a redirect loop?")
@@ -126,8 +144,20 @@ class QuartClient:
             ):
                 method, data, form, files, json = "GET", None, None, None, sentinel
             response = await self._make_request(
-                path, method, headers, data, form, files, query_string, json, scheme,
-                root_path, http_version, scope_base, auth, subdomain,
+                path,
+                method,
+                headers,
+                data,
+                form,
+                files,
+                query_string,
+                json,
+                scheme,
+                root_path,
+                http_version,
+                scope_base,
+                auth,
+                subdomain,
             )
         return response
 
@@ -160,7 +190,15 @@ class QuartClient:
         self._add_cookie_header(headers, scheme, path)
         await self._pop_preserved()
         scope = make_test_scope(
-            "http", path, method, headers, query, scheme, root_path, http_version, scope_base,
+            "http",
+            path,
+            method,
+            headers,
+            query,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
             _preserve_context=self.preserve_context,
         )
         messages: list[Any] = []
@@ -179,7 +217,7 @@ class QuartClient:
             messages.append(message)
 
         try:
-            await self.app(scope, receive, send)  # type: ignore[arg-type]
+            await self.app(scope, receive, send)
         finally:
             finished.set()
         return self._build_response(messages, scheme, path)
@@ -251,8 +289,11 @@ class QuartClient:
         scope_base: dict[str, Any] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
-    ) -> TestHTTPConnection:
-        """Open a streaming request: ``async with client.request("/up", method="POST") as conn:``."""
+    ) -> TestHTTPConnectionProtocol:
+        """Open a streaming request, to send the body and read the response in pieces.
+
+        ``async with client.request("/up", method="POST") as connection:``
+        """
         headers, path, query = make_test_headers_path_and_query_string(
             self.app, path, headers, query_string, auth, subdomain
         )
@@ -265,7 +306,15 @@ class QuartClient:
             # The body is sent in pieces: frame it as a real HTTP/1.1 client would.
             headers["Transfer-Encoding"] = "chunked"
         scope = make_test_scope(
-            "http", path, method, headers, query, scheme, root_path, http_version, scope_base,
+            "http",
+            path,
+            method,
+            headers,
+            query,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
             _preserve_context=False,
         )
         connection = self.http_connection_class(self.app, scope)  # type: ignore[arg-type]
@@ -286,7 +335,7 @@ class QuartClient:
         scope_base: dict[str, Any] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
-    ) -> TestWebsocketConnection:
+    ) -> TestWebsocketConnectionProtocol:
         """Open a websocket: ``async with client.websocket("/ws") as ws:``."""
         headers, path, query = make_test_headers_path_and_query_string(
             self.app, path, headers, query_string, auth, subdomain
@@ -314,7 +363,9 @@ class QuartClient:
             existing = headers.get("Cookie")
             headers["Cookie"] = f"{existing}; {cookie}" if existing else cookie
 
-    def _extract_cookies(self, headers: Headers, scheme: str, path: str, host: str | None = None) -> None:
+    def _extract_cookies(
+        self, headers: Headers, scheme: str, path: str, host: str | None = None
+    ) -> None:
         if self.cookie_jar is None or "Set-Cookie" not in headers:
             return
         host = host or self.app.config["SERVER_NAME"] or "localhost"
@@ -390,8 +441,7 @@ class QuartClient:
         """
         if self.cookie_jar is None:
             raise RuntimeError(
-                "Session transactions need cookies; create the client with"
-                " use_cookies=True."
+                "Session transactions need cookies; create the client with use_cookies=True."
             )
         headers = Headers(headers)
         headers.setdefault("Host", self.app.config["SERVER_NAME"] or "localhost")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 from urllib.parse import urlencode
 
@@ -79,8 +79,12 @@ def make_test_body_with_headers(
     app: Quart | None = None,
 ) -> tuple[bytes, Headers]:
     """The body and content headers for ``data``, ``form`` (+ ``files``) or ``json``."""
-    if [data is not None, form is not None or files is not None, json is not sentinel].count(True) > 1:
-        raise ValueError("Quart test args 'json', 'form'/'files', and 'data' are mutually exclusive")
+    if [data is not None, form is not None or files is not None, json is not sentinel].count(
+        True
+    ) > 1:
+        raise ValueError(
+            "Quart test args 'json', 'form'/'files', and 'data' are mutually exclusive"
+        )
     headers = Headers()
     body = b""
     if isinstance(data, str):
@@ -107,7 +111,9 @@ def make_test_body_with_headers(
             if file.content_type:
                 file_headers["Content-Type"] = file.content_type
             parts.append(
-                encoder.send_event(File(name=key, filename=file.filename or "", headers=file_headers))
+                encoder.send_event(
+                    File(name=key, filename=file.filename or "", headers=file_headers)
+                )
             )
             parts.append(encoder.send_event(Data(data=file.read(), more_data=False)))
         parts.append(encoder.send_event(Epilogue(data=b"")))
@@ -144,11 +150,14 @@ def make_test_scope(
         "query_string": query_string,
         "root_path": root_path,
         "headers": [
-            (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()
+            (key.lower().encode("latin-1"), value.encode("latin-1"))
+            for key, value in headers.items()
         ],
         "client": ("127.0.0.1", 80),
         "server": ("localhost", 80 if scheme in {"http", "ws"} else 443),
-        "extensions": {"http.response.push": {}} if type_ == "http" else {"websocket.http.response": {}},
+        "extensions": {"http.response.push": {}}
+        if type_ == "http"
+        else {"websocket.http.response": {}},
         "state": {},
         "_quart._preserve_context": _preserve_context,
     }

@@ -6,14 +6,13 @@ adapter hands these objects plain values and callables.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 from werkzeug.sansio.request import Request as SansIORequest
 
 from .. import json
-
 from ..typing import WWWScope as WWWScope
 
 if TYPE_CHECKING:

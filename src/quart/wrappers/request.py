@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal as Literal
 from typing import NoReturn
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import Headers
@@ -312,7 +312,7 @@ class Request(BaseRequestWebsocket):
         if self._parse_lock is None:
             self._parse_lock = self.lock_class()
         async with self._parse_lock:
-            if self._form is not None:
+            if self._form_loaded():  # by another task while this one waited
                 return
             parser = self.make_form_data_parser()
             length = self.content_length
@@ -335,6 +335,11 @@ class Request(BaseRequestWebsocket):
             )
             self._files = files
             self._form = form
+
+    def _form_loaded(self) -> bool:
+        # A call, not ``self._form is not None`` inline: mypy would keep the
+        # first check's narrowing across the wait for the lock.
+        return self._form is not None
 
     def _timed_body(self) -> AsyncIterator[bytes]:
         if self.body_timeout is None:

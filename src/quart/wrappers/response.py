@@ -66,7 +66,6 @@ def _status_line(code: int) -> tuple[str, int]:
     return line
 
 
-
 #: Headers a 304 drops: they describe a body it does not have.
 _NOT_MODIFIED_DROP = (
     "Content-Length",
@@ -348,7 +347,7 @@ class Response(SansIOResponse):
             # the generic path below costs several microseconds more.
             data = response.encode() if isinstance(response, str) else response
             self.headers = FastHeaders()
-            self.headers._list = [  # type: ignore[attr-defined]
+            self.headers._list = [
                 ("Content-Type", _content_type(mimetype or self.default_mimetype)),
                 ("Content-Length", str(len(data))),
             ]
@@ -366,8 +365,10 @@ class Response(SansIOResponse):
                 self.headers["Content-Length"] = "0"
         elif isinstance(response, ResponseBody):
             self.response = response
-        elif isinstance(response, str | bytes | bytearray):
+        elif isinstance(response, str | bytes):
             self.set_data(response)
+        elif isinstance(response, bytearray):
+            self.set_data(bytes(response))
         else:
             self.response = self.iterable_body_class(response)
 
