@@ -89,6 +89,7 @@ from .globals import websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .helpers import send_from_directory
+from .logging import escape_control_characters
 from .routing import QuartMap
 from .routing import QuartRule
 from .sessions import SecureCookieSessionInterface
@@ -188,13 +189,6 @@ class _Kind:
 
 _HTTP = _Kind("request", "request")
 _WEBSOCKET = _Kind("websocket", "websocket")
-
-
-def _escape_for_log(value: str) -> str:
-    """Escape control characters so one request is one log line."""
-    if value.isprintable():
-        return value
-    return value.encode("unicode_escape").decode("ascii")
 
 
 class Quart(App):
@@ -1026,7 +1020,7 @@ class Quart(App):
         ctx = _cv_request.get(None) or _cv_websocket.get(None)
         if ctx is not None:
             target = ctx._request_websocket
-            what = f"{target.method} {_escape_for_log(target.path)}"
+            what = f"{target.method} {escape_control_characters(target.path)}"
             kind = "websocket" if ctx._is_websocket else "request"
             self.logger.error(f"Exception on {kind} {what}", exc_info=exception_info)
         else:

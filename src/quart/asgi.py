@@ -36,6 +36,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import InternalServerError
 
 from ._headers import FastHeaders
+from .logging import escape_control_characters
 from .wrappers.base import ClientDisconnectedError
 from .wrappers.response import DataBody
 from .wrappers.websocket import _is_disconnect
@@ -85,7 +86,7 @@ def _decode_headers(raw: Any, http_version: str) -> Headers:
         raise _BadHead("both Content-Length and Transfer-Encoding")
     if hosts > 1 or (hosts == 0 and http_version == "1.1"):
         raise _BadHead("a HTTP/1.1 request needs exactly one Host header")
-    headers._list = items  # type: ignore[attr-defined]
+    headers._list = items
     return headers
 
 
@@ -305,10 +306,15 @@ def _declares_no_body(headers: Headers, method: str) -> bool:
 
 async def _send_error(send: ASGISendCallable, status: int, close: bool = False) -> None:
     body = f"{status} {'Bad Request' if status == 400 else 'Error'}".encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     if close:
         headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers, "trailers": False})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers, "trailers": False}
+    )
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
@@ -327,7 +333,9 @@ async def handle_http(
     root_path, path = _split_path(scope)
     config = app.config
     push: Any = (
-        functools.partial(_push, send, scope) if "http.response.push" in (scope.get("extensions") or {}) else _no_push
+        functools.partial(_push, send, scope)
+        if "http.response.push" in (scope.get("extensions") or {})
+        else _no_push
     )
     request = app.request_class(
         scope["method"],
@@ -376,27 +384,29 @@ async def handle_http(
 
 async def _unhandled(app: Quart, request: Request, error: Exception) -> Response:
     """An error escaped the app: traceback page, plain 500, or re-raise."""
-    from .app import _escape_for_log
-
     if app.debug or app.testing:
         from .debug import traceback_response
 
         app.logger.error(
-            f"Exception on request {request.method} {_escape_for_log(request.path)}",
+            f"Exception on request {request.method} {escape_control_characters(request.path)}",
             exc_info=(type(error), error, error.__traceback__),
         )
         return await traceback_response(error)
     if app.config["PROPAGATE_EXCEPTIONS"]:
         raise error
     app.logger.error(
-        f"Exception on request {request.method} {_escape_for_log(request.path)}",
+        f"Exception on request {request.method} {escape_control_characters(request.path)}",
         exc_info=(type(error), error, error.__traceback__),
     )
     plain = InternalServerError()
-    return app.response_class(plain.get_body(), status=500, headers=plain.get_headers())
+    return app.response_class(
+        plain.get_body(), status=500, headers=FastHeaders(plain.get_headers())
+    )
 
 
-async def send_response(app: Quart, request: Request, response: Any, send: ASGISendCallable) -> None:
+async def send_response(
+    app: Quart, request: Request, response: Any, send: ASGISendCallable
+) -> None:
     """Send ``response``: in one message when held in memory, else streamed."""
     body = response.response
     if isinstance(body, DataBody):
@@ -430,7 +440,9 @@ async def send_response(app: Quart, request: Request, response: Any, send: ASGIS
         async with asyncio.timeout(timeout):
             await _stream_body(app, request, response, body, send)
     except TimeoutError:
-        app.logger.warning("Response timed out after %s seconds; the connection was closed.", timeout)
+        app.logger.warning(
+            "Response timed out after %s seconds; the connection was closed.", timeout
+        )
 
 
 async def _stream_body(
@@ -456,10 +468,9 @@ async def _stream_body(
     except (ClientDisconnectedError, OSError, asyncio.CancelledError):
         raise
     except Exception as error:
-        from .app import _escape_for_log
-
         app.logger.error(
-            f"Exception while streaming the response to {request.method} {_escape_for_log(request.path)}",
+            "Exception while streaming the response to"
+            f" {request.method} {escape_control_characters(request.path)}",
             exc_info=(type(error), error, error.__traceback__),
         )
         if started:
@@ -481,14 +492,24 @@ async def handle_lifespan(
             try:
                 await app.startup()
             except Exception as error:
-                await send({"type": "lifespan.startup.failed", "message": f"{type(error).__name__}: {error}"})
+                await send(
+                    {
+                        "type": "lifespan.startup.failed",
+                        "message": f"{type(error).__name__}: {error}",
+                    }
+                )
                 return
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             try:
                 await app.shutdown()
             except Exception as error:
-                await send({"type": "lifespan.shutdown.failed", "message": f"{type(error).__name__}: {error}"})
+                await send(
+                    {
+                        "type": "lifespan.shutdown.failed",
+                        "message": f"{type(error).__name__}: {error}",
+                    }
+                )
                 return
             await send({"type": "lifespan.shutdown.complete"})
             return
@@ -953,12 +974,10 @@ async def _websocket_error(
     app: Quart, conn: _WebsocketConnection, websocket: Any, error: Exception
 ) -> None:
     """An error escaped the app (propagated): log it, then 1011 or a 500 refusal."""
-    from .app import _escape_for_log
-
     reraise = app.config["PROPAGATE_EXCEPTIONS"] and not (app.debug or app.testing)
     if not reraise:
         app.logger.error(
-            f"Exception on websocket {websocket.method} {_escape_for_log(websocket.path)}",
+            f"Exception on websocket {escape_control_characters(websocket.path)}",
             exc_info=(type(error), error, error.__traceback__),
         )
     if conn.accepted or not reraise:
@@ -979,6 +998,7 @@ class ASGIHTTPConnection:
         self.scope = scope
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        """Serve the request."""
         await handle_http(self.app, self.scope, receive, send)
 
 
@@ -1010,4 +1030,5 @@ class ASGILifespan:
         self.scope = scope
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        """Serve the lifespan protocol until shutdown."""
         await handle_lifespan(self.app, self.scope, receive, send)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Coroutine
 from collections.abc import Iterator
 from contextvars import Token
 from types import TracebackType
@@ -397,7 +397,7 @@ def after_this_websocket(func: AfterWebsocketCallable) -> AfterWebsocketCallable
 
 
 def _copy_context_decorator(getter: Callable[[], AppContext | None], what: str) -> Any:
-    def decorator(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    def decorator(func: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
         ctx = getter()
         if ctx is None:
             raise RuntimeError(f"Attempted to copy the {what} context outside of one.")
@@ -413,7 +413,7 @@ def _copy_context_decorator(getter: Callable[[], AppContext | None], what: str) 
     return decorator
 
 
-def copy_current_app_context(func: F) -> Callable[..., Awaitable[Any]]:
+def copy_current_app_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current app context.
 
     Use it for tasks you spawn; the returned wrapper must be awaited.
@@ -421,13 +421,13 @@ def copy_current_app_context(func: F) -> Callable[..., Awaitable[Any]]:
     return _copy_context_decorator(lambda: _cv_app.get(None), "app")(func)  # type: ignore[no-any-return]
 
 
-def copy_current_request_context(func: F) -> Callable[..., Awaitable[Any]]:
+def copy_current_request_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current request
     context, so a spawned task can use ``request`` and ``session``."""
     return _copy_context_decorator(lambda: _cv_request.get(None), "request")(func)  # type: ignore[no-any-return]
 
 
-def copy_current_websocket_context(func: F) -> Callable[..., Awaitable[Any]]:
+def copy_current_websocket_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current websocket context."""
     return _copy_context_decorator(lambda: _cv_websocket.get(None), "websocket")(func)  # type: ignore[no-any-return]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import TYPE_CHECKING
 from typing import Any
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
@@ -89,7 +89,7 @@ class TestHTTPConnection:
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> TestHTTPConnection:
-        self._task = create_task(self.app(self.scope, self._asgi_receive, self._asgi_send))  # type: ignore[arg-type]
+        self._task = create_task(self.app(self.scope, self._asgi_receive, self._asgi_send))
         return self
 
     async def __aexit__(
