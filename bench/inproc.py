@@ -268,11 +268,16 @@ async def run_batch(
     bad = 0
     perf = time.perf_counter_ns
     start = perf()
-    for _ in range(iterations):
+    for i in range(iterations):
         ex = Exchange(request)
         await app({**scope, "state": state.copy()}, ex.receive, ex.send)
         if ex.status != expected_status:
             bad += 1
+        if i % 64 == 63:
+            # A server's event loop turns constantly; calling the app back to
+            # back never lets it, and cancelled timers (any framework's
+            # timeouts) would pile up in the loop's heap and skew the run.
+            await asyncio.sleep(0)
     elapsed = perf() - start
     if bad:
         raise BenchError(f"{bad}/{iterations} timed requests did not return {expected_status}")

@@ -9,13 +9,18 @@ loops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 from typing import overload
 from typing import TypeVar
 
 from werkzeug.datastructures import Headers
 
 T = TypeVar("T")
+
+# Werkzeug refuses header values with line breaks; so must the fast path.
+_NEWLINE = re.compile(r"[\r\n]")
 
 
 class FastHeaders(Headers):
@@ -60,3 +65,28 @@ class FastHeaders(Headers):
             if name.lower() == ikey:
                 return True
         return False
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Like :meth:`Headers.update` (replace each given key); a plain dict of
+        strings, what views return in ``(body, status, headers)``, skips
+        Werkzeug's generic per-key machinery."""
+        if kwargs or len(args) != 1 or type(args[0]) is not dict:
+            super().update(*args, **kwargs)
+            return
+        items = self._list
+        for key, value in args[0].items():
+            if type(key) is not str or type(value) is not str or _NEWLINE.search(value):
+                super().update({key: value})
+                items = self._list
+                continue
+            ikey = key.lower()
+            for index, (name, _) in enumerate(items):
+                if name.lower() == ikey:
+                    # Werkzeug's set(): replace the first, drop the others.
+                    items[index] = (key, value)
+                    items[index + 1 :] = [
+                        item for item in items[index + 1 :] if item[0].lower() != ikey
+                    ]
+                    break
+            else:
+                items.append((key, value))

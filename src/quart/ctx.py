@@ -274,9 +274,9 @@ class _BaseRequestWebsocketContext(AppContext):
                         await self.app.do_teardown_appcontext(exc)
                     except BaseException as error:
                         errors.append(error)
-                close = getattr(self._request_websocket, "close", None)
-                if close is not None and self._is_websocket is False:
-                    await close()
+                # Only a request that parsed uploads has files to close.
+                if getattr(self._request_websocket, "_files", None):
+                    await self._request_websocket.close()  # type: ignore[call-arg]
         finally:
             self._var.reset(self._tokens.pop())  # type: ignore[attr-defined]
             _cv_app.reset(self._tokens.pop())

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from typing import Literal as Literal
 from typing import NoReturn
@@ -44,6 +45,7 @@ SERVER_PUSH_HEADERS_TO_COPY = frozenset(
 )
 
 _Pull = Callable[[], Awaitable[tuple[bytes, bool]]]
+_DeadlineGuard = Callable[[float], AbstractAsyncContextManager[Any]]
 
 
 async def _no_body() -> tuple[bytes, bool]:
@@ -136,11 +138,14 @@ class Body:
 class _BodyIterator:
     """Iterates a :class:`Body`, optionally against a deadline (``BODY_TIMEOUT``)."""
 
-    __slots__ = ("_body", "_deadline", "_done")
+    __slots__ = ("_body", "_deadline", "_done", "_guard")
 
-    def __init__(self, body: Body, deadline: float | None) -> None:
+    def __init__(
+        self, body: Body, deadline: float | None, guard: _DeadlineGuard = asyncio.timeout_at
+    ) -> None:
         self._body = body
         self._deadline = deadline
+        self._guard = guard
         self._done = False
 
     def __aiter__(self) -> _BodyIterator:
@@ -159,7 +164,7 @@ class _BodyIterator:
                 chunk = await body._next_chunk()
             else:
                 try:
-                    async with asyncio.timeout_at(self._deadline):
+                    async with self._guard(self._deadline):
                         chunk = await body._next_chunk()
                 except TimeoutError:
                     raise RequestTimeout() from None
@@ -179,6 +184,10 @@ class Request(BaseRequestWebsocket):
     """
 
     body_class = Body
+    # Enforces BODY_TIMEOUT: ``guard(deadline)`` is an async context manager
+    # raising TimeoutError at the (loop-time) deadline. The ASGI adapter swaps
+    # in a cheaper one driven by its watchdog; asyncio's works anywhere.
+    _deadline_guard: _DeadlineGuard = staticmethod(asyncio.timeout_at)
     form_data_parser_class = FormDataParser
     lock_class = asyncio.Lock
     _max_content_length: int | None = None
@@ -262,8 +271,9 @@ class Request(BaseRequestWebsocket):
         body = self.body
         if self.body_timeout is None or body._data is not None or body._complete:
             return await body
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
         try:
-            async with asyncio.timeout(self.body_timeout):
+            async with self._deadline_guard(deadline):
                 return await body
         except TimeoutError:
             raise RequestTimeout() from None
@@ -345,7 +355,7 @@ class Request(BaseRequestWebsocket):
         if self.body_timeout is None:
             return _BodyIterator(self.body, None)
         deadline = asyncio.get_running_loop().time() + self.body_timeout
-        return _BodyIterator(self.body, deadline)
+        return _BodyIterator(self.body, deadline, self._deadline_guard)
 
     @property
     async def form(self) -> MultiDict[str, str]:
