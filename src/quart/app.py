@@ -1409,3 +1409,11 @@ class Quart(App):
         from .logging import create_logger
 
         return create_logger(self)
+
+
+# Marks the teardown methods as Quart's own, so contexts may skip calling them
+# when there is nothing to run (see ctx._has_appcontext_teardown); a subclass
+# that overrides one is always called.
+Quart.do_teardown_request._quart_builtin = True  # type: ignore[attr-defined]
+Quart.do_teardown_websocket._quart_builtin = True  # type: ignore[attr-defined]
+Quart.do_teardown_appcontext._quart_builtin = True  # type: ignore[attr-defined]

@@ -70,6 +70,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 _sentinel: Any = object()
 
 
+def _has_appcontext_teardown(app: Quart) -> bool:
+    # Skipping the call when there is nothing to run saves a chain of
+    # coroutines per request; an overriding subclass is always called.
+    return bool(
+        app.teardown_appcontext_funcs
+        or signals.appcontext_tearing_down.receivers
+        or not getattr(type(app).do_teardown_appcontext, "_quart_builtin", False)
+    )
+
+
 def raise_collected(errors: list[BaseException]) -> None:
     """Raise one collected error as itself, several as an exception group."""
     if len(errors) == 1:
@@ -266,10 +276,11 @@ class _BaseRequestWebsocketContext(AppContext):
         try:
             if len(self._tokens) == 2:
                 try:
-                    await self._teardown(exc)
+                    if self._has_teardown():
+                        await self._teardown(exc)
                 except BaseException as error:
                     errors.append(error)
-                if self._owns_app_context:
+                if self._owns_app_context and _has_appcontext_teardown(self.app):
                     try:
                         await self.app.do_teardown_appcontext(exc)
                     except BaseException as error:
@@ -285,6 +296,9 @@ class _BaseRequestWebsocketContext(AppContext):
         raise_collected(errors)
 
     async def _teardown(self, exc: BaseException | None) -> None:
+        raise NotImplementedError
+
+    def _has_teardown(self) -> bool:
         raise NotImplementedError
 
     @contextlib.contextmanager
@@ -331,6 +345,14 @@ class RequestContext(_BaseRequestWebsocketContext):
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_request(exc, self)
 
+    def _has_teardown(self) -> bool:
+        app = self.app
+        return bool(
+            app.teardown_request_funcs
+            or signals.request_tearing_down.receivers
+            or not getattr(type(app).do_teardown_request, "_quart_builtin", False)
+        )
+
     async def __aenter__(self) -> RequestContext:
         await self.push()
         return self
@@ -365,6 +387,14 @@ class WebsocketContext(_BaseRequestWebsocketContext):
 
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_websocket(exc, self)
+
+    def _has_teardown(self) -> bool:
+        app = self.app
+        return bool(
+            app.teardown_websocket_funcs
+            or signals.websocket_tearing_down.receivers
+            or not getattr(type(app).do_teardown_websocket, "_quart_builtin", False)
+        )
 
     async def __aenter__(self) -> WebsocketContext:
         await self.push()

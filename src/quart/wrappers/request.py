@@ -135,6 +135,20 @@ class Body:
         self._data = None
 
 
+def _declared_length(headers: Headers) -> int | None:
+    # What ``request.content_length`` computes, minus Werkzeug's cached
+    # property machinery (a request with both framing headers is refused
+    # before it gets here).
+    value = headers.get("Content-Length")
+    if value is None:
+        return None
+    try:
+        length = int(value.strip())
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
 class _BodyIterator:
     """Iterates a :class:`Body`, optionally against a deadline (``BODY_TIMEOUT``)."""
 
@@ -213,7 +227,7 @@ class Request(BaseRequestWebsocket):
             method, scheme, path, query_string, headers, root_path, http_version, scope
         )
         self.body_timeout = body_timeout
-        self.body = self.body_class(self.content_length, max_content_length)
+        self.body = self.body_class(_declared_length(headers), max_content_length)
         if max_content_length is not None:
             self._max_content_length = max_content_length
         self._send_push_promise = send_push_promise

@@ -1,0 +1,116 @@
+"""Scope decoding and header encoding shared by HTTP and websocket connections."""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+from urllib.parse import urlsplit
+
+from werkzeug.datastructures import Headers
+
+from .._headers import FastHeaders
+
+if TYPE_CHECKING:
+    from ..app import Quart
+    from ..typing import HTTPScope
+    from ..typing import WebsocketScope
+
+
+# Header names repeat across requests: decode each distinct one once.
+# Bounded, since names are client controlled.
+_NAMES: dict[bytes, str] = {}
+_NAMES_OUT: dict[str, bytes] = {}
+_NAME_CACHE_SIZE = 512
+
+
+class _BadHead(Exception):
+    """The request head is unacceptable whatever the app says (RFC 9112 §3.2, §6.3)."""
+
+
+def _decode_headers(raw: Any, http_version: str) -> Headers:
+    headers = FastHeaders()
+    items = []
+    hosts = 0
+    framing = 0
+    names = _NAMES
+    for name, value in raw:
+        key = names.get(name)
+        if key is None:
+            key = name.decode("latin-1").title()
+            if len(names) < _NAME_CACHE_SIZE:
+                names[name] = key
+        if key == "Host":
+            hosts += 1
+        elif key == "Content-Length" or key == "Transfer-Encoding":
+            framing |= 1 if key == "Content-Length" else 2
+        items.append((key, value.decode("latin-1")))
+    if framing == 3:
+        raise _BadHead("both Content-Length and Transfer-Encoding")
+    if hosts > 1 or (hosts == 0 and http_version == "1.1"):
+        raise _BadHead("a HTTP/1.1 request needs exactly one Host header")
+    headers._list = items
+    return headers
+
+
+def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
+    out = []
+    names = _NAMES_OUT
+    for key, value in headers.items():
+        name = names.get(key)
+        if name is None:
+            name = key.lower().encode("latin-1")
+            if len(names) < _NAME_CACHE_SIZE:
+                names[key] = name
+        out.append((name, value.encode("latin-1")))
+    return out
+
+
+def _split_path(scope: HTTPScope | WebsocketScope) -> tuple[str, str]:
+    """Return (root_path, path within the app)."""
+    path = scope["path"]
+    if path[:1] != "/" and "://" in path:
+        # An absolute-form request target (RFC 9112 §3.2.2): route its path.
+        path = urlsplit(path).path or "/"
+    root_path = scope.get("root_path", "")
+    if root_path:
+        if path == root_path or path.startswith(root_path + "/"):
+            path = path[len(root_path) :]
+        # Otherwise the server already stripped it (older uvicorn): keep path.
+    if not path.isascii():
+        path = _no_surrogates(path)
+    return root_path, path
+
+
+def _no_surrogates(path: str) -> str:
+    """Replace lone surrogates (raw bytes a server decoded with
+    ``surrogateescape``) with U+FFFD, as servers do for bad ``%`` escapes, so
+    the path can be encoded again (``request.url``, logs)."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in path)
+    return path
+
+
+# A query string holding raw non-ASCII bytes (which would make decoding it
+# fail) has those, and any control bytes, percent-encoded; the rest is kept.
+_QUERY_SAFE = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
+def _safe_query(query_string: bytes) -> bytes:
+    if query_string.isascii():
+        return query_string
+    return quote(query_string, safe=_QUERY_SAFE).encode("ascii")
+
+
+def _default_host(app: Quart, scope: HTTPScope | WebsocketScope, headers: Headers) -> None:
+    if "Host" not in headers:
+        server_name = app.config["SERVER_NAME"]
+        server = scope.get("server")
+        if server_name:
+            headers["Host"] = server_name
+        elif server and server[1] is not None:
+            headers["Host"] = f"{server[0]}:{server[1]}"
+        elif server:
+            headers["Host"] = server[0]

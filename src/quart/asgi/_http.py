@@ -1,0 +1,258 @@
+"""Serving one HTTP request."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+from typing import TYPE_CHECKING
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import InternalServerError
+
+from .._headers import FastHeaders
+from ..logging import escape_control_characters
+from ..wrappers.base import ClientDisconnectedError
+from ..wrappers.response import DataBody
+from ._common import _BadHead
+from ._common import _decode_headers
+from ._common import _default_host
+from ._common import _encode_headers
+from ._common import _safe_query
+from ._common import _split_path
+from ._disconnect import _cancel_watcher
+from ._disconnect import _DisconnectWatch
+
+if TYPE_CHECKING:
+    from ..app import Quart
+    from ..typing import ASGIReceiveCallable
+    from ..typing import ASGISendCallable
+    from ..typing import HTTPScope
+    from ..wrappers import Request
+    from ..wrappers import Response
+
+
+async def _push(send: ASGISendCallable, scope: HTTPScope, path: str, headers: Headers) -> None:
+    if "http.response.push" in (scope.get("extensions") or {}):
+        try:
+            await send(
+                {"type": "http.response.push", "path": path, "headers": _encode_headers(headers)}
+            )
+        except OSError as error:
+            # The server could not write to the client (uvicorn's
+            # ClientDisconnected is an OSError): the view sees the one
+            # documented error, which then ends the request quietly.
+            raise ClientDisconnectedError() from error
+
+
+async def _no_push(path: str, headers: Headers) -> None:
+    return None
+
+
+class _BodySource:
+    """Pulls request body chunks from ``receive`` when the app asks for them."""
+
+    __slots__ = ("receive",)
+
+    def __init__(self, receive: ASGIReceiveCallable) -> None:
+        self.receive = receive
+
+    async def __call__(self) -> tuple[bytes, bool]:
+        message: Any = await self.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnectedError()
+        return message.get("body", b""), message.get("more_body", False)
+
+
+_BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
+
+
+def _declares_no_body(headers: Headers, method: str) -> bool:
+    length = headers.get("Content-Length")
+    if length is not None:
+        return length.strip() == "0"
+    if "Transfer-Encoding" in headers:
+        return False
+    # With neither header HTTP/1.1 has no body (RFC 9112 §6.3), but not every
+    # server passes framing headers through, and HTTP/2 bodies need no
+    # length: only assume "no body" for methods that normally carry none.
+    return method in _BODYLESS_METHODS
+
+
+async def _send_error(send: ASGISendCallable, status: int, close: bool = False) -> None:
+    body = f"{status} {'Bad Request' if status == 400 else 'Error'}".encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers, "trailers": False}
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def handle_http(
+    app: Quart, scope: HTTPScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+) -> None:
+    """Serve one HTTP request."""
+    http_version = scope.get("http_version", "1.1")
+    try:
+        headers = _decode_headers(scope["headers"], http_version)
+    except _BadHead:
+        await _send_error(send, 400, close=True)
+        return
+    if http_version != "1.1":
+        _default_host(app, scope, headers)
+    root_path, path = _split_path(scope)
+    config = app.config
+    push: Any = (
+        functools.partial(_push, send, scope)
+        if "http.response.push" in (scope.get("extensions") or {})
+        else _no_push
+    )
+    request = app.request_class(
+        scope["method"],
+        scope.get("scheme", "http"),
+        path,
+        _safe_query(scope["query_string"]),
+        headers,
+        root_path,
+        http_version,
+        scope,
+        max_content_length=config["MAX_CONTENT_LENGTH"],
+        body_timeout=config["BODY_TIMEOUT"],
+        send_push_promise=push,
+    )
+    if _declares_no_body(headers, request.method):
+        # Nothing to read: the body starts complete, so the app never calls
+        # receive() and the disconnect watcher may own it from the start.
+        request.body._complete = True
+    else:
+        request.body._set_source(_BodySource(receive))
+    watch = _DisconnectWatch(receive, request)
+    request._deadline_guard = watch.deadline
+    try:
+        try:
+            response = await app.handle_request(request)
+        except ClientDisconnectedError:
+            return
+        except Exception as error:
+            response = await _unhandled(app, request, error)
+        try:
+            await send_response(app, request, response, send)
+        except (ClientDisconnectedError, OSError):
+            return
+    except asyncio.CancelledError:
+        if watch.disconnected:
+            # We cancelled the request because the client left: done, quietly.
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+            return
+        raise
+    finally:
+        watcher = watch.stop()
+        if watcher is not None:
+            await _cancel_watcher(watcher)
+
+
+async def _unhandled(app: Quart, request: Request, error: Exception) -> Response:
+    """An error escaped the app: traceback page, plain 500, or re-raise."""
+    if app.debug or app.testing:
+        from ..debug import traceback_response
+
+        app.logger.error(
+            f"Exception on request {request.method} {escape_control_characters(request.path)}",
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        return await traceback_response(error)
+    if app.config["PROPAGATE_EXCEPTIONS"]:
+        raise error
+    app.logger.error(
+        f"Exception on request {request.method} {escape_control_characters(request.path)}",
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    plain = InternalServerError()
+    return app.response_class(
+        plain.get_body(), status=500, headers=FastHeaders(plain.get_headers())
+    )
+
+
+async def send_response(
+    app: Quart, request: Request, response: Any, send: ASGISendCallable
+) -> None:
+    """Send ``response``: in one message when held in memory, else streamed."""
+    body = response.response
+    if isinstance(body, DataBody):
+        data = body.data
+        if body.begin or body.end != len(data):
+            data = data[body.begin : body.end]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": _encode_headers(response.headers),
+                "trailers": False,
+            }
+        )
+        await send(
+            {
+                "type": "http.response.body",
+                "body": b"" if request.method == "HEAD" else data,
+                "more_body": False,
+            }
+        )
+        return
+    if not hasattr(body, "__aenter__"):
+        # A plain Werkzeug response body (an iterable of bytes).
+        response = app.response_class(body, status=response.status_code, headers=response.headers)
+        body = response.response
+    timeout = response.timeout
+    if timeout is Ellipsis:
+        timeout = app.config["RESPONSE_TIMEOUT"]
+    try:
+        async with asyncio.timeout(timeout):
+            await _stream_body(app, request, response, body, send)
+    except TimeoutError:
+        app.logger.warning(
+            "Response timed out after %s seconds; the connection was closed.", timeout
+        )
+
+
+async def _stream_body(
+    app: Quart, request: Request, response: Any, body: Any, send: ASGISendCallable
+) -> None:
+    start = {
+        "type": "http.response.start",
+        "status": response.status_code,
+        "headers": _encode_headers(response.headers),
+        "trailers": False,
+    }
+    started = False
+    try:
+        async with body as chunks:
+            if request.method != "HEAD":
+                async for chunk in chunks:
+                    if isinstance(chunk, str):
+                        chunk = chunk.encode()
+                    if not started:
+                        await send(start)  # type: ignore[arg-type]
+                        started = True
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except (ClientDisconnectedError, OSError, asyncio.CancelledError):
+        raise
+    except Exception as error:
+        app.logger.error(
+            "Exception while streaming the response to"
+            f" {request.method} {escape_control_characters(request.path)}",
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        if started:
+            return  # Unfinished response: the server closes the connection.
+        await _send_error(send, 500)
+        return
+    if not started:
+        await send(start)  # type: ignore[arg-type]
+    await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,0 +1,500 @@
+"""Serving one websocket connection."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections import deque
+from typing import Any
+from typing import TYPE_CHECKING
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import InternalServerError
+
+from ..logging import escape_control_characters
+from ..wrappers.response import DataBody
+from ..wrappers.websocket import _is_disconnect
+from ..wrappers.websocket import WebsocketDisconnect
+from ._common import _BadHead
+from ._common import _decode_headers
+from ._common import _default_host
+from ._common import _encode_headers
+from ._common import _split_path
+
+if TYPE_CHECKING:
+    from ..app import Quart
+    from ..typing import ASGIReceiveCallable
+    from ..typing import ASGISendCallable
+    from ..typing import WebsocketScope
+    from ..wrappers import Response
+
+
+# -- websockets -----------------------------------------------------------
+#
+# How a websocket flows: :func:`handle_websocket` takes the
+# ``websocket.connect`` message, builds a :class:`~quart.wrappers.Websocket`
+# wired to one :class:`_WebsocketConnection`, and awaits
+# :meth:`Quart.handle_websocket` (the same pipeline as HTTP) in the server's
+# own task. Accepting is implicit on the first receive or send.
+#
+# Who calls ``receive``: one caller at a time, and only when the app wants a
+# message or is busy elsewhere. A task in ``Websocket.receive()`` with nothing
+# buffered pulls the next message from the server itself (no hand-off, so an
+# echo loop costs no extra task switch). When it leaves ``receive()`` it arms
+# the connection's reader task with ``call_soon``; if the app comes straight
+# back to ``receive()`` the arming is cancelled unrun, but if it awaits
+# something else the reader runs and pulls in its place, keeping at most
+# ``_READ_AHEAD`` messages (about ``_READ_AHEAD_BYTES``) until the app reads
+# them. So the server is pulled from only as the app consumes, and its own
+# flow control holds back a client that sends faster than the app reads;
+# reading ahead this little is what lets the framework see the client leave
+# while the handler is busy. Messages it holds are handed over in order.
+#
+# When the client leaves (``websocket.disconnect``, any code) the close is
+# queued behind the messages that came before it:
+# * a handler that has called ``receive()`` gets those messages, then
+#   :class:`WebsocketDisconnect` with the code and reason (``send()`` raises
+#   it at once: nobody is listening);
+# * if nothing is left unread and no task is waiting in ``receive()``, or the
+#   handler has never called it, the handler is cancelled instead, since it
+#   may be awaiting something that never ends.
+# Either way the context tears down as for any request, and the reader is
+# cancelled and awaited before this function returns: no task outlives the
+# connection.
+#
+# At the end: a handler that returned on an accepted socket is closed with
+# 1000 (1008 for a 4xx response, 1011 for a 5xx, e.g. after an unhandled
+# error); one that refused before accepting has its response sent with the
+# ``websocket.http.response`` extension, or a plain close (the server's 403).
+
+_READ_AHEAD = 4
+_READ_AHEAD_BYTES = 64 * 1024
+_HANDSHAKE = 0
+_CONNECTED = 1
+_CLOSED = 2
+
+
+def _spec_version(scope: WebsocketScope) -> tuple[int, ...]:
+    raw = (scope.get("asgi") or {}).get("spec_version") or "2.0"
+    try:
+        return tuple(int(part) for part in raw.split("."))
+    except ValueError:
+        return (2, 0)
+
+
+def _check_close(code: int, reason: str) -> None:
+    # RFC 6455 §7.4: 1004-1006 and 1015 never go on the wire; §5.5: a
+    # control frame payload is at most 125 bytes, 2 of them the code.
+    if not (1000 <= code <= 4999) or code in {1004, 1005, 1006, 1015}:
+        raise ValueError(
+            f"{code} is not a close code an app may send: use 1000 (normal),"
+            " 1001-1003, 1007-1014, or 3000-4999 (4000-4999 for your own)."
+        )
+    if len(reason.encode()) > 123:
+        raise ValueError("A close reason can be at most 123 bytes (UTF-8) long.")
+
+
+class _WebsocketConnection:
+    """The ASGI side of one websocket (see the notes above)."""
+
+    __slots__ = (
+        "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_loop", "_pulling", "_receive",
+        "_reader", "_send", "_sent_since_receive", "_task", "_waiters", "accepted", "app_closed",
+        "close_info", "extensions", "finished", "headers_ok", "max_size", "reading", "reason_ok",
+        "state", "we_cancelled",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        app: Quart,
+        scope: WebsocketScope,
+        receive: ASGIReceiveCallable,
+        send: ASGISendCallable,
+    ) -> None:
+        self._receive = receive
+        self._send = send
+        spec = _spec_version(scope)
+        self.headers_ok = spec > (2, 0)
+        self.reason_ok = spec >= (2, 3)
+        self.extensions = scope.get("extensions") or {}
+        self.max_size: int | None = app.config["WEBSOCKET_MAX_MESSAGE_SIZE"]
+        self.state = _HANDSHAKE
+        self.accepted = False
+        self.app_closed = False
+        self.close_info = (1005, "")
+        self.reading = False  # The app has called receive().
+        self.finished = False  # The pipeline is over: never cancel it now.
+        self.we_cancelled = False
+        self._buffer: deque[str | bytes] = deque()
+        self._buffered = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._pulling = False  # Someone is inside the server's receive().
+        self._armed = True  # The reader should pull (the app is not receiving).
+        self._arm_handle: asyncio.Handle | None = None
+        self._go: asyncio.Future[None] | None = None  # The parked reader waits on it.
+        self._sent_since_receive = False
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._reader: asyncio.Task[None] | None = None
+
+    # The four callables the Websocket wrapper is given.
+
+    async def receive(self) -> str | bytes:
+        if self.state == _HANDSHAKE:
+            await self.accept(Headers(), None)
+        self.reading = True
+        handle = self._arm_handle
+        if handle is not None:
+            handle.cancel()  # Back before the reader ran: it stays parked.
+            self._arm_handle = None
+        self._armed = False
+        try:
+            buffer = self._buffer
+            while not buffer:
+                if self.state == _CLOSED:
+                    raise WebsocketDisconnect(*self.close_info)
+                if not self._pulling:
+                    data = await self._pull()
+                    if data is not None:
+                        self._sent_since_receive = False
+                        return data
+                    continue
+                waiter: asyncio.Future[None] = self._loop.create_future()
+                self._waiters.append(waiter)
+                try:
+                    await waiter
+                except asyncio.CancelledError:
+                    if waiter.done() and not waiter.cancelled():
+                        self._wake(everyone=False)  # Woken just as cancelled: pass it on.
+                    elif waiter in self._waiters:
+                        self._waiters.remove(waiter)
+                    raise
+            data = buffer.popleft()
+            self._buffered -= len(data)
+            self._sent_since_receive = False
+            return data
+        finally:
+            if self.state != _CLOSED and self._arm_handle is None:
+                self._arm_handle = self._loop.call_soon(self._arm)
+
+    async def send(self, data: str | bytes) -> None:
+        if self.state != _CONNECTED:
+            if self.state == _HANDSHAKE:
+                await self.accept(Headers(), None)
+            if self.state == _CLOSED:
+                raise WebsocketDisconnect(*self.close_info)
+        message: dict[str, Any]
+        if isinstance(data, str):
+            message = {"type": "websocket.send", "text": data}
+        elif isinstance(data, bytes | bytearray | memoryview):
+            message = {"type": "websocket.send", "bytes": bytes(data)}
+        else:
+            raise TypeError(
+                f"A websocket message is str (text) or bytes (binary), not"
+                f" {type(data).__name__}: use send_json() for other data."
+            )
+        if self._sent_since_receive:
+            # Some servers drop sends to a vanished client without ever
+            # suspending; yield so a send-only loop cannot starve the loop
+            # (and the reader can see the disconnect).
+            await asyncio.sleep(0)
+            if self.state != _CONNECTED:
+                raise WebsocketDisconnect(*self.close_info)
+        self._sent_since_receive = True
+        await self._send_or_raise(message)
+
+    async def accept(self, headers: Headers, subprotocol: str | None) -> None:
+        if self.state == _CONNECTED:
+            return
+        if self.state == _CLOSED:
+            raise WebsocketDisconnect(*self.close_info)
+        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+        if headers:
+            if self.headers_ok:
+                message["headers"] = _encode_headers(headers)
+            else:
+                warnings.warn(
+                    "The server speaks ASGI websocket spec 2.0, which has no accept"
+                    " headers: the headers given to accept() were not sent.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+        self.state = _CONNECTED
+        self.accepted = True
+        await self._send_or_raise(message)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.app_closed:
+            raise RuntimeError("The websocket is already closed: close() may be called once.")
+        _check_close(code, reason)
+        self.app_closed = True
+        if self.state == _CLOSED:
+            return  # The client already left: nothing to close.
+        self._closed(code, reason)
+        await self._send_close(code, reason)
+
+    # Pulling from the server.
+
+    async def _pull(self) -> str | bytes | None:
+        """Take one message from the server: its data, or ``None`` after a
+        disconnect or an oversized message (the connection is then closed)."""
+        self._pulling = True
+        try:
+            message: Any = await self._receive()
+        finally:
+            self._pulling = False
+        if message["type"] == "websocket.receive":
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            max_size = self.max_size
+            if max_size is None or len(data) * 4 <= max_size or not self._too_big(data):
+                if self.state != _CLOSED:
+                    return data  # type: ignore[no-any-return]
+                return None  # The app closed: drop what crosses its close.
+            reason = f"message larger than {max_size} bytes"
+            self._ended(1009, reason)
+            await self._send_close(1009, reason)
+        elif message["type"] == "websocket.disconnect":
+            self._ended(message.get("code") or 1005, message.get("reason") or "")
+        return None
+
+    def _too_big(self, data: str | bytes) -> bool:
+        size = len(data.encode()) if isinstance(data, str) else len(data)
+        return self.max_size is not None and size > self.max_size
+
+    def _arm(self) -> None:
+        self._arm_handle = None
+        self._armed = True
+        self._wake_reader()
+
+    def _wake_reader(self) -> None:
+        go = self._go
+        if go is not None and not go.done():
+            go.set_result(None)
+
+    async def _read(self) -> None:
+        buffer = self._buffer
+        while self.state != _CLOSED:
+            if (
+                not self._armed
+                or self._pulling
+                or len(buffer) >= _READ_AHEAD
+                or self._buffered >= _READ_AHEAD_BYTES
+            ):
+                self._go = self._loop.create_future()
+                await self._go
+                continue
+            data = await self._pull()
+            if data is not None:
+                buffer.append(data)
+                self._buffered += len(data)
+                if self._wake(everyone=False):
+                    self._armed = False  # The app is receiving again: let it pull.
+
+    # Closing.
+
+    async def _send_or_raise(self, message: dict[str, Any]) -> None:
+        try:
+            await self._send(message)  # type: ignore[arg-type]
+        except OSError:
+            self._closed(1006, "")
+            raise WebsocketDisconnect(1006, "") from None
+
+    async def _send_close(self, code: int, reason: str) -> None:
+        message: dict[str, Any] = {"type": "websocket.close", "code": code}
+        if reason and self.reason_ok:
+            message["reason"] = reason
+        try:
+            await self._send(message)  # type: ignore[arg-type]
+        except OSError:
+            pass
+
+    def _wake(self, everyone: bool) -> bool:
+        """Wake one (or every) task waiting in receive(); whether any was."""
+        woken = False
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                woken = True
+                if not everyone:
+                    break
+        return woken
+
+    def _closed(self, code: int, reason: str, keep_unread: bool = False) -> bool:
+        """Mark the websocket closed; return whether a task was waiting in receive()."""
+        self.state = _CLOSED
+        self.close_info = (code, reason)
+        if not keep_unread:
+            self._buffer.clear()
+            self._buffered = 0
+        self._wake_reader()
+        return self._wake(everyone=True)
+
+    def _ended(self, code: int, reason: str) -> None:
+        """The client left (or sent too much): see the notes above."""
+        if self.state == _CLOSED:
+            return  # The app closed first; let it finish on its own.
+        keep = self.reading and bool(self._buffer)
+        woken = self._closed(code, reason, keep_unread=keep)
+        if woken or keep or asyncio.current_task() is not self._reader:
+            return  # Someone is receiving (maybe the caller): they are told.
+        if not self.finished and self._task is not None:
+            self.we_cancelled = True
+            self._task.cancel()
+
+    def absorb_cancel(self) -> bool:
+        """Undo our cancellation of the handler's task; whether it was only ours."""
+        self.finished = True
+        if not self.we_cancelled or self._task is None:
+            return False
+        self.we_cancelled = False
+        return self._task.uncancel() == 0
+
+    def start_reader(self) -> None:
+        self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
+
+    async def stop_reader(self) -> None:
+        if self._arm_handle is not None:
+            self._arm_handle.cancel()
+            self._arm_handle = None
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+            try:
+                await reader
+            except asyncio.CancelledError:
+                pass
+
+    async def finish(self, app: Quart, response: Response | None) -> None:
+        """Close an accepted socket, or refuse one the app never accepted."""
+        if self.state == _CLOSED:
+            return
+        if self.accepted:
+            status = 200 if response is None else response.status_code
+            code = 1011 if status >= 500 else 1008 if status >= 400 else 1000
+            self._closed(code, "")
+            await self._send_close(code, "")
+            return
+        self._closed(1000, "")
+        if response is None or "websocket.http.response" not in self.extensions:
+            await self._send_close(1000, "")  # Before accept: the server answers 403.
+            return
+        try:
+            await _send_denial(app, response, self._send)
+        except OSError:
+            pass
+
+
+async def _send_denial(app: Quart, response: Any, send: ASGISendCallable) -> None:
+    body = response.response
+    if isinstance(body, DataBody):
+        data = body.data[body.begin : body.end]
+    else:
+        if not hasattr(body, "__aenter__"):
+            status, headers = response.status_code, response.headers
+            response = app.response_class(body, status=status, headers=headers)
+            body = response.response
+        timeout = response.timeout
+        if timeout is Ellipsis:
+            timeout = app.config["RESPONSE_TIMEOUT"]
+        try:
+            # A refusal is small: collect it, so a failing generator still
+            # gets a clean 500 instead of half a response.
+            async with asyncio.timeout(timeout), body as chunks:
+                data = b"".join([_as_bytes(chunk) async for chunk in chunks])
+        except Exception as error:
+            app.logger.error(
+                "Exception while producing a websocket refusal response",
+                exc_info=(type(error), error, error.__traceback__),
+            )
+            response = _plain_500(app)
+            data = response.response.data
+    await send(
+        {
+            "type": "websocket.http.response.start",
+            "status": response.status_code,
+            "headers": _encode_headers(response.headers),
+        }
+    )
+    await send({"type": "websocket.http.response.body", "body": data, "more_body": False})
+
+
+async def handle_websocket(
+    app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+) -> None:
+    """Serve one websocket connection."""
+    message: Any = await receive()
+    if message["type"] != "websocket.connect":
+        return  # The client left during the handshake.
+    conn = _WebsocketConnection(app, scope, receive, send)
+    http_version = scope.get("http_version", "1.1")
+    try:
+        headers = _decode_headers(scope["headers"], http_version)
+    except _BadHead:
+        await conn.finish(app, app.response_class("Bad Request", status=400))
+        return
+    if http_version != "1.1":
+        _default_host(app, scope, headers)
+    root_path, path = _split_path(scope)
+    websocket = app.websocket_class(
+        path,
+        scope["query_string"],
+        scope.get("scheme", "ws"),
+        headers,
+        root_path,
+        http_version,
+        list(scope.get("subprotocols") or ()),
+        conn.receive,
+        conn.send,
+        conn.accept,
+        conn.close,
+        scope,
+    )
+    conn.start_reader()
+    try:
+        try:
+            response = await app.handle_websocket(websocket)
+        except asyncio.CancelledError:
+            if conn.absorb_cancel():
+                return  # We cancelled it: the client left. Teardown has run.
+            raise
+        except Exception as error:
+            conn.absorb_cancel()  # In case the handler turned ours into an error.
+            if _is_disconnect(error):
+                await conn.finish(app, None)  # Usually a no-op: it is closed.
+            else:
+                await _websocket_error(app, conn, websocket, error)
+            return
+        conn.absorb_cancel()  # In case the handler swallowed our cancellation.
+        await conn.finish(app, response)  # type: ignore[arg-type]
+    finally:
+        conn.finished = True
+        await conn.stop_reader()
+
+
+def _as_bytes(chunk: str | bytes) -> bytes:
+    return chunk.encode() if isinstance(chunk, str) else chunk
+
+
+def _plain_500(app: Quart) -> Any:
+    plain = InternalServerError()
+    return app.response_class(plain.get_body(), status=500, mimetype="text/html")
+
+
+async def _websocket_error(
+    app: Quart, conn: _WebsocketConnection, websocket: Any, error: Exception
+) -> None:
+    """An error escaped the app (propagated): log it, then 1011 or a 500 refusal."""
+    reraise = app.config["PROPAGATE_EXCEPTIONS"] and not (app.debug or app.testing)
+    if not reraise:
+        app.logger.error(
+            f"Exception on websocket {escape_control_characters(websocket.path)}",
+            exc_info=(type(error), error, error.__traceback__),
+        )
+    if conn.accepted or not reraise:
+        await conn.finish(app, _plain_500(app))
+    if reraise:
+        raise error
