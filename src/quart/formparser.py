@@ -117,7 +117,19 @@ def _unquote(raw: bytes) -> str:
     return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8", "replace")
 
 
+def _split_plain_pairs(text: str) -> list[tuple[str, str]]:
+    # No escapes at all (the common case): splitting is all there is to do.
+    items: list[tuple[str, str]] = []
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            items.append((name, value))
+    return items
+
+
 def _parse_urlencoded_pairs(data: bytes) -> list[tuple[str, str]]:
+    if data.isascii() and b"%" not in data and b"+" not in data:
+        return _split_plain_pairs(data.decode("ascii"))
     # Same splitting rules as urllib.parse.parse_qsl(keep_blank_values=True),
     # but percent-decoding works on bytes so that raw non-ASCII bytes and
     # invalid escapes never raise; the result is decoded as UTF-8 with

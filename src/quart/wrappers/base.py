@@ -10,9 +10,12 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
+from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.request import Request as SansIORequest
+from werkzeug.utils import cached_property
 
 from .. import json
+from ..formparser import _split_plain_pairs
 from ..typing import WWWScope as WWWScope
 
 if TYPE_CHECKING:
@@ -20,6 +23,9 @@ if TYPE_CHECKING:
     from werkzeug.routing import Rule
 
 __all__ = ["BaseRequestWebsocket", "ClientDisconnectedError"]
+
+# Werkzeug's own parser, for query strings that need unescaping.
+_werkzeug_args = SansIORequest.__dict__["args"].fget
 
 
 class ClientDisconnectedError(Exception):
@@ -80,6 +86,17 @@ class BaseRequestWebsocket(SansIORequest):
         self.http_version = http_version
         #: The ASGI scope of the connection.
         self.scope = scope
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The parsed query string (as Werkzeug parses it)."""
+        query = self.query_string
+        if not query:
+            return self.parameter_storage_class()
+        if query.isascii() and b"%" not in query and b"+" not in query:
+            # Nothing to unescape: split directly, as parse_qsl would.
+            return self.parameter_storage_class(_split_plain_pairs(query.decode("ascii")))
+        return _werkzeug_args(self)  # type: ignore[no-any-return]
 
     @property
     def endpoint(self) -> str | None:
