@@ -55,7 +55,7 @@ class FastHeaders(Headers):
                     return value
                 try:
                     return type(value)
-                except (ValueError, TypeError):
+                except ValueError:
                     return default
         return default
 
@@ -90,3 +90,4 @@ class FastHeaders(Headers):
                     break
             else:
                 items.append((key, value))
+

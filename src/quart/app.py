@@ -89,6 +89,7 @@ from .globals import websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .helpers import send_from_directory
+from .json.provider import DefaultJSONProvider
 from .logging import escape_control_characters
 from .routing import QuartMap
 from .routing import QuartRule
@@ -216,6 +217,7 @@ class Quart(App):
     event_class = asyncio.Event
     # An async-rendering Jinja environment, not Flask's sync one.
     jinja_environment = Environment  # type: ignore[assignment]
+    json_provider_class = DefaultJSONProvider
     lock_class = asyncio.Lock
     request_class: type[Request] = Request
     response_class: type[Response] = Response

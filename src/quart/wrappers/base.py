@@ -98,6 +98,16 @@ class BaseRequestWebsocket(SansIORequest):
             return self.parameter_storage_class(_split_plain_pairs(query.decode("ascii")))
         return _werkzeug_args(self)  # type: ignore[no-any-return]
 
+    def _parse_content_type(self) -> None:
+        # A plain "type/subtype" (the usual JSON or form request) needs no
+        # option parsing; anything with parameters goes to Werkzeug.
+        if not hasattr(self, "_parsed_content_type"):
+            value = self.headers.get("Content-Type", "")
+            if ";" in value or '"' in value:
+                super()._parse_content_type()
+            else:
+                self._parsed_content_type = (value.strip(), {})
+
     @property
     def endpoint(self) -> str | None:
         """The endpoint of the matched rule, or ``None``."""

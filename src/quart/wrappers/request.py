@@ -111,7 +111,8 @@ class Body:
                 if chunk is None:
                     break
                 parts.append(chunk)
-            self._data = b"".join(parts)
+            # Most bodies arrive in one message: no join (and no copy) then.
+            self._data = parts[0] if len(parts) == 1 else b"".join(parts)
         return self._data
 
     def append(self, data: bytes) -> None:
