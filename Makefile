@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-all lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,18 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The suite on every supported Python found on this machine (3.11-3.13), each in
+# its own venv under .venvs/; a version that is not installed is skipped.
+test-all: test
+	@for v in 3.12 3.13; do \
+		if command -v python$$v >/dev/null 2>&1 && python$$v -c "" 2>/dev/null; then \
+			echo "== Python $$v"; \
+			[ -x .venvs/$$v/bin/python ] || python$$v -m venv .venvs/$$v || exit 1; \
+			.venvs/$$v/bin/python -m pip install --quiet -e ".[test]" || exit 1; \
+			.venvs/$$v/bin/python -m pytest -p no:cacheprovider || exit 1; \
+		else echo "== Python $$v not installed: skipped"; fi; \
+	done
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
@@ -29,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) bench/.venv-ref .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs bench/.venv-ref .pytest_cache .mypy_cache .ruff_cache
