@@ -22,11 +22,17 @@ test: $(STAMP)
 
 # The suite on every supported Python found on this machine (3.11-3.13), each in
 # its own venv under .venvs/; a version that is not installed is skipped.
+# pyenv's shims only run the selected version, so look in its versions too.
 test-all: test
 	@for v in 3.12 3.13; do \
-		if command -v python$$v >/dev/null 2>&1 && python$$v -c "" 2>/dev/null; then \
-			echo "== Python $$v"; \
-			[ -x .venvs/$$v/bin/python ] || python$$v -m venv .venvs/$$v || exit 1; \
+		py=""; \
+		if python$$v -c "" >/dev/null 2>&1; then py=python$$v; fi; \
+		if [ -z "$$py" ] && command -v pyenv >/dev/null 2>&1; then \
+			py=$$(ls -d "$$(pyenv root)"/versions/$$v*/bin/python$$v 2>/dev/null | tail -n 1); \
+		fi; \
+		if [ -n "$$py" ]; then \
+			echo "== Python $$v ($$py)"; \
+			[ -x .venvs/$$v/bin/python ] || $$py -m venv .venvs/$$v || exit 1; \
 			.venvs/$$v/bin/python -m pip install --quiet -e ".[test]" || exit 1; \
 			.venvs/$$v/bin/python -m pytest -p no:cacheprovider || exit 1; \
 		else echo "== Python $$v not installed: skipped"; fi; \

@@ -90,4 +90,3 @@ class FastHeaders(Headers):
                     break
             else:
                 items.append((key, value))
-

@@ -65,6 +65,7 @@ from ._concurrency import create_task
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
 from ._headers import FastHeaders
+from ._scaffold import WebsocketScaffold
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
@@ -192,7 +193,7 @@ _HTTP = _Kind("request", "request")
 _WEBSOCKET = _Kind("websocket", "websocket")
 
 
-class Quart(App):
+class Quart(WebsocketScaffold, App):
     """The application object: register routes and hooks on it, serve it with
     any ASGI server.
 
@@ -372,65 +373,6 @@ class Quart(App):
         await handler(receive, send)
 
     # -- registration ---------------------------------------------------
-
-    @setupmethod
-    def websocket(self, rule: str, **options: Any) -> Callable[[T_websocket], T_websocket]:
-        """Register a websocket view for ``rule`` (a decorator).
-
-        :param rule: The URL rule, as for :meth:`route`.
-        :param options: Rule options (``endpoint``, ``defaults``, ``host``...).
-        """
-
-        def decorator(func: T_websocket) -> T_websocket:
-            endpoint = options.pop("endpoint", None)
-            self.add_websocket(rule, endpoint, func, **options)
-            return func
-
-        return decorator
-
-    @setupmethod
-    def add_websocket(
-        self,
-        rule: str,
-        endpoint: str | None = None,
-        view_func: WebsocketCallable | None = None,
-        **options: Any,
-    ) -> None:
-        """Register a websocket view for ``rule``.
-
-        :param rule: The URL rule.
-        :param endpoint: The endpoint (the function's name by default).
-        :param view_func: The view.
-        :param options: Rule options.
-        """
-        self.add_url_rule(
-            rule,
-            endpoint,
-            view_func,  # type: ignore[arg-type]
-            provide_automatic_options=False,
-            websocket=True,
-            methods={"GET"},
-            **options,
-        )
-
-    @setupmethod
-    def before_websocket(self, func: T_before_websocket) -> T_before_websocket:
-        """Run ``func`` before each websocket; a return value ends the websocket
-        with that response."""
-        self.before_websocket_funcs.setdefault(None, []).append(func)
-        return func
-
-    @setupmethod
-    def after_websocket(self, func: T_after_websocket) -> T_after_websocket:
-        """Run ``func(response)`` after each websocket (``response`` may be ``None``)."""
-        self.after_websocket_funcs.setdefault(None, []).append(func)
-        return func
-
-    @setupmethod
-    def teardown_websocket(self, func: T_teardown) -> T_teardown:
-        """Run ``func(exc)`` when each websocket context ends, even after errors."""
-        self.teardown_websocket_funcs.setdefault(None, []).append(func)
-        return func
 
     @setupmethod
     def before_serving(self, func: T_before_serving) -> T_before_serving:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from flask.sansio.blueprints import BlueprintSetupState as BlueprintSetupState
 from flask.sansio.scaffold import _sentinel
 from flask.sansio.scaffold import setupmethod
 
+from ._scaffold import WebsocketScaffold
 from .cli import AppGroup
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
 
 
-class Blueprint(SansIOBlueprint):
+class Blueprint(WebsocketScaffold, SansIOBlueprint):
     """A group of routes, hooks, error handlers, templates, static files and
     CLI commands, recorded now and applied when registered on an app (with
     ``app.register_blueprint``, possibly several times under different
@@ -109,68 +109,6 @@ class Blueprint(SansIOBlueprint):
         self.teardown_websocket_funcs: dict[str | None, list[TeardownCallable]] = defaultdict(list)
 
     # -- websockets -------------------------------------------------------
-
-    @setupmethod
-    def websocket(self, rule: str, **options: Any) -> Callable[[T_websocket], T_websocket]:
-        """Register a websocket view on this blueprint (a decorator); the rule
-        gets the blueprint's URL prefix and the endpoint its name.
-
-        :param rule: The URL rule, relative to the blueprint's prefix.
-        :param options: Rule options (``endpoint``, ``defaults``, ...).
-        """
-
-        def decorator(func: T_websocket) -> T_websocket:
-            endpoint = options.pop("endpoint", None)
-            self.add_websocket(rule, endpoint, func, **options)
-            return func
-
-        return decorator
-
-    @setupmethod
-    def add_websocket(
-        self,
-        rule: str,
-        endpoint: str | None = None,
-        view_func: WebsocketCallable | None = None,
-        **options: Any,
-    ) -> None:
-        """Register a websocket view on this blueprint.
-
-        :param rule: The URL rule, relative to the blueprint's prefix.
-        :param endpoint: The endpoint (the function's name by default).
-        :param view_func: The websocket view.
-        :param options: Rule options.
-        """
-        self.add_url_rule(
-            rule,
-            endpoint,
-            view_func,  # type: ignore[arg-type]
-            provide_automatic_options=False,
-            websocket=True,
-            methods={"GET"},
-            **options,
-        )
-
-    @setupmethod
-    def before_websocket(self, func: T_before_websocket) -> T_before_websocket:
-        """Run ``func`` before each websocket of this blueprint; a return
-        value refuses the websocket with that response."""
-        self.before_websocket_funcs[None].append(func)
-        return func
-
-    @setupmethod
-    def after_websocket(self, func: T_after_websocket) -> T_after_websocket:
-        """Run ``func(response)`` after each websocket of this blueprint
-        (``response`` is ``None`` unless the websocket was refused)."""
-        self.after_websocket_funcs[None].append(func)
-        return func
-
-    @setupmethod
-    def teardown_websocket(self, func: T_teardown) -> T_teardown:
-        """Run ``func(exc)`` when each websocket of this blueprint ends, even
-        after an error."""
-        self.teardown_websocket_funcs[None].append(func)
-        return func
 
     @setupmethod
     def before_app_websocket(self, func: T_before_websocket) -> T_before_websocket:
