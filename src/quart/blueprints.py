@@ -17,6 +17,16 @@ from flask.sansio.scaffold import setupmethod
 
 from ._scaffold import WebsocketScaffold
 from .cli import AppGroup
+from .globals import current_app as current_app
+from .typing import AfterServingCallable as AfterServingCallable
+from .typing import AfterWebsocketCallable as AfterWebsocketCallable
+from .typing import AppOrBlueprintKey as AppOrBlueprintKey
+from .typing import BeforeServingCallable as BeforeServingCallable
+from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable
+from .typing import FilePath as FilePath
+from .typing import TeardownCallable as TeardownCallable
+from .typing import WebsocketCallable as WebsocketCallable
+from .typing import WhileServingCallable as WhileServingCallable
 
 if TYPE_CHECKING:
     from .typing import AfterServingCallable

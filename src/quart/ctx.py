@@ -41,6 +41,8 @@ from .globals import _cv_websocket
 from .routing import match
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
+from .typing import AfterRequestCallable as AfterRequestCallable
+from .typing import AfterWebsocketCallable as AfterWebsocketCallable
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter

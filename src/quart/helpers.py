@@ -31,17 +31,19 @@ from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .globals import current_app
+from .globals import request as request
 from .globals import request_ctx
 from .globals import session
 from .signals import message_flashed
 from .templating import get_template_attribute as get_template_attribute
+from .typing import FilePath as FilePath
+from .typing import ResponseReturnValue as ResponseReturnValue
+from .typing import ResponseTypes as ResponseTypes
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Response as WerkzeugResponse
 
     from .app import Quart
-    from .typing import FilePath
-    from .typing import ResponseTypes
     from .wrappers import Response
 
 __all__ = [

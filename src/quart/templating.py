@@ -23,7 +23,9 @@ from jinja2 import Template
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .globals import app_ctx as app_ctx
 from .globals import current_app
+from .globals import request_ctx as request_ctx
 from .globals import session
 from .signals import before_render_template
 from .signals import template_rendered

@@ -22,6 +22,7 @@ from io import BytesIO
 from types import TracebackType
 from typing import Any
 from typing import BinaryIO
+from typing import Literal as Literal
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
@@ -36,6 +37,7 @@ from .._concurrency import run_in_thread
 from .._concurrency import run_sync_iterable
 from .._headers import FastHeaders
 from ..globals import _cv_app
+from ..globals import current_app as current_app
 
 if TYPE_CHECKING:
     from .request import Request
