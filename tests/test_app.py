@@ -909,3 +909,29 @@ async def test_make_response_helper(app: Quart, client: QuartClient) -> None:
     assert "c=v" in response.headers["Set-Cookie"]
     response = await client.get("/empty")
     assert (response.status_code, await response.get_data()) == (200, b"")
+
+
+async def test_overridden_pipeline_steps_are_called() -> None:
+    # The app calls its private steps directly only when a subclass keeps
+    # Quart's public ones; an override must still run, as in Quart.
+    calls: list[str] = []
+
+    class App(Quart):
+        async def preprocess_request(self, request_context: Any = None) -> Any:
+            calls.append("preprocess")
+            return await super().preprocess_request(request_context)
+
+        async def process_response(self, response: Any, request_context: Any = None) -> Any:
+            calls.append("process")
+            response.headers["X-Processed"] = "yes"
+            return await super().process_response(response, request_context)
+
+    app = App(__name__)
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    response = await app.test_client().get("/")
+    assert response.headers["X-Processed"] == "yes"
+    assert calls == ["preprocess", "process"]

@@ -69,6 +69,7 @@ from ._scaffold import WebsocketScaffold
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
+from .asgi import handle_http
 from .config import Config
 from .ctx import _BaseRequestWebsocketContext
 from .ctx import AppContext
@@ -190,6 +191,15 @@ class _Kind:
 
 
 _HTTP = _Kind("request", "request")
+
+# The public steps that _plain_pipeline checks a subclass has not overridden.
+_PIPELINE_STEPS = (
+    "full_dispatch_request",
+    "preprocess_request",
+    "finalize_request",
+    "process_response",
+)
+_PLAIN_PIPELINE: dict[type, bool] = {}
 _WEBSOCKET = _Kind("websocket", "websocket")
 
 
@@ -360,6 +370,10 @@ class Quart(WebsocketScaffold, App):
         """
         scope_type = scope["type"]
         if scope_type == "http":
+            if self.asgi_http_class is ASGIHTTPConnection:
+                # The default class only forwards: skip building it.
+                await handle_http(self, scope, receive, send)  # type: ignore[arg-type]
+                return
             handler: Any = self.asgi_http_class(self, scope)
         elif scope_type == "websocket":
             handler = self.asgi_websocket_class(self, scope)
@@ -561,6 +575,8 @@ class Quart(WebsocketScaffold, App):
         try:
             try:
                 if kind is _HTTP:
+                    if self._plain_pipeline():
+                        return await self._full_dispatch(ctx, kind, True)
                     return await self.full_dispatch_request(ctx)  # type: ignore[arg-type]
                 return await self.full_dispatch_websocket(ctx)  # type: ignore[arg-type]
             except (asyncio.CancelledError, ClientDisconnectedError):
@@ -597,8 +613,18 @@ class Quart(WebsocketScaffold, App):
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
         return await self._full_dispatch(ctx, _WEBSOCKET)
 
+    def _plain_pipeline(self) -> bool:
+        """Whether this app's class keeps Quart's own HTTP pipeline steps, so
+        the private steps may be called directly (one coroutine each fewer)."""
+        cls = type(self)
+        plain = _PLAIN_PIPELINE.get(cls)
+        if plain is None:
+            plain = all(getattr(cls, name) is getattr(Quart, name) for name in _PIPELINE_STEPS)
+            _PLAIN_PIPELINE[cls] = plain
+        return plain
+
     async def _full_dispatch(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind
+        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, plain: bool = False
     ) -> ResponseTypes | None:
         self._got_first_request = True
         result: ResponseReturnValue | HTTPException | None
@@ -606,7 +632,10 @@ class Quart(WebsocketScaffold, App):
             if kind.started.receivers:
                 await kind.started.send_async(self)
             if kind is _HTTP:
-                result = await self.preprocess_request(ctx)  # type: ignore[arg-type]
+                if plain:
+                    result = await self._preprocess(ctx, kind)
+                else:
+                    result = await self.preprocess_request(ctx)  # type: ignore[arg-type]
                 if result is None:
                     result = await self.dispatch_request(ctx)  # type: ignore[arg-type]
             else:
@@ -625,8 +654,21 @@ class Quart(WebsocketScaffold, App):
             else:
                 result = await self._handle_user_exception(ctx, error)
         if kind is _HTTP:
+            if plain:
+                return await self._finalize_plain(ctx, result)
             return await self.finalize_request(result, ctx)  # type: ignore[arg-type]
         return await self.finalize_websocket(result, ctx)  # type: ignore[arg-type]
+
+    async def _finalize_plain(
+        self, ctx: _BaseRequestWebsocketContext, result: ResponseReturnValue | HTTPException | None
+    ) -> ResponseTypes:
+        # finalize_request + process_response, for an app that overrides
+        # neither (see _plain_pipeline).
+        response = await self.make_response(result)  # type: ignore[arg-type]
+        response = await self._postprocess(ctx, _HTTP, response)
+        if signals.request_finished.receivers:
+            await signals.request_finished.send_async(self, response=response)
+        return response
 
     async def preprocess_request(
         self, request_context: RequestContext | None = None
