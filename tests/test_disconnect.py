@@ -30,10 +30,10 @@ def _open_fds() -> int:
 class _Peer:
     """A raw ASGI client that can vanish, recording what the app sends."""
 
-    def __init__(self, body: list[bytes] | None = None) -> None:
+    def __init__(self, body: list[bytes] | None = None, complete: bool = True) -> None:
         self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         for index, chunk in enumerate(body or []):
-            more = index < len(body or []) - 1
+            more = index < len(body or []) - 1 or not complete
             self.incoming.put_nowait({"type": "http.request", "body": chunk, "more_body": more})
         self.sent: list[dict[str, Any]] = []
         self.receive_calls = 0
@@ -177,11 +177,68 @@ async def test_disconnect_while_reading_the_body_raises_client_disconnected(
     assert isinstance(teardowns[0], ClientDisconnectedError)
 
 
-async def test_unread_body_notices_the_disconnect_when_the_app_reads(
+async def test_unread_small_body_is_read_ahead_to_notice_the_disconnect(
     app: Quart, http_scope: Any
 ) -> None:
-    """The documented limit: nothing reads ahead of the app, so while a POST
-    body is unread a disconnect is noticed at the next read."""
+    """A view that has not read its (small) body yet is still cancelled when
+    the client leaves: the watcher reads the body into the request's buffer."""
+    teardowns = _teardown_recorder(app)
+    waiting = asyncio.Event()
+    finally_ran = asyncio.Event()
+
+    @app.post("/later")
+    async def later() -> str:
+        waiting.set()
+        try:
+            await asyncio.sleep(30)
+        finally:
+            finally_ran.set()
+        return "never"  # pragma: no cover
+
+    scope = http_scope("/later", method="POST", headers=[(b"content-length", b"10")])
+    peer = _Peer([b"0123456789"])
+    async with asyncio.timeout(_BOUND):
+        task = asyncio.create_task(app(scope, peer.receive, peer.send))
+        await waiting.wait()
+        peer.vanish()
+        await task
+    assert finally_ran.is_set()
+    assert peer.sent == []
+    assert [type(exc) for exc in teardowns] == [asyncio.CancelledError]
+
+
+async def test_body_read_ahead_stays_for_the_app(app: Quart, http_scope: Any) -> None:
+    """What the watcher read ahead is what the view then reads."""
+    started = asyncio.Event()
+    proceed = asyncio.Event()
+
+    @app.post("/echo")
+    async def echo() -> bytes:
+        started.set()
+        await proceed.wait()
+        return await request.get_data()  # type: ignore[return-value]
+
+    scope = http_scope("/echo", method="POST", headers=[(b"content-length", b"6")])
+    peer = _Peer([b"abc", b"def"])
+    async with asyncio.timeout(_BOUND):
+        task = asyncio.create_task(app(scope, peer.receive, peer.send))
+        await started.wait()
+        await asyncio.sleep(0.1)  # the watcher has read both chunks by now
+        assert peer.receive_calls >= 2
+        proceed.set()
+        await task
+    assert peer.sent[0]["status"] == 200
+    assert (
+        peer.sent[-1]["body"] == b"abcdef"
+        or b"".join(m.get("body", b"") for m in peer.sent[1:]) == b"abcdef"
+    )
+
+
+async def test_large_unread_body_notices_the_disconnect_when_the_app_reads(
+    app: Quart, http_scope: Any
+) -> None:
+    """The remaining limit: beyond the 64 KiB read-ahead nothing reads for the
+    app, so a disconnect behind a large unread body shows at the next read."""
     teardowns = _teardown_recorder(app)
     waiting = asyncio.Event()
     proceed = asyncio.Event()
@@ -198,14 +255,17 @@ async def test_unread_body_notices_the_disconnect_when_the_app_reads(
             raise
         return "read"  # pragma: no cover
 
-    scope = http_scope("/later", method="POST", headers=[(b"content-length", b"10")])
-    peer = _Peer()
+    size = 200 * 1024
+    scope = http_scope("/later", method="POST", headers=[(b"content-length", str(size).encode())])
+    # 96 KiB arrive (past the read-ahead), then the client vanishes.
+    chunk = b"x" * (48 * 1024)
+    peer = _Peer([chunk, chunk], complete=False)
     async with asyncio.timeout(_BOUND):
         task = asyncio.create_task(app(scope, peer.receive, peer.send))
         await waiting.wait()
+        await asyncio.sleep(0.1)
         peer.vanish()
         await asyncio.sleep(0.1)
-        assert peer.receive_calls == 0  # nobody read ahead of the view
         proceed.set()
         await task
     assert [type(error) for error in errors] == [ClientDisconnectedError]

@@ -8,15 +8,20 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 from typing import TYPE_CHECKING
 
+from ..wrappers.base import ClientDisconnectedError
+
 if TYPE_CHECKING:
     from ..typing import ASGIReceiveCallable
     from ..wrappers import Request
+    from ..wrappers.request import Body
 
 
 # How long a request may run before we start watching for the client leaving.
 # Most requests finish sooner and never pay for a watcher task; a client that
 # leaves a slow view or a stream is noticed within about twice this delay.
 _WATCH_DELAY = 0.025
+# The most of an unread request body a watcher reads ahead to see a disconnect.
+_READ_AHEAD = 64 * 1024
 
 
 class _Watchdog:
@@ -72,6 +77,44 @@ class _Watchdog:
 _watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
     weakref.WeakKeyDictionary()
 )
+
+
+class _BodySource:
+    """Pulls request body chunks from ``receive`` when the app asks for them.
+
+    Normally the app is the only caller of ``receive`` while its body is
+    unread. When a disconnect watcher takes over reading (see
+    :meth:`_DisconnectWatch._watch_body`) both go through ``lock``, and the
+    watcher leaves what it read in the body's buffer for the app.
+    """
+
+    __slots__ = ("body", "lock", "receive")
+
+    def __init__(self, receive: ASGIReceiveCallable, body: Body) -> None:
+        self.receive = receive
+        self.body = body
+        self.lock: asyncio.Lock | None = None
+
+    async def __call__(self) -> tuple[bytes, bool]:
+        if self.lock is None:
+            return await self._pull()
+        async with self.lock:
+            if self.body._chunks or self.body._complete:
+                # The watcher read while we waited: the body has it now.
+                return b"", True
+            return await self._pull()
+
+    async def _pull(self) -> tuple[bytes, bool]:
+        message: Any = await self.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnectedError()
+        return message.get("body", b""), message.get("more_body", False)
+
+
+def _complete(body: Body) -> bool:
+    # A call rather than the attribute inline: it changes across awaits, and
+    # mypy would keep an inline check's narrowing.
+    return body._complete
 
 
 def _current_watchdog() -> _Watchdog:
@@ -137,10 +180,44 @@ class _DisconnectWatch:
             self._task.cancel()
 
     def _start(self) -> bool:
-        if not self._request.body._complete:
+        body = self._request.body
+        if body._complete:
+            watch = self._watch()
+        elif isinstance(body._pull, _BodySource) and body._received < _READ_AHEAD:
+            watch = self._watch_body(body._pull, body)
+        else:
             return False
-        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        self._watcher = asyncio.get_running_loop().create_task(watch)
         return True
+
+    async def _watch_body(self, source: _BodySource, body: Body) -> None:
+        # The app has not read its (small) body yet: read it on its behalf,
+        # into the body's buffer, so a disconnect behind it is seen. At most
+        # _READ_AHEAD bytes; past that, stop watching and leave the rest to
+        # the app (whose own reads then notice a disconnect).
+        if source.lock is None:
+            source.lock = asyncio.Lock()
+        while not _complete(body):
+            async with source.lock:
+                if _complete(body):  # the app read the rest while we waited
+                    break
+                message: Any = await self._receive()
+                if message["type"] == "http.disconnect":
+                    self._disconnected()
+                    return
+                data = message.get("body", b"")
+                if data:
+                    body.append(data)
+                if not message.get("more_body", False):
+                    body._complete = True
+            if body._received >= _READ_AHEAD:
+                return
+        await self._watch()
+
+    def _disconnected(self) -> None:
+        self.disconnected = True
+        if self._task is not None:
+            self._task.cancel()
 
     async def _watch(self) -> None:
         while True:
@@ -148,9 +225,7 @@ class _DisconnectWatch:
             # message still arriving carries nothing the app will read.
             message: Any = await self._receive()
             if message["type"] == "http.disconnect":
-                self.disconnected = True
-                if self._task is not None:
-                    self._task.cancel()
+                self._disconnected()
                 return
 
     def stop(self) -> asyncio.Task[None] | None:

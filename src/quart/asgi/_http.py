@@ -20,6 +20,7 @@ from ._common import _default_host
 from ._common import _encode_headers
 from ._common import _safe_query
 from ._common import _split_path
+from ._disconnect import _BodySource
 from ._disconnect import _cancel_watcher
 from ._disconnect import _DisconnectWatch
 
@@ -47,21 +48,6 @@ async def _push(send: ASGISendCallable, scope: HTTPScope, path: str, headers: He
 
 async def _no_push(path: str, headers: Headers) -> None:
     return None
-
-
-class _BodySource:
-    """Pulls request body chunks from ``receive`` when the app asks for them."""
-
-    __slots__ = ("receive",)
-
-    def __init__(self, receive: ASGIReceiveCallable) -> None:
-        self.receive = receive
-
-    async def __call__(self) -> tuple[bytes, bool]:
-        message: Any = await self.receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnectedError()
-        return message.get("body", b""), message.get("more_body", False)
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
@@ -130,7 +116,7 @@ async def handle_http(
         # receive() and the disconnect watcher may own it from the start.
         request.body._complete = True
     else:
-        request.body._set_source(_BodySource(receive))
+        request.body._set_source(_BodySource(receive, request.body))
     watch = _DisconnectWatch(receive, request)
     request._deadline_guard = watch.deadline
     try:

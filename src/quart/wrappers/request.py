@@ -81,6 +81,9 @@ class Body:
         if not self._started:
             self._check_declared()
         if self._chunks:
+            # Chunks read ahead (by a disconnect watcher, or a test) count too.
+            if self._max is not None and self._received > self._max:
+                raise RequestEntityTooLarge()
             return self._chunks.pop(0)
         if self._complete:
             return None
