@@ -137,12 +137,14 @@ class _DisconnectWatch:
     """Cancel the request's task when the client disconnects.
 
     How it works: the request registers with its loop's :class:`_Watchdog`.
-    If it is still running a little later and its body has been read (so
-    nothing else is pulling from ``receive``), one task awaits ``receive()``;
-    on ``http.disconnect`` it cancels the request's task, which unwinds the
-    view or the streaming generator (their ``finally`` blocks run) and the
-    context teardown. While the body is unread, the app's own reads notice a
-    disconnect, so nothing reads ahead.
+    If it is still running a little later, one task awaits ``receive()``; on
+    ``http.disconnect`` it cancels the request's task, which unwinds the view
+    or the streaming generator (their ``finally`` blocks run) and the context
+    teardown. If the body is not fully read yet, the watcher first reads it on
+    the app's behalf (sharing ``receive`` through :class:`_BodySource`'s lock,
+    leaving the data in the body's buffer), up to ``_READ_AHEAD`` bytes; a
+    larger unread body is left to the app, whose own reads then notice a
+    disconnect.
     """
 
     __slots__ = (
