@@ -57,9 +57,9 @@ from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from . import _lifecycle
 from . import signals
 from ._concurrency import call_soon_in_loop
-from ._concurrency import cancel_tasks
 from ._concurrency import context_without
 from ._concurrency import create_task
 from ._concurrency import is_async_callable
@@ -1204,30 +1204,7 @@ class Quart(WebsocketScaffold, App):
         If a step fails, the generators already started are closed (their
         ``finally`` blocks run) before the error propagates.
         """
-        self.shutdown_event = self.event_class()
-        try:
-            async with self.app_context():
-                for func in self.before_serving_funcs:
-                    await self.ensure_async(func)()
-                for gen_func in self.while_serving_gens:
-                    gen = gen_func()
-                    try:
-                        await gen.__anext__()
-                    except StopAsyncIteration:
-                        raise RuntimeError(
-                            f"The while_serving generator {gen_func.__name__!r} ended without"
-                            " yielding; it must yield exactly once."
-                        ) from None
-                    self._running_gens.append(gen)
-        except Exception as error:
-            await self._serving_exception(error)
-            async with self.app_context():
-                while self._running_gens:
-                    try:
-                        await self._running_gens.pop().aclose()
-                    except Exception as close_error:  # logged; the startup error wins
-                        await self._serving_exception(close_error)
-            raise
+        await _lifecycle.startup(self)
 
     async def shutdown(self) -> None:
         """Wait for background tasks (then cancel them), finish the
@@ -1237,53 +1214,7 @@ class Quart(WebsocketScaffold, App):
         Every step runs even if an earlier one fails; each error is logged and
         sent as ``got_serving_exception``, then the first is raised.
         """
-        self.shutdown_event.set()
-        if self.background_tasks:
-            await self._drain_background_tasks(self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
-        errors: list[Exception] = []
-        async with self.app_context():
-            while self._running_gens:
-                gen = self._running_gens.pop()
-                try:
-                    await gen.__anext__()
-                except StopAsyncIteration:
-                    continue
-                except Exception as error:  # collected, raised below
-                    errors.append(error)
-                    continue
-                errors.append(RuntimeError("A while_serving generator must yield exactly once."))
-                try:
-                    await gen.aclose()
-                except Exception as error:  # collected, raised below
-                    errors.append(error)
-            for func in self.after_serving_funcs:
-                try:
-                    await self.ensure_async(func)()
-                except Exception as error:  # collected, raised below
-                    errors.append(error)
-        for failure in errors:
-            await self._serving_exception(failure)
-        if errors:
-            raise errors[0]
-
-    async def _drain_background_tasks(self, timeout: float | None) -> None:
-        # Tasks may start more tasks while we wait: wait for those too, all
-        # under the one deadline, then cancel whatever is left.
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        while pending := {task for task in self.background_tasks if not task.done()}:
-            remaining = None if deadline is None else deadline - loop.time()
-            if remaining is not None and remaining <= 0:
-                break
-            await asyncio.wait(pending, timeout=remaining)
-        await cancel_tasks(self.background_tasks)
-
-    async def _serving_exception(self, error: Exception) -> None:
-        if signals.got_serving_exception.receivers:
-            await signals.got_serving_exception.send_async(self, exception=error)
-        self.logger.error(
-            "Exception in serving", exc_info=(type(error), error, error.__traceback__)
-        )
+        await _lifecycle.shutdown(self)
 
     # -- serving and testing factories --------------------------------------
 

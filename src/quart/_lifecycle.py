@@ -1,0 +1,106 @@
+"""The app's lifespan: startup and shutdown, and waiting for background tasks.
+
+:meth:`Quart.startup` and :meth:`Quart.shutdown` stay the public override
+points; they call these functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from . import signals
+from ._concurrency import cancel_tasks
+
+if TYPE_CHECKING:
+    from .app import Quart
+
+
+async def startup(app: Quart) -> None:
+    """Run ``before_serving`` functions, then the first half of each
+    ``while_serving`` generator, in an app context.
+
+    If a step fails, the generators already started are closed (their
+    ``finally`` blocks run) before the error propagates.
+    """
+    app.shutdown_event = app.event_class()
+    try:
+        async with app.app_context():
+            for func in app.before_serving_funcs:
+                await app.ensure_async(func)()
+            for gen_func in app.while_serving_gens:
+                gen = gen_func()
+                try:
+                    await gen.__anext__()
+                except StopAsyncIteration:
+                    raise RuntimeError(
+                        f"The while_serving generator {gen_func.__name__!r} ended without"
+                        " yielding; it must yield exactly once."
+                    ) from None
+                app._running_gens.append(gen)
+    except Exception as error:
+        await _serving_exception(app, error)
+        async with app.app_context():
+            while app._running_gens:
+                try:
+                    await app._running_gens.pop().aclose()
+                except Exception as close_error:  # logged; the startup error wins
+                    await _serving_exception(app, close_error)
+        raise
+
+
+async def shutdown(app: Quart) -> None:
+    """Wait for background tasks (then cancel them), finish the
+    ``while_serving`` generators in reverse order, then run
+    ``after_serving`` functions.
+
+    Every step runs even if an earlier one fails; each error is logged and
+    sent as ``got_serving_exception``, then the first is raised.
+    """
+    app.shutdown_event.set()
+    if app.background_tasks:
+        await _drain_background_tasks(app, app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
+    errors: list[Exception] = []
+    async with app.app_context():
+        while app._running_gens:
+            gen = app._running_gens.pop()
+            try:
+                await gen.__anext__()
+            except StopAsyncIteration:
+                continue
+            except Exception as error:  # collected, raised below
+                errors.append(error)
+                continue
+            errors.append(RuntimeError("A while_serving generator must yield exactly once."))
+            try:
+                await gen.aclose()
+            except Exception as error:  # collected, raised below
+                errors.append(error)
+        for func in app.after_serving_funcs:
+            try:
+                await app.ensure_async(func)()
+            except Exception as error:  # collected, raised below
+                errors.append(error)
+    for failure in errors:
+        await _serving_exception(app, failure)
+    if errors:
+        raise errors[0]
+
+
+async def _drain_background_tasks(app: Quart, timeout: float | None) -> None:
+    # Tasks may start more tasks while we wait: wait for those too, all
+    # under the one deadline, then cancel whatever is left.
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    while pending := {task for task in app.background_tasks if not task.done()}:
+        remaining = None if deadline is None else deadline - loop.time()
+        if remaining is not None and remaining <= 0:
+            break
+        await asyncio.wait(pending, timeout=remaining)
+    await cancel_tasks(app.background_tasks)
+
+
+async def _serving_exception(app: Quart, error: Exception) -> None:
+    if signals.got_serving_exception.receivers:
+        await signals.got_serving_exception.send_async(app, exception=error)
+    app.logger.error("Exception in serving", exc_info=(type(error), error, error.__traceback__))
