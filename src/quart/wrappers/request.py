@@ -343,7 +343,9 @@ class Request(BaseRequestWebsocket):
             if self._form_loaded():  # by another task while this one waited
                 return
             parser = self.make_form_data_parser()
-            length = self.content_length
+            # The declared length, as parsed for the body (request.content_length
+            # would parse it again through Werkzeug's cached property).
+            length = self.body._expected
             limit = parser.max_form_memory_size
             if self.body._data is not None:
                 source: Any = self.body
@@ -359,7 +361,7 @@ class Request(BaseRequestWebsocket):
             else:
                 source = self._timed_body()
             form, files = await parser.parse(
-                source, self.mimetype, self.content_length, self.mimetype_params
+                source, self.mimetype, length, self.mimetype_params
             )
             self._files = files
             self._form = form
