@@ -360,9 +360,7 @@ class Request(BaseRequestWebsocket):
                 source = self.body
             else:
                 source = self._timed_body()
-            form, files = await parser.parse(
-                source, self.mimetype, length, self.mimetype_params
-            )
+            form, files = await parser.parse(source, self.mimetype, length, self.mimetype_params)
             self._files = files
             self._form = form
 
