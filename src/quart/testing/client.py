@@ -107,42 +107,8 @@ class QuartClient:
         :param auth: ``(username, password)`` for basic auth, or an ``Authorization``.
         :param follow_redirects: Follow redirects (303 and 301/302 of a POST become GET).
         """
-        response = await self._make_request(
-            path,
-            method,
-            headers,
-            data,
-            form,
-            files,
-            query_string,
-            json,
-            scheme,
-            root_path,
-            http_version,
-            scope_base,
-            auth,
-            subdomain,
-        )
         redirects = 0
-        while (
-            follow_redirects
-            and 300 <= response.status_code < 400
-            and "Location" in response.headers
-        ):
-            redirects += 1
-            if redirects > 30:
-                raise RuntimeError("More than 30 redirects: is there a redirect loop?")
-            location = urljoin(f"{scheme}://localhost{path}", response.headers["Location"])
-            parts = urlsplit(location)
-            scheme = parts.scheme or scheme
-            path = parts.path or "/"
-            query_string = None
-            if parts.query:
-                path = f"{path}?{parts.query}"
-            if response.status_code == 303 or (
-                response.status_code in {301, 302} and method not in {"GET", "HEAD"}
-            ):
-                method, data, form, files, json = "GET", None, None, None, sentinel
+        while True:
             response = await self._make_request(
                 path,
                 method,
@@ -159,6 +125,26 @@ class QuartClient:
                 auth,
                 subdomain,
             )
+            if not (
+                follow_redirects
+                and 300 <= response.status_code < 400
+                and "Location" in response.headers
+            ):
+                break
+            redirects += 1
+            if redirects > 30:
+                raise RuntimeError("More than 30 redirects: is there a redirect loop?")
+            location = urljoin(f"{scheme}://localhost{path}", response.headers["Location"])
+            parts = urlsplit(location)
+            scheme = parts.scheme or scheme
+            path = parts.path or "/"
+            query_string = None
+            if parts.query:
+                path = f"{path}?{parts.query}"
+            if response.status_code == 303 or (
+                response.status_code in {301, 302} and method not in {"GET", "HEAD"}
+            ):
+                method, data, form, files, json = "GET", None, None, None, sentinel
         return response
 
     async def _make_request(
