@@ -20,8 +20,8 @@ plain 500; with ``PROPAGATE_EXCEPTIONS = True`` outside debug/testing they
 are re-raised to the server. A vanished client ends the request quietly.
 
 Websockets (:func:`handle_websocket`) run on the same pipeline; how their
-messages, disconnects and closes work is described at the top of the
-websocket section below.
+messages, disconnects and closes work is described in the comment at the
+top of ``quart.asgi._websocket``.
 """
 
 from __future__ import annotations
