@@ -13,13 +13,13 @@ import http.client
 import importlib.util
 import json
 import os
-import socket
 import threading
 from collections.abc import AsyncIterator
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import e2e_servers
 import pytest
 
 from quart import Quart
@@ -27,14 +27,6 @@ from quart import request
 from quart import url_for
 
 TIMEOUT = 10
-
-
-def _listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
 
 
 def _make_app() -> Quart:
@@ -178,41 +170,14 @@ class Client:
 
 @asynccontextmanager
 async def hypercorn_server(app: Quart) -> AsyncIterator[Client]:
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    fd = sock.detach()  # Hypercorn takes ownership of the listening socket.
-    shutdown = asyncio.Event()
-    async with asyncio.timeout(TIMEOUT * 3):
-        task = asyncio.create_task(
-            app.run_task(host=f"fd://{fd}", port=0, shutdown_trigger=shutdown.wait)
-        )
-        try:
-            yield Client(port)
-        finally:
-            shutdown.set()
-            await task
+    async with e2e_servers.hypercorn_server(app) as port:
+        yield Client(port)
 
 
 @asynccontextmanager
 async def uvicorn_server(app: Quart) -> AsyncIterator[Client]:
-    import uvicorn
-
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    async with asyncio.timeout(TIMEOUT * 3):
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        try:
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-            yield Client(port)
-        finally:
-            server.should_exit = True
-            await task
-            sock.close()
+    async with e2e_servers.uvicorn_server(app) as port:
+        yield Client(port)
 
 
 Server = Callable[[Quart], Any]
@@ -312,7 +277,7 @@ async def test_startup_failure_stops_run_task(caplog: pytest.LogCaptureFixture) 
     async def broken() -> None:
         raise RuntimeError("cannot start")
 
-    sock = _listening_socket()
+    sock = e2e_servers.listening_socket()
     shutdown = asyncio.Event()
     try:
         async with asyncio.timeout(TIMEOUT):

@@ -10,7 +10,6 @@ reads and when it hangs up. Every wait is bounded and every server stopped.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
@@ -18,36 +17,19 @@ from collections.abc import Generator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import e2e_servers
+
 from quart import Quart
 from quart import Response
 
 BOUND = 10  # seconds: far below the 30 s the slow views below would take
 
 
-def _listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    return sock
-
-
 @asynccontextmanager
 async def _serve(app: Quart) -> AsyncIterator[int]:
     """Serve ``app`` with Hypercorn; yield its port; always shut it down."""
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    fd = sock.detach()  # Hypercorn owns the listening socket from here on.
-    stop = asyncio.Event()
-    server = asyncio.create_task(
-        app.run_task(host=f"fd://{fd}", port=0, shutdown_trigger=stop.wait)
-    )
-    try:
+    async with e2e_servers.hypercorn_server(app) as port:
         yield port
-    finally:
-        stop.set()
-        async with asyncio.timeout(BOUND):
-            await server
 
 
 class _Stream:

@@ -12,12 +12,12 @@ import asyncio
 import importlib.util
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import e2e_servers
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
@@ -30,51 +30,16 @@ from quart.wrappers import WebsocketDisconnect
 TIMEOUT = 10
 
 
-def _listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
-
-
 @asynccontextmanager
 async def hypercorn_server(app: Quart) -> AsyncIterator[int]:
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    fd = sock.detach()  # Hypercorn takes ownership of the listening socket.
-    shutdown = asyncio.Event()
-    async with asyncio.timeout(TIMEOUT * 3):
-        task = asyncio.create_task(
-            app.run_task(host=f"fd://{fd}", port=0, shutdown_trigger=shutdown.wait)
-        )
-        try:
-            yield port
-        finally:
-            shutdown.set()
-            await task
+    async with e2e_servers.hypercorn_server(app) as port:
+        yield port
 
 
 @asynccontextmanager
 async def uvicorn_server(app: Quart) -> AsyncIterator[int]:
-    import uvicorn
-
-    sock = _listening_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    async with asyncio.timeout(TIMEOUT * 3):
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        try:
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-            yield port
-        finally:
-            server.should_exit = True
-            await task
-            sock.close()
+    async with e2e_servers.uvicorn_server(app, lifespan="off") as port:
+        yield port
 
 
 Server = Callable[[Quart], Any]
