@@ -65,7 +65,7 @@ from ._concurrency import create_task
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
 from ._headers import FastHeaders
-from ._scaffold import WebsocketScaffold
+from ._scaffold import QuartScaffold
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
@@ -90,7 +90,6 @@ from .globals import websocket as websocket
 from .globals import websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
-from .helpers import send_from_directory
 from .json.provider import DefaultJSONProvider
 from .logging import escape_control_characters
 from .routing import QuartMap
@@ -203,7 +202,7 @@ _PLAIN_PIPELINE: dict[type, bool] = {}
 _WEBSOCKET = _Kind("websocket", "websocket")
 
 
-class Quart(WebsocketScaffold, App):
+class Quart(QuartScaffold, App):
     """The application object: register routes and hooks on it, serve it with
     any ASGI server.
 
@@ -1096,55 +1095,6 @@ class Quart(WebsocketScaffold, App):
         context.update(original)
 
     # -- files ----------------------------------------------------------
-
-    def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """How long browsers may cache files from :func:`~quart.send_file` and
-        the static route: ``SEND_FILE_MAX_AGE_DEFAULT`` in seconds (12 hours
-        by default; ``None`` sends ``Cache-Control: no-cache``, so browsers
-        revalidate with a conditional request). Override to vary it by file.
-
-        :param filename: The file being sent (``None`` for a stream).
-        """
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
-
-    async def send_static_file(self, filename: str) -> Response:
-        """Send a file from the :attr:`static_folder`: the view of the
-        automatic ``static`` route (404 for anything outside the folder).
-
-        :param filename: The file, relative to the static folder.
-        """
-        if not self.has_static_folder:
-            raise RuntimeError("The app has no static folder: pass static_folder= to Quart().")
-        return await send_from_directory(
-            self.static_folder,  # type: ignore[arg-type]
-            filename,
-            cache_timeout=self.get_send_file_max_age(filename),
-        )
-
-    async def open_resource(
-        self, path: FilePath, mode: str = "rb", encoding: str | None = None
-    ) -> AsyncFile:
-        """Open a file relative to the app's :attr:`root_path` for reading;
-        reads run in a worker thread::
-
-            async with await app.open_resource("schema.sql", "r") as file:
-                schema = await file.read()
-
-        :param path: The file, relative to the root path.
-        :param mode: ``"rb"`` (default), ``"r"`` or ``"rt"``.
-        :param encoding: The text encoding, for text mode.
-        """
-        if mode not in {"r", "rb", "rt"}:
-            raise ValueError(
-                f"open_resource opens files for reading only, not mode {mode!r}:"
-                " use 'r' or 'rb' (or open_instance_resource to write)."
-            )
-        return open_async(os.path.join(self.root_path, os.fsdecode(path)), mode, encoding)
 
     async def open_instance_resource(
         self, path: FilePath, mode: str = "rb", encoding: str | None = None

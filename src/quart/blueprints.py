@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any
 from typing import TYPE_CHECKING
 from typing import TypeVar
@@ -15,7 +14,7 @@ from flask.sansio.blueprints import BlueprintSetupState as BlueprintSetupState
 from flask.sansio.scaffold import _sentinel
 from flask.sansio.scaffold import setupmethod
 
-from ._scaffold import WebsocketScaffold
+from ._scaffold import QuartScaffold
 from .cli import AppGroup
 from .globals import current_app as current_app
 from .typing import AfterServingCallable as AfterServingCallable
@@ -33,12 +32,9 @@ if TYPE_CHECKING:
     from .typing import AfterWebsocketCallable
     from .typing import BeforeServingCallable
     from .typing import BeforeWebsocketCallable
-    from .typing import FilePath
     from .typing import TeardownCallable
     from .typing import WebsocketCallable
     from .typing import WhileServingCallable
-    from .utils import AsyncFile
-    from .wrappers import Response
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
@@ -51,7 +47,7 @@ T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
 
 
-class Blueprint(WebsocketScaffold, SansIOBlueprint):
+class Blueprint(QuartScaffold, SansIOBlueprint):
     """A group of routes, hooks, error handlers, templates, static files and
     CLI commands, recorded now and applied when registered on an app (with
     ``app.register_blueprint``, possibly several times under different
@@ -169,57 +165,3 @@ class Blueprint(WebsocketScaffold, SansIOBlueprint):
             for key, values in getattr(self, attr).items():
                 full = name if key is None else f"{name}.{key}"
                 target[full].extend(values)
-
-    # -- files ----------------------------------------------------------------
-
-    def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """How long browsers may cache this blueprint's static files:
-        ``SEND_FILE_MAX_AGE_DEFAULT`` of the current app, in seconds
-        (``None``: no timed caching). Override to vary it by file.
-
-        :param filename: The file being sent.
-        """
-        from .globals import current_app
-
-        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
-
-    async def send_static_file(self, filename: str) -> Response:
-        """Send a file from the blueprint's static folder: the view of its
-        ``static`` route (404 for anything outside the folder).
-
-        :param filename: The file, relative to the static folder.
-        """
-        from .helpers import send_from_directory
-
-        if not self.has_static_folder:
-            raise RuntimeError(
-                f"Blueprint {self.name!r} has no static folder: pass static_folder= to it."
-            )
-        return await send_from_directory(
-            self.static_folder,  # type: ignore[arg-type]
-            filename,
-            cache_timeout=self.get_send_file_max_age(filename),
-        )
-
-    async def open_resource(
-        self, path: FilePath, mode: str = "rb", encoding: str | None = None
-    ) -> AsyncFile:
-        """Open a file relative to the blueprint's root path for reading
-        (``async with await bp.open_resource("schema.sql") as file:``).
-
-        :param path: The file, relative to the blueprint's root path.
-        :param mode: ``"rb"`` (default), ``"r"`` or ``"rt"``.
-        :param encoding: The text encoding, for text mode.
-        """
-        from .utils import open_async
-
-        if mode not in {"r", "rb", "rt"}:
-            raise ValueError(
-                f"open_resource opens files for reading only, not mode {mode!r}: use 'r' or 'rb'."
-            )
-        return open_async(os.path.join(self.root_path, os.fsdecode(path)), mode, encoding)
