@@ -29,7 +29,6 @@ from collections.abc import AsyncGenerator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
-from datetime import timedelta
 from itertools import chain
 from types import TracebackType
 from typing import Any
@@ -71,6 +70,7 @@ from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .asgi import handle_http
 from .config import Config
+from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
 from .ctx import AppContext
 from .ctx import raise_collected
@@ -240,46 +240,8 @@ class Quart(QuartScaffold, App):
     url_rule_class: type[QuartRule] = QuartRule
     websocket_class: type[Websocket] = Websocket
 
-    default_config = ImmutableDict(
-        {
-            "DEBUG": None,
-            "TESTING": False,
-            "PROPAGATE_EXCEPTIONS": None,
-            "SECRET_KEY": None,
-            "SECRET_KEY_FALLBACKS": None,
-            "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
-            "USE_X_SENDFILE": False,
-            "TRUSTED_HOSTS": None,
-            "SERVER_NAME": None,
-            "APPLICATION_ROOT": "/",
-            "SESSION_COOKIE_NAME": "session",
-            "SESSION_COOKIE_DOMAIN": None,
-            "SESSION_COOKIE_PATH": None,
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SECURE": False,
-            "SESSION_COOKIE_PARTITIONED": False,
-            "SESSION_COOKIE_SAMESITE": None,
-            "SESSION_REFRESH_EACH_REQUEST": True,
-            "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-            "MAX_FORM_MEMORY_SIZE": 500_000,
-            "MAX_FORM_PARTS": 1_000,
-            "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=12),
-            "TRAP_BAD_REQUEST_ERRORS": None,
-            "TRAP_HTTP_EXCEPTIONS": False,
-            "EXPLAIN_TEMPLATE_LOADING": False,
-            "PREFERRED_URL_SCHEME": "http",
-            "TEMPLATES_AUTO_RELOAD": None,
-            "MAX_COOKIE_SIZE": 4093,
-            "PROVIDE_AUTOMATIC_OPTIONS": True,
-            "BODY_TIMEOUT": 60,
-            "RESPONSE_TIMEOUT": 60,
-            "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5,
-            "PREFER_SECURE_URLS": False,
-            "PRESERVE_CONTEXT_ON_EXCEPTION": None,
-            "ENV": None,
-            "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
-        }
-    )
+    #: Flask's defaults plus Quart's keys (see :data:`quart.config.DEFAULT_CONFIG`).
+    default_config = ImmutableDict(DEFAULT_CONFIG)
 
     def __init__(
         self,

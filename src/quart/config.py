@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from flask.app import Flask as _FlaskApp
 from flask.config import Config as _FlaskConfig
 from flask.config import ConfigAttribute as ConfigAttribute
 
-__all__ = ["Config", "ConfigAttribute"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute"]
+
+#: The defaults of :attr:`Quart.default_config <quart.Quart.default_config>`:
+#: Flask's keys (with Quart's values for ``MAX_CONTENT_LENGTH``, 16 MiB, and
+#: ``SEND_FILE_MAX_AGE_DEFAULT``, 12 hours) plus Quart's own timeouts and limits.
+DEFAULT_CONFIG: dict[str, Any] = {
+    # Flask's own defaults first, so a key a new Flask release adds (and its
+    # sans-IO core then reads) is always present (Quart crashed on one, #371).
+    **_FlaskApp.default_config,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=12),
+    "BODY_TIMEOUT": 60,
+    "RESPONSE_TIMEOUT": 60,
+    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5,
+    "PREFER_SECURE_URLS": False,
+    "PRESERVE_CONTEXT_ON_EXCEPTION": None,
+    "ENV": None,
+    "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
+}
 
 
 class Config(_FlaskConfig):
