@@ -1,4 +1,24 @@
-"""Noticing a client that left, and enforcing BODY_TIMEOUT, without a timer or task per request."""
+"""Noticing a client that left, and enforcing BODY_TIMEOUT, without a timer or task per request.
+
+How it works: every event loop has one :class:`_Watchdog`. A request
+registers its task with it (a dict entry: no object, timer or task of its
+own) and unregisters when it ends. While requests are in flight the watchdog
+sweeps every ``_WATCH_DELAY`` seconds:
+
+* a request still running after ``_WATCH_DELAY`` gets a watcher task
+  (:class:`_Watcher`) that awaits ``receive()``; on ``http.disconnect`` it
+  cancels the request's task, which unwinds the view or the streaming
+  generator (their ``finally`` blocks run) and the context teardown. If the
+  body is not fully read yet, the watcher first reads it on the app's behalf
+  (sharing ``receive`` through :class:`_BodySource`'s lock, leaving the data
+  in the body's buffer), up to ``_READ_AHEAD`` bytes; a larger unread body is
+  left to the app, whose own reads then notice a disconnect;
+* a body read past its ``BODY_TIMEOUT`` deadline has its task cancelled, and
+  :class:`_Deadline` turns that cancellation into ``TimeoutError`` (a 408).
+
+A timer per request, or ``asyncio.timeout`` per body read, cost more than
+routing a small request; this costs two dict operations per request.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +35,7 @@ if TYPE_CHECKING:
     from ..wrappers import Request
     from ..wrappers.request import Body
 
+_Task = asyncio.Task[Any]
 
 # How long a request may run before we start watching for the client leaving.
 # Most requests finish sooner and never pay for a watcher task; a client that
@@ -25,67 +46,108 @@ _READ_AHEAD = 64 * 1024
 
 
 class _Watchdog:
-    """One per event loop: finds requests that have run for a while and starts
-    a disconnect watcher for each (see :class:`_DisconnectWatch`).
-
-    A per-request timer cost more than the rest of a small request's routing;
-    this costs a dict insert and delete per request, plus one sweep every
-    ``_WATCH_DELAY`` seconds while requests are in flight.
-    """
+    """Watches the requests in flight on one event loop (see the module docstring)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._active: dict[_DisconnectWatch, float] = {}
-        # Body reads under BODY_TIMEOUT: a dict entry instead of a timer per
-        # read (asyncio.timeout cost ~9 µs per request body in the benchmark).
-        self._deadlines: dict[_DisconnectWatch, float] = {}
+        # Request task -> (start time, receive, request), until a watcher starts.
+        self._pending: dict[_Task, tuple[float, ASGIReceiveCallable, Request]] = {}
+        # Request task -> its watcher task.
+        self._watchers: dict[_Task, _Task] = {}
+        # Request task -> the loop time its body read must finish by.
+        self._deadlines: dict[_Task, float] = {}
+        self._disconnected: set[_Task] = set()
+        self._timed_out: set[_Task] = set()
         self._timer: asyncio.TimerHandle | None = None
 
-    def add(self, watch: _DisconnectWatch) -> None:
-        self._active[watch] = self._loop.time()
-        self._arm()
+    def add(self, receive: ASGIReceiveCallable, request: Request) -> _Task | None:
+        """Watch the current task's request; return the task (``None``
+        outside a task, where nothing is watched)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._pending[task] = (self._loop.time(), receive, request)
+            if self._timer is None:
+                self._arm()
+        return task
 
-    def discard(self, watch: _DisconnectWatch) -> None:
-        self._active.pop(watch, None)
-        self._deadlines.pop(watch, None)
+    def finish(self, task: _Task | None) -> _Task | None:
+        """Stop watching ``task``; return a watcher still to be cancelled."""
+        if task is None:
+            return None
+        self._pending.pop(task, None)
+        self._deadlines.pop(task, None)
+        self._disconnected.discard(task)
+        self._timed_out.discard(task)
+        watcher = self._watchers.pop(task, None)
+        if watcher is not None and not watcher.done():
+            return watcher
+        return None
 
-    def set_deadline(self, watch: _DisconnectWatch, when: float) -> None:
-        self._deadlines[watch] = when
-        self._arm()
+    def left(self, task: _Task | None) -> bool:
+        """Whether ``task`` was cancelled because its client disconnected."""
+        return task in self._disconnected
 
-    def clear_deadline(self, watch: _DisconnectWatch) -> None:
-        self._deadlines.pop(watch, None)
+    def deadline(self, when: float) -> AbstractAsyncContextManager[Any]:
+        """The ``BODY_TIMEOUT`` guard of ``Request._deadline_guard``."""
+        task = asyncio.current_task()
+        if task is None or (task not in self._pending and task not in self._watchers):
+            # Not a watched request's task (the body read from another task):
+            # it cannot be cancelled for us.
+            return asyncio.timeout_at(when)
+        return _Deadline(self, task, when)
+
+    def _disconnect(self, task: _Task) -> None:
+        self._disconnected.add(task)
+        task.cancel()
 
     def _arm(self) -> None:
-        if self._timer is None:
-            self._timer = self._loop.call_later(_WATCH_DELAY, self._sweep)
+        self._timer = self._loop.call_later(_WATCH_DELAY, self._sweep)
 
     def _sweep(self) -> None:
         self._timer = None
         now = self._loop.time()
-        for watch, started in list(self._active.items()):
-            if now - started >= _WATCH_DELAY and watch._start():
-                del self._active[watch]
-        for watch, when in list(self._deadlines.items()):
+        for task, (started, receive, request) in list(self._pending.items()):
+            if now - started >= _WATCH_DELAY:
+                watcher = _Watcher(self, task, receive, request).start()
+                if watcher is not None:
+                    del self._pending[task]
+                    self._watchers[task] = watcher
+        for task, when in list(self._deadlines.items()):
             if now >= when:
-                del self._deadlines[watch]
-                watch._expire()
-        if self._active or self._deadlines:
+                del self._deadlines[task]
+                self._timed_out.add(task)
+                task.cancel()
+        if self._pending or self._deadlines:
             self._arm()
 
 
 _watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = (
     weakref.WeakKeyDictionary()
 )
+_last_watchdog: list[_Watchdog | None] = [None]
+
+
+def current_watchdog() -> _Watchdog:
+    """The running loop's watchdog."""
+    # The WeakKeyDictionary lookup builds a weak reference each time; a server
+    # runs one loop, so remember the last answer.
+    loop = asyncio.get_running_loop()
+    dog = _last_watchdog[0]
+    if dog is None or dog._loop is not loop:
+        dog = _watchdogs.get(loop)
+        if dog is None:
+            dog = _watchdogs[loop] = _Watchdog(loop)
+        _last_watchdog[0] = dog
+    return dog
 
 
 class _BodySource:
     """Pulls request body chunks from ``receive`` when the app asks for them.
 
     Normally the app is the only caller of ``receive`` while its body is
-    unread. When a disconnect watcher takes over reading (see
-    :meth:`_DisconnectWatch._watch_body`) both go through ``lock``, and the
-    watcher leaves what it read in the body's buffer for the app.
+    unread. When a watcher takes over reading (see :meth:`_Watcher._watch_body`)
+    both go through ``lock``, and the watcher leaves what it read in the
+    body's buffer for the app.
     """
 
     __slots__ = ("body", "lock", "receive")
@@ -117,80 +179,28 @@ def _complete(body: Body) -> bool:
     return body._complete
 
 
-def _current_watchdog() -> _Watchdog:
-    # The WeakKeyDictionary lookup builds a weak reference each time; a server
-    # runs one loop, so remember the last answer.
-    loop = asyncio.get_running_loop()
-    dog = _last_watchdog[0]
-    if dog is None or dog._loop is not loop:
-        dog = _watchdogs.get(loop)
-        if dog is None:
-            dog = _watchdogs[loop] = _Watchdog(loop)
-        _last_watchdog[0] = dog
-    return dog
+class _Watcher:
+    """Awaits ``receive()`` for one long-running request (see the module docstring)."""
 
+    __slots__ = ("_dog", "_receive", "_request", "_task")
 
-_last_watchdog: list[_Watchdog | None] = [None]
-
-
-class _DisconnectWatch:
-    """Cancel the request's task when the client disconnects.
-
-    How it works: the request registers with its loop's :class:`_Watchdog`.
-    If it is still running a little later, one task awaits ``receive()``; on
-    ``http.disconnect`` it cancels the request's task, which unwinds the view
-    or the streaming generator (their ``finally`` blocks run) and the context
-    teardown. If the body is not fully read yet, the watcher first reads it on
-    the app's behalf (sharing ``receive`` through :class:`_BodySource`'s lock,
-    leaving the data in the body's buffer), up to ``_READ_AHEAD`` bytes; a
-    larger unread body is left to the app, whose own reads then notice a
-    disconnect.
-    """
-
-    __slots__ = (
-        "__weakref__",
-        "_dog",
-        "_receive",
-        "_request",
-        "_task",
-        "_watcher",
-        "disconnected",
-        "timed_out",
-    )
-
-    def __init__(self, receive: ASGIReceiveCallable, request: Request) -> None:
+    def __init__(
+        self, dog: _Watchdog, task: _Task, receive: ASGIReceiveCallable, request: Request
+    ) -> None:
+        self._dog = dog
+        self._task = task
         self._receive = receive
         self._request = request
-        self._task = asyncio.current_task()
-        self._watcher: asyncio.Task[None] | None = None
-        self.disconnected = False
-        self.timed_out = False
-        dog = _current_watchdog()
-        self._dog = dog
-        dog.add(self)
 
-    def deadline(self, when: float) -> AbstractAsyncContextManager[Any]:
-        """The request's ``BODY_TIMEOUT`` guard (see ``Request._deadline_guard``)."""
-        if asyncio.current_task() is not self._task:
-            # The body is read from another task: it cannot be cancelled for us.
-            return asyncio.timeout_at(when)
-        return _Deadline(self, when)
-
-    def _expire(self) -> None:
-        self.timed_out = True
-        if self._task is not None:
-            self._task.cancel()
-
-    def _start(self) -> bool:
+    def start(self) -> _Task | None:
         body = self._request.body
         if body._complete:
             watch = self._watch()
         elif isinstance(body._pull, _BodySource) and body._received < _READ_AHEAD:
             watch = self._watch_body(body._pull, body)
         else:
-            return False
-        self._watcher = asyncio.get_running_loop().create_task(watch)
-        return True
+            return None
+        return asyncio.get_running_loop().create_task(watch)
 
     async def _watch_body(self, source: _BodySource, body: Body) -> None:
         # The app has not read its (small) body yet: read it on its behalf,
@@ -205,7 +215,7 @@ class _DisconnectWatch:
                     break
                 message: Any = await self._receive()
                 if message["type"] == "http.disconnect":
-                    self._disconnected()
+                    self._dog._disconnect(self._task)
                     return
                 data = message.get("body", b"")
                 if data:
@@ -216,55 +226,47 @@ class _DisconnectWatch:
                 return
         await self._watch()
 
-    def _disconnected(self) -> None:
-        self.disconnected = True
-        if self._task is not None:
-            self._task.cancel()
-
     async def _watch(self) -> None:
         while True:
             # The body is complete (or declared empty): any http.request
             # message still arriving carries nothing the app will read.
             message: Any = await self._receive()
             if message["type"] == "http.disconnect":
-                self._disconnected()
+                self._dog._disconnect(self._task)
                 return
-
-    def stop(self) -> asyncio.Task[None] | None:
-        """Stop watching; return a watcher task still to be cancelled, if any."""
-        self._dog.discard(self)
-        watcher = self._watcher
-        if watcher is not None and not watcher.done():
-            return watcher
-        return None
 
 
 class _Deadline:
     """``async with`` a body read that must finish by ``when`` (loop time);
     raises ``TimeoutError`` like :func:`asyncio.timeout_at`."""
 
-    __slots__ = ("_watch", "_when")
+    __slots__ = ("_dog", "_task", "_when")
 
-    def __init__(self, watch: _DisconnectWatch, when: float) -> None:
-        self._watch = watch
+    def __init__(self, dog: _Watchdog, task: _Task, when: float) -> None:
+        self._dog = dog
+        self._task = task
         self._when = when
 
     async def __aenter__(self) -> None:
-        self._watch._dog.set_deadline(self._watch, self._when)
+        dog = self._dog
+        dog._deadlines[self._task] = self._when
+        if dog._timer is None:
+            dog._arm()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
     ) -> None:
-        watch = self._watch
-        watch._dog.clear_deadline(watch)
-        if watch.timed_out:
-            watch.timed_out = False
-            task = watch._task
-            if task is not None and task.uncancel() == 0 and exc_type is asyncio.CancelledError:
+        dog = self._dog
+        task = self._task
+        dog._deadlines.pop(task, None)
+        if task in dog._timed_out:
+            dog._timed_out.discard(task)
+            if task.uncancel() == 0 and exc_type is asyncio.CancelledError:
                 raise TimeoutError() from exc
 
 
-async def _cancel_watcher(watcher: asyncio.Task[None]) -> None:
+async def cancel_watcher(watcher: asyncio.Task[Any]) -> None:
+    """Cancel a watcher task and wait for it to end."""
     watcher.cancel()
     try:
         await watcher

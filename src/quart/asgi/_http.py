@@ -21,8 +21,8 @@ from ._common import _encode_headers
 from ._common import _safe_query
 from ._common import _split_path
 from ._disconnect import _BodySource
-from ._disconnect import _cancel_watcher
-from ._disconnect import _DisconnectWatch
+from ._disconnect import cancel_watcher
+from ._disconnect import current_watchdog
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -117,8 +117,9 @@ async def handle_http(
         request.body._complete = True
     else:
         request.body._set_source(_BodySource(receive, request.body))
-    watch = _DisconnectWatch(receive, request)
-    request._deadline_guard = watch.deadline
+    dog = current_watchdog()
+    task = dog.add(receive, request)
+    request._deadline_guard = dog.deadline
     try:
         try:
             response = await app.handle_request(request)
@@ -131,17 +132,15 @@ async def handle_http(
         except (ClientDisconnectedError, OSError):
             return
     except asyncio.CancelledError:
-        if watch.disconnected:
+        if dog.left(task) and task is not None:
             # We cancelled the request because the client left: done, quietly.
-            current = asyncio.current_task()
-            if current is not None:
-                current.uncancel()
+            task.uncancel()
             return
         raise
     finally:
-        watcher = watch.stop()
+        watcher = dog.finish(task)
         if watcher is not None:
-            await _cancel_watcher(watcher)
+            await cancel_watcher(watcher)
 
 
 async def _unhandled(app: Quart, request: Request, error: Exception) -> Response:
