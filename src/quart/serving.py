@@ -303,6 +303,11 @@ def _remove_signal_handlers(loop: asyncio.AbstractEventLoop, handled: list[int])
             loop.remove_signal_handler(signum)
         except (NotImplementedError, RuntimeError):
             signal.signal(signum, signal.SIG_DFL)
+        if is_running_from_reloader():
+            # A reloader child exits as soon as the server has stopped; the
+            # parent's forwarded copy of the stop signal may arrive only now,
+            # and must not turn a clean exit into "killed by SIGTERM" (143).
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _finish_loop(loop: asyncio.AbstractEventLoop, close: bool) -> None:
