@@ -1219,9 +1219,17 @@ class Quart(QuartScaffold, App):
 
     @property
     def debug(self) -> bool:
-        """Debug mode (``DEBUG``; ``QUART_DEBUG`` when unset)."""
+        """Debug mode (``DEBUG``; when unset, ``QUART_DEBUG`` as it was when
+        the app was created)."""
         value = self.config["DEBUG"]
-        return get_debug_flag() if value is None else bool(value)
+        if value is None:
+            # Read once: JSON responses consult this on every request, and an
+            # environment lookup each time costs more than the rest of the check.
+            env = self.__dict__.get("_env_debug")
+            if env is None:
+                env = self.__dict__["_env_debug"] = get_debug_flag()
+            return env
+        return bool(value)
 
     @debug.setter
     def debug(self, value: bool) -> None:

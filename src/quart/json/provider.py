@@ -32,7 +32,7 @@ class DefaultJSONProvider(_FlaskDefaultJSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON response of the arguments (see :func:`quart.json.jsonify`)."""
         if type(self).dumps is not _FlaskDefaultJSONProvider.dumps or (
-            (self.compact is None and self._app.debug) or self.compact is False
+            self.compact is False or (self.compact is None and self._app.debug)
         ):
             return super().response(*args, **kwargs)
         obj = self._prepare_response_obj(args, kwargs)

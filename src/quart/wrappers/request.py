@@ -29,6 +29,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import RequestTimeout
 
+from .. import json as _quart_json
 from ..formparser import FormDataParser
 from ..globals import _cv_app
 from ..globals import current_app as current_app
@@ -419,9 +420,10 @@ class Request(BaseRequestWebsocket):
             return self._json
         if not (force or self.is_json):
             return None
-        data = await self._read_body()
+        body = self.body
+        data = body._data if body._data is not None else await self._read_body()
         try:
-            result = self.json_module.loads(data)
+            result = self._json_loads(data)
         except (ValueError, RecursionError) as error:
             if silent:
                 result = None
@@ -430,6 +432,15 @@ class Request(BaseRequestWebsocket):
         if cache:
             self._json = result
         return result
+
+    def _json_loads(self, data: bytes) -> Any:
+        # The app's JSON provider, as ``json_module.loads`` would find it,
+        # without the lookups in between (unless json_module was replaced).
+        if self.json_module is _quart_json:
+            ctx = _cv_app.get(None)
+            if ctx is not None:
+                return ctx.app.json.loads(data)
+        return self.json_module.loads(data)
 
     def on_json_loading_failed(self, error: Exception) -> Any:
         """Called when the body is not valid JSON; raises 400 by default.
