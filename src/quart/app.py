@@ -781,7 +781,10 @@ class Quart(QuartScaffold, App):
             for name in chain(ctx._request_websocket.blueprints, (None,)):
                 for func in reversed(hooks.get(name, ())):
                     response = await self.ensure_async(func)(response)
-        await self._save_session(ctx, response)
+        # A session never touched, on a request without cookies, has nothing
+        # to save or refresh: skip the call.
+        if ctx._session is not None or "Cookie" in ctx._request_websocket.headers:
+            await self._save_session(ctx, response)
         return response
 
     async def _save_session(self, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
