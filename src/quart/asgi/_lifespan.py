@@ -18,28 +18,21 @@ async def handle_lifespan(
     """Run startup and shutdown when the server says so."""
     while True:
         message: Any = await receive()
-        if message["type"] == "lifespan.startup":
-            try:
-                await app.startup()
-            except Exception as error:
-                await send(
-                    {
-                        "type": "lifespan.startup.failed",
-                        "message": f"{type(error).__name__}: {error}",
-                    }
-                )
-                return
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            try:
-                await app.shutdown()
-            except Exception as error:
-                await send(
-                    {
-                        "type": "lifespan.shutdown.failed",
-                        "message": f"{type(error).__name__}: {error}",
-                    }
-                )
-                return
-            await send({"type": "lifespan.shutdown.complete"})
+        kind = message["type"]
+        if kind == "lifespan.startup":
+            step, last = app.startup, False
+        elif kind == "lifespan.shutdown":
+            step, last = app.shutdown, True
+        else:
+            continue
+        reply: Any  # lifespan.{startup,shutdown}.{complete,failed}
+        try:
+            await step()
+        except Exception as error:
+            reply = {"type": f"{kind}.failed", "message": f"{type(error).__name__}: {error}"}
+            await send(reply)
+            return
+        reply = {"type": f"{kind}.complete"}
+        await send(reply)
+        if last:
             return
