@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextvars import Token
 from types import TracebackType
 from typing import Any
+from typing import Self
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
@@ -45,6 +46,7 @@ from .typing import AfterRequestCallable as AfterRequestCallable
 from .typing import AfterWebsocketCallable as AfterWebsocketCallable
 
 if TYPE_CHECKING:
+    from blinker import NamedSignal
     from werkzeug.routing import MapAdapter
 
     from .app import Quart
@@ -72,13 +74,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 _sentinel: Any = object()
 
 
-def _has_appcontext_teardown(app: Quart) -> bool:
-    # Skipping the call when there is nothing to run saves a chain of
-    # coroutines per request; an overriding subclass is always called.
+def _must_tear_down(app: Quart, funcs: object, signal: NamedSignal, method: str) -> bool:
+    # Skipping a teardown call with nothing to run saves a chain of coroutines
+    # per request; a subclass overriding the method is always called.
     return bool(
-        app.teardown_appcontext_funcs
-        or signals.appcontext_tearing_down.receivers
-        or not getattr(type(app).do_teardown_appcontext, "_quart_builtin", False)
+        funcs
+        or signal.receivers
+        or not getattr(getattr(type(app), method), "_quart_builtin", False)
+    )
+
+
+def _has_appcontext_teardown(app: Quart) -> bool:
+    return _must_tear_down(
+        app,
+        app.teardown_appcontext_funcs,
+        signals.appcontext_tearing_down,
+        "do_teardown_appcontext",
     )
 
 
@@ -97,8 +108,6 @@ class AppContext:
 
     :param app: The application.
     """
-
-    _is_request_like = False
 
     def __init__(self, app: Quart) -> None:
         #: The application.
@@ -147,7 +156,7 @@ class AppContext:
         if signals.appcontext_popped.receivers:
             await signals.appcontext_popped.send_async(self.app)
 
-    async def __aenter__(self) -> AppContext:
+    async def __aenter__(self) -> Self:
         await self.push()
         return self
 
@@ -160,7 +169,11 @@ class AppContext:
 class _BaseRequestWebsocketContext(AppContext):
     """The shared machinery of request and websocket contexts."""
 
-    _is_request_like = True
+    # Set by each subclass: its teardown functions (an app attribute), the
+    # signal sent after them, and the app method that runs them.
+    _teardown_funcs: str
+    _tearing_down: NamedSignal
+    _teardown_method: str
 
     def __init__(
         self,
@@ -301,7 +314,19 @@ class _BaseRequestWebsocketContext(AppContext):
         raise NotImplementedError
 
     def _has_teardown(self) -> bool:
-        raise NotImplementedError
+        app = self.app
+        return _must_tear_down(
+            app,
+            getattr(app, self._teardown_funcs),
+            self._tearing_down,
+            self._teardown_method,
+        )
+
+    def copy(self) -> Self:
+        """A context for the same request (or websocket) and session, sharing ``g``."""
+        new = self.__class__(self.app, self._request_websocket, self._session_for_copy())
+        new.g = self.g
+        return new
 
     @contextlib.contextmanager
     def _activated(self) -> Iterator[None]:
@@ -329,6 +354,9 @@ class RequestContext(_BaseRequestWebsocketContext):
     """
 
     _var = _cv_request
+    _teardown_funcs = "teardown_request_funcs"
+    _tearing_down = signals.request_tearing_down
+    _teardown_method = "do_teardown_request"
 
     @property
     def request(self) -> Request:
@@ -338,26 +366,8 @@ class RequestContext(_BaseRequestWebsocketContext):
     def __init__(self, app: Quart, request: Request, session: SessionMixin | None = None) -> None:
         super().__init__(app, request, session)
 
-    def copy(self) -> RequestContext:
-        """A context for the same request and session, sharing ``g``."""
-        new = self.__class__(self.app, self.request, self._session_for_copy())
-        new.g = self.g
-        return new
-
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_request(exc, self)
-
-    def _has_teardown(self) -> bool:
-        app = self.app
-        return bool(
-            app.teardown_request_funcs
-            or signals.request_tearing_down.receivers
-            or not getattr(type(app).do_teardown_request, "_quart_builtin", False)
-        )
-
-    async def __aenter__(self) -> RequestContext:
-        await self.push()
-        return self
 
 
 class WebsocketContext(_BaseRequestWebsocketContext):
@@ -370,6 +380,9 @@ class WebsocketContext(_BaseRequestWebsocketContext):
 
     _var = _cv_websocket
     _is_websocket = True
+    _teardown_funcs = "teardown_websocket_funcs"
+    _tearing_down = signals.websocket_tearing_down
+    _teardown_method = "do_teardown_websocket"
 
     @property
     def websocket(self) -> Websocket:
@@ -381,26 +394,8 @@ class WebsocketContext(_BaseRequestWebsocketContext):
     ) -> None:
         super().__init__(app, websocket, session)
 
-    def copy(self) -> WebsocketContext:
-        """A context for the same websocket and session, sharing ``g``."""
-        new = self.__class__(self.app, self.websocket, self._session_for_copy())
-        new.g = self.g
-        return new
-
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_websocket(exc, self)
-
-    def _has_teardown(self) -> bool:
-        app = self.app
-        return bool(
-            app.teardown_websocket_funcs
-            or signals.websocket_tearing_down.receivers
-            or not getattr(type(app).do_teardown_websocket, "_quart_builtin", False)
-        )
-
-    async def __aenter__(self) -> WebsocketContext:
-        await self.push()
-        return self
 
 
 def after_this_request(func: AfterRequestCallable) -> AfterRequestCallable:
