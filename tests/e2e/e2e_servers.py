@@ -8,9 +8,13 @@ the server down within a bounded time.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
 
 from quart import Quart
 
@@ -64,3 +68,14 @@ async def uvicorn_server(app: Quart, lifespan: str = "on") -> AsyncIterator[int]
         async with asyncio.timeout(BOUND):
             await task
         sock.close()
+
+
+def server_params(hypercorn: Any, uvicorn: Any) -> list[Any]:
+    """Parameters running a test once per server (uvicorn skipped if missing)."""
+    params = [pytest.param(hypercorn, id="hypercorn")]
+    if importlib.util.find_spec("uvicorn") is not None:
+        params.append(pytest.param(uvicorn, id="uvicorn"))
+    else:  # pragma: no cover - uvicorn is a test dependency
+        skip = pytest.mark.skip(reason="uvicorn not installed")
+        params.append(pytest.param(None, id="uvicorn", marks=skip))
+    return params

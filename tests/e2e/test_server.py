@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import importlib.util
 import json
 import os
 import threading
@@ -181,13 +180,7 @@ async def uvicorn_server(app: Quart) -> AsyncIterator[Client]:
 
 
 Server = Callable[[Quart], Any]
-servers: list[Any] = [pytest.param(hypercorn_server, id="hypercorn")]
-if importlib.util.find_spec("uvicorn") is not None:
-    servers.append(pytest.param(uvicorn_server, id="uvicorn"))
-else:  # pragma: no cover - uvicorn is a test dependency
-    servers.append(
-        pytest.param(None, id="uvicorn", marks=pytest.mark.skip(reason="uvicorn not installed"))
-    )
+servers = e2e_servers.server_params(hypercorn_server, uvicorn_server)
 
 
 @pytest.fixture(params=servers)

@@ -9,7 +9,6 @@ wait bounded, before the test ends.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -43,13 +42,7 @@ async def uvicorn_server(app: Quart) -> AsyncIterator[int]:
 
 
 Server = Callable[[Quart], Any]
-servers: list[Any] = [pytest.param(hypercorn_server, id="hypercorn")]
-if importlib.util.find_spec("uvicorn") is not None:
-    servers.append(pytest.param(uvicorn_server, id="uvicorn"))
-else:  # pragma: no cover - uvicorn is a test dependency
-    servers.append(
-        pytest.param(None, id="uvicorn", marks=pytest.mark.skip(reason="uvicorn not installed"))
-    )
+servers = e2e_servers.server_params(hypercorn_server, uvicorn_server)
 
 
 @pytest.fixture(params=servers)
