@@ -298,21 +298,34 @@ async def bench_endpoint(
     scope = build_scope(ep)
     request: Message = {"type": "http.request", "body": ep.body, "more_body": False}
 
+    async def batch(n: int) -> int:
+        return await run_batch(app, scope, state, request, n, ep.status)
+
+    return await measure(batch, rounds, round_time, iterations, warmup_time)
+
+
+async def measure(
+    batch: Callable[[int], Awaitable[int]],
+    rounds: int,
+    round_time: float,
+    iterations: int,
+    warmup_time: float,
+) -> tuple[float, list[float], int]:
+    """Warm up and calibrate with ``batch(n)`` (elapsed ns for ``n`` operations),
+    then time ``rounds`` rounds; return (best mean µs, all means µs, n)."""
     # Warm up (caches, lazily built routers, specialising interpreter) and calibrate.
     n = 16
     while True:
-        elapsed = await run_batch(app, scope, state, request, n, ep.status)
+        elapsed = await batch(n)
         if elapsed >= warmup_time * 1e9:
             break
         n *= 2
-    per_request_ns = elapsed / n
     if iterations <= 0:
-        iterations = max(50, int(round_time * 1e9 / per_request_ns))
-
+        iterations = max(50, int(round_time * 1e9 / (elapsed / n)))
     means: list[float] = []
     for _ in range(rounds):
         gc.collect()
-        elapsed = await run_batch(app, scope, state, request, iterations, ep.status)
+        elapsed = await batch(iterations)
         means.append(elapsed / iterations / 1000.0)
     return min(means), means, iterations
 
@@ -455,23 +468,14 @@ async def ws_bench_endpoint(
     text = ep.body.decode()
     message: Message = {"type": "websocket.receive", "text": text}
     peer, task = await ws_open(app, ep, state)
+
+    async def batch(n: int) -> int:
+        return await ws_run_batch(peer, message, n, text)
+
     try:
-        n = 16
-        while True:
-            elapsed = await ws_run_batch(peer, message, n, text)
-            if elapsed >= warmup_time * 1e9:
-                break
-            n *= 2
-        if iterations <= 0:
-            iterations = max(50, int(round_time * 1e9 / (elapsed / n)))
-        means: list[float] = []
-        for _ in range(rounds):
-            gc.collect()
-            elapsed = await ws_run_batch(peer, message, iterations, text)
-            means.append(elapsed / iterations / 1000.0)
+        return await measure(batch, rounds, round_time, iterations, warmup_time)
     finally:
         await ws_close(peer, task)
-    return min(means), means, iterations
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, float]:
