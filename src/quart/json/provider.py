@@ -1,16 +1,28 @@
 """JSON providers: Flask's, so custom providers written for Flask work here.
 
 :class:`DefaultJSONProvider` is Flask's default provider (a subclass, so
-``isinstance`` checks against Flask's class still hold) with one change:
-JSON *responses* reuse one encoder configured from the provider's settings
-instead of building a new one for every response. The output is identical;
-a subclass that overrides :meth:`dumps` gets Flask's path, through its own
-``dumps``.
+``isinstance`` checks against Flask's class still hold) with two shortcuts
+that give the same results as Flask's path, only cheaper:
+
+* JSON *responses* reuse one encoder built from the provider's settings
+  instead of a new one per response. It skips the standard library's
+  circular-reference bookkeeping (a dict of ids per container); a value
+  that recurses too deep for it (a circular one, or a very deep one) is
+  encoded again the standard way, so the error is Flask's too
+  (``ValueError: Circular reference detected`` or ``RecursionError``).
+  A subclass that overrides :meth:`dumps` gets Flask's path, through its own
+  ``dumps``.
+* :meth:`loads` of a UTF-8 object or array (every request body
+  ``get_json`` parses) goes straight to the standard library's scanner,
+  skipping its encoding detection; anything else, and every error, takes
+  :func:`json.loads`, so results and error messages are unchanged.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from json import encoder as _stdlib_encoder
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -22,12 +34,77 @@ if TYPE_CHECKING:
 
 __all__ = ["DefaultJSONProvider", "JSONProvider"]
 
+# The standard library's scanner with its default hooks, as json.loads uses.
+# (An instance attribute the type stubs do not declare.)
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_JSON_WHITESPACE = " \t\n\r"
+
+
+def _compact_encode_function(
+    default: Callable[[Any], Any], ensure_ascii: bool, sort_keys: bool
+) -> Callable[[Any], str]:
+    """``json.dumps(obj, separators=(",", ":"), ...)`` without the circular check."""
+    std = _stdlib_encoder
+    quote = std.encode_basestring_ascii if ensure_ascii else std.encode_basestring
+    make_encoder = getattr(std, "c_make_encoder", None)
+    if make_encoder is not None:
+        try:
+            # What JSONEncoder.iterencode builds for each call, built once:
+            # (markers, default, quote, indent, key sep, item sep, sort_keys,
+            # skipkeys, allow_nan). Without markers it holds no state.
+            chunks = make_encoder(None, default, quote, None, ":", ",", sort_keys, False, True)
+        except TypeError:  # a Python whose C encoder takes other arguments
+            pass
+        else:
+            join = "".join
+
+            def encode(obj: Any) -> str:
+                return join(chunks(obj, 0))
+
+            return encode
+    return json.JSONEncoder(
+        default=default,
+        ensure_ascii=ensure_ascii,
+        sort_keys=sort_keys,
+        check_circular=False,
+        separators=(",", ":"),
+    ).encode
+
 
 class DefaultJSONProvider(_FlaskDefaultJSONProvider):
     """Flask's default JSON provider (``default``, ``ensure_ascii``,
     ``sort_keys``, ``compact``, ``mimetype`` behave exactly as in Flask)."""
 
-    _encoder: tuple[tuple[Any, ...], json.JSONEncoder] | None = None
+    _encoder: tuple[tuple[Any, ...], Callable[[Any], str]] | None = None
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Deserialize JSON from text or UTF-8 bytes (as :func:`json.loads`).
+
+        :param s: The JSON document.
+        :param kwargs: Passed to :func:`json.loads`.
+        """
+        if kwargs:
+            return json.loads(s, **kwargs)
+        if type(s) is bytes:
+            # An object or array whose second byte is not NUL is UTF-8 (no BOM,
+            # not UTF-16/32): json.loads would decode it exactly so.
+            if len(s) < 2 or s[0] not in b"{[" or not s[1]:
+                return json.loads(s)
+            try:
+                text = s.decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                return json.loads(s)  # raises the standard library's error
+        elif type(s) is str and s[:1] in ("{", "["):
+            text = s
+        else:
+            return json.loads(s)
+        try:
+            value, end = _scan_once(text, 0)
+        except StopIteration:
+            return json.loads(s)  # raises the standard library's error
+        if end != len(text) and text[end:].strip(_JSON_WHITESPACE):
+            return json.loads(s)  # raises "Extra data"
+        return value
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON response of the arguments (see :func:`quart.json.jsonify`)."""
@@ -36,20 +113,20 @@ class DefaultJSONProvider(_FlaskDefaultJSONProvider):
         ):
             return super().response(*args, **kwargs)
         obj = self._prepare_response_obj(args, kwargs)
-        text = self._compact_encoder().encode(obj)
+        try:
+            text = self._compact_encoder()(obj)
+        except RecursionError:
+            # Circular, or deeper than the interpreter allows: Flask's own
+            # path, whose circular check raises the error Flask users expect.
+            text = self.dumps(obj, separators=(",", ":"))
         return self._app.response_class(f"{text}\n", mimetype=self.mimetype)
 
-    def _compact_encoder(self) -> json.JSONEncoder:
+    def _compact_encoder(self) -> Callable[[Any], str]:
         # Settings may change at any time (they are plain attributes), so the
         # cached encoder is keyed by them.
         key = (self.default, self.ensure_ascii, self.sort_keys)
         cached = self._encoder
         if cached is None or cached[0] != key:
-            encoder = json.JSONEncoder(
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
-                separators=(",", ":"),
-            )
-            cached = self._encoder = (key, encoder)
+            encode = _compact_encode_function(self.default, self.ensure_ascii, self.sort_keys)
+            cached = self._encoder = (key, encode)
         return cached[1]
