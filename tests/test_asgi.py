@@ -241,6 +241,37 @@ async def test_content_length_and_transfer_encoding(
     assert called == []
 
 
+@pytest.mark.parametrize(
+    ("method", "headers", "expected"),
+    [
+        ("GET", [(b"content-length", b"3")], b"abc"),
+        ("GET", [(b"Transfer-Encoding", b"chunked")], b"abc"),
+        ("GET", [], b""),  # no framing: a GET carries no body
+        ("POST", [], b"abc"),  # no framing (HTTP/2): a POST may still carry one
+        ("POST", [(b"CONTENT-LENGTH", b"3")], b"abc"),
+        ("POST", [(b"content-length", b" 0 ")], b""),
+    ],
+)
+async def test_request_framing_decides_whether_a_body_is_read(
+    app: Quart,
+    http_scope: Any,
+    asgi_call: Any,
+    method: str,
+    headers: list[tuple[bytes, bytes]],
+    expected: bytes,
+) -> None:
+    @app.route("/", methods=[method])
+    async def index() -> dict[str, Any]:
+        data = await request.get_data()
+        # The headers stay the app's to change.
+        request.headers["Content-Length"] = "99"
+        return {"data": data.decode(), "length": request.headers.get("Content-Length")}
+
+    result = await asgi_call(app, http_scope("/", method=method, headers=headers), b"abc")
+    assert result.status == 200
+    assert json.loads(result.body) == {"data": expected.decode(), "length": "99"}
+
+
 async def test_http11_without_host(app: Quart, http_scope: Any, asgi_call: Any) -> None:
     @app.route("/")
     async def index() -> str:

@@ -28,11 +28,14 @@ class _BadHead(Exception):
     """The request head is unacceptable whatever the app says (RFC 9112 §3.2, §6.3)."""
 
 
-def _decode_headers(raw: Any, http_version: str) -> Headers:
+def _decode_headers(raw: Any, http_version: str) -> tuple[FastHeaders, tuple[str | None, bool]]:
+    """The request headers, and the framing found on the way: (the first
+    ``Content-Length`` value or ``None``, whether ``Transfer-Encoding`` is there)."""
     headers = FastHeaders()
     items = []
     hosts = 0
-    framing = 0
+    length: str | None = None
+    chunked = False
     names = _NAMES
     for name, value in raw:
         key = names.get(name)
@@ -40,17 +43,21 @@ def _decode_headers(raw: Any, http_version: str) -> Headers:
             key = name.decode("latin-1").title()
             if len(names) < _NAME_CACHE_SIZE:
                 names[name] = key
+        text = value.decode("latin-1")
         if key == "Host":
             hosts += 1
-        elif key == "Content-Length" or key == "Transfer-Encoding":
-            framing |= 1 if key == "Content-Length" else 2
-        items.append((key, value.decode("latin-1")))
-    if framing == 3:
+        elif key == "Content-Length":
+            if length is None:
+                length = text
+        elif key == "Transfer-Encoding":
+            chunked = True
+        items.append((key, text))
+    if length is not None and chunked:
         raise _BadHead("both Content-Length and Transfer-Encoding")
     if hosts > 1 or (hosts == 0 and http_version == "1.1"):
         raise _BadHead("a HTTP/1.1 request needs exactly one Host header")
     headers._list = items
-    return headers
+    return headers, (length, chunked)
 
 
 def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:

@@ -53,11 +53,14 @@ async def _no_push(path: str, headers: Headers) -> None:
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
-def _declares_no_body(headers: Headers, method: str) -> bool:
-    length = headers.get("Content-Length")
+def _declares_no_body(headers: FastHeaders, method: str) -> bool:
+    framing = headers._framing
+    if framing is None:
+        framing = (headers.get("Content-Length"), "Transfer-Encoding" in headers)
+    length, chunked = framing
     if length is not None:
         return length.strip() == "0"
-    if "Transfer-Encoding" in headers:
+    if chunked:
         return False
     # With neither header HTTP/1.1 has no body (RFC 9112 §6.3), but not every
     # server passes framing headers through, and HTTP/2 bodies need no
@@ -85,10 +88,12 @@ async def handle_http(
     """Serve one HTTP request."""
     http_version = scope.get("http_version", "1.1")
     try:
-        headers = _decode_headers(scope["headers"], http_version)
+        headers, framing = _decode_headers(scope["headers"], http_version)
     except _BadHead:
         await _send_error(send, 400, close=True)
         return
+    # For the request constructor (and _declares_no_body): no lookups again.
+    headers._framing = framing
     if http_version != "1.1":
         _default_host(app, scope, headers)
     root_path, path = _split_path(scope)
@@ -117,6 +122,8 @@ async def handle_http(
         request.body._complete = True
     else:
         request.body._set_source(_BodySource(receive, request.body))
+    # From here on the app may change the headers: drop the decode-time view.
+    headers._framing = None
     dog = current_watchdog()
     task = dog.add(receive, request)
     request._deadline_guard = dog.deadline

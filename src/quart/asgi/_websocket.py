@@ -432,7 +432,7 @@ async def handle_websocket(
     conn = _WebsocketConnection(app, scope, receive, send)
     http_version = scope.get("http_version", "1.1")
     try:
-        headers = _decode_headers(scope["headers"], http_version)
+        headers, _ = _decode_headers(scope["headers"], http_version)
     except _BadHead:
         await conn.finish(app, app.response_class("Bad Request", status=400))
         return

@@ -115,6 +115,8 @@ class Body:
                 if chunk is None:
                     break
                 parts.append(chunk)
+                if self._complete and not self._chunks:
+                    break  # that was the last one: no call just to learn so
             # Most bodies arrive in one message: no join (and no copy) then.
             self._data = parts[0] if len(parts) == 1 else b"".join(parts)
         return self._data
@@ -144,7 +146,8 @@ def _declared_length(headers: Headers) -> int | None:
     # What ``request.content_length`` computes, minus Werkzeug's cached
     # property machinery (a request with both framing headers is refused
     # before it gets here).
-    value = headers.get("Content-Length")
+    framing = getattr(headers, "_framing", None)
+    value = framing[0] if framing is not None else headers.get("Content-Length")
     if value is None:
         return None
     try:
