@@ -446,6 +446,37 @@ async def test_crlf_in_header_value_never_reaches_the_wire(
     assert "x-injected" not in result.headers
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_header_that_is_not_latin_1_is_a_logged_500(
+    app: Quart, http_scope: Any, asgi_call: Any, caplog: pytest.LogCaptureFixture, streamed: bool
+) -> None:
+    @app.route("/")
+    async def index() -> Any:
+        async def chunks() -> Any:
+            yield b"never sent"
+
+        return (chunks() if streamed else "never sent"), {"X-Name": "snow \u2603"}
+
+    with caplog.at_level(logging.ERROR):
+        result = await asgi_call(app, http_scope("/"))
+    assert result.status == 500
+    assert b"never sent" not in result.body
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "'X-Name'" in record.getMessage() and "Latin-1" in record.getMessage()
+    # The app goes on serving.
+    assert (await asgi_call(app, http_scope("/missing"))).status == 404
+
+
+async def test_latin_1_header_values_are_sent(app: Quart, http_scope: Any, asgi_call: Any) -> None:
+    @app.route("/")
+    async def index() -> Any:
+        return "ok", {"X-Name": "Jos\u00e9"}
+
+    result = await asgi_call(app, http_scope("/"))
+    assert result.status == 200
+    assert (b"x-name", "Jos\u00e9".encode("latin-1")) in result.raw_headers
+
+
 async def test_slash_redirect_keeps_raw_query_bytes_out_of_location(
     app: Quart, http_scope: Any, asgi_call: Any
 ) -> None:

@@ -572,6 +572,20 @@ async def test_error_before_accept_refuses_with_500(
     assert any("Exception on websocket" in r.getMessage() for r in caplog.records)
 
 
+async def test_refusal_with_a_header_that_is_not_latin_1_is_a_500(
+    app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.websocket("/ws")
+    async def ws() -> Any:
+        return "nope", 403, {"X-Why": "\u2603"}
+
+    with caplog.at_level(logging.ERROR), pytest.raises(WebsocketResponseError) as info:
+        async with client.websocket("/ws") as connection:
+            await connection.receive()
+    assert info.value.response.status_code == 500
+    assert any("'X-Why'" in r.getMessage() for r in caplog.records)
+
+
 async def test_propagated_error_closes_then_reaches_the_server(app: Quart) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = True
 

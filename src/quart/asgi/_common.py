@@ -60,16 +60,27 @@ def _decode_headers(raw: Any, http_version: str) -> tuple[FastHeaders, tuple[str
     return headers, (length, chunked)
 
 
+class _UnsendableHeader(ValueError):
+    """A response header that HTTP cannot carry (not Latin-1)."""
+
+
 def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     out = []
     names = _NAMES_OUT
-    for key, value in headers.items():
-        name = names.get(key)
-        if name is None:
-            name = key.lower().encode("latin-1")
-            if len(names) < _NAME_CACHE_SIZE:
-                names[key] = name
-        out.append((name, value.encode("latin-1")))
+    try:
+        for key, value in headers.items():
+            name = names.get(key)
+            if name is None:
+                name = key.lower().encode("latin-1")
+                if len(names) < _NAME_CACHE_SIZE:
+                    names[key] = name
+            out.append((name, value.encode("latin-1")))
+    except UnicodeEncodeError:
+        raise _UnsendableHeader(
+            f"The response header {key!r} cannot be sent: HTTP header names and values"
+            " are Latin-1 bytes; percent-encode the value (urllib.parse.quote), or for a"
+            " file name use send_file's attachment_filename, which does."
+        ) from None
     return out
 
 

@@ -20,6 +20,7 @@ from ._common import _default_host
 from ._common import _encode_headers
 from ._common import _safe_query
 from ._common import _split_path
+from ._common import _UnsendableHeader
 from ._disconnect import _BodySource
 from ._disconnect import cancel_watcher
 from ._disconnect import current_watchdog
@@ -181,11 +182,16 @@ async def send_response(
         data = body.data
         if body.begin or body.end != len(data):
             data = data[body.begin : body.end]
+        try:
+            headers = _encode_headers(response.headers)
+        except _UnsendableHeader as error:
+            await _unsendable(app, request, error, send)
+            return
         await send(
             {
                 "type": "http.response.start",
                 "status": response.status_code,
-                "headers": _encode_headers(response.headers),
+                "headers": headers,
                 "trailers": False,
             }
         )
@@ -213,13 +219,27 @@ async def send_response(
         )
 
 
+async def _unsendable(
+    app: Quart, request: Request, error: _UnsendableHeader, send: ASGISendCallable
+) -> None:
+    app.logger.error(
+        f"Cannot answer {request.method} {escape_control_characters(request.path)}: {error}"
+    )
+    await _send_error(send, 500)
+
+
 async def _stream_body(
     app: Quart, request: Request, response: Any, body: Any, send: ASGISendCallable
 ) -> None:
+    try:
+        headers = _encode_headers(response.headers)
+    except _UnsendableHeader as error:
+        await _unsendable(app, request, error, send)
+        return
     start = {
         "type": "http.response.start",
         "status": response.status_code,
-        "headers": _encode_headers(response.headers),
+        "headers": headers,
         "trailers": False,
     }
     started = False

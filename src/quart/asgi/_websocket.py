@@ -20,6 +20,7 @@ from ._common import _decode_headers
 from ._common import _default_host
 from ._common import _encode_headers
 from ._common import _split_path
+from ._common import _UnsendableHeader
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -412,11 +413,18 @@ async def _send_denial(app: Quart, response: Any, send: ASGISendCallable) -> Non
             )
             response = _plain_500(app)
             data = response.response.data
+    try:
+        headers = _encode_headers(response.headers)
+    except _UnsendableHeader as error:
+        app.logger.error(f"Cannot send the websocket refusal response: {error}")
+        response = _plain_500(app)
+        data = response.response.data
+        headers = _encode_headers(response.headers)
     await send(
         {
             "type": "websocket.http.response.start",
             "status": response.status_code,
-            "headers": _encode_headers(response.headers),
+            "headers": headers,
         }
     )
     await send({"type": "websocket.http.response.body", "body": data, "more_body": False})
