@@ -176,11 +176,103 @@ async def test_file_that_grows_sends_the_announced_length(app: Quart, root: Path
         assert await response.get_data() == b"line 1\n"
 
 
-async def test_open_file_objects_are_refused_with_advice(app: Quart, root: Path) -> None:
+# -- send_file: open file objects (as Flask accepts) ----------------------------------------
+
+
+async def test_send_open_file(app: Quart, root: Path) -> None:
+    files: list[Any] = []
+
+    @app.route("/open")
+    async def open_view() -> Response:
+        file = open(root / "files" / "data.bin", "rb")  # send_file closes it
+        files.append(file)
+        file.seek(240)  # sent from where it stands, as Flask does
+        return await send_file(file, mimetype="application/octet-stream")
+
+    response = await app.test_client().get("/open")
+    assert response.status_code == 200
+    assert response.content_length == len(DATA) - 240
+    assert await response.get_data() == DATA[240:]
+    assert "ETag" not in response.headers and response.last_modified is None
+    assert files[0].closed
+
+
+async def test_open_file_range_request_counts_from_its_position(app: Quart, root: Path) -> None:
+    @app.route("/open")
+    async def open_view() -> Response:
+        file = open(root / "files" / "data.bin", "rb", buffering=0)
+        file.seek(1000)
+        return await send_file(file, download_name="data.bin", conditional=True)
+
+    response = await app.test_client().get("/open", headers={"Range": "bytes=10-19"})
+    assert response.status_code == 206
+    assert response.headers["Content-Range"] == f"bytes 10-19/{len(DATA) - 1000}"
+    assert await response.get_data() == DATA[1010:1020]
+
+
+class Reader:
+    """A file-like object of unknown size (like a zip member or a pipe)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.stream = BytesIO(data)
+        self.closed = False
+        self.reads = 0
+
+    def read(self, size: int = -1) -> bytes:
+        self.reads += 1
+        return self.stream.read(size)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_send_a_reader_of_unknown_size(app: Quart) -> None:
+    big = DATA * 20  # several chunks
+    readers: list[Reader] = []
+
+    @app.route("/reader")
+    async def reader_view() -> Response:
+        readers.append(Reader(big))
+        return await send_file(readers[-1], mimetype="text/csv", conditional=True)
+
+    sent = await asgi_call(app, "/reader", headers=[(b"range", b"bytes=0-9")])
+    # Unknown size: no Content-Length, no ranges, the whole body (as Werkzeug).
+    start = sent[0]
+    assert start["status"] == 200
+    names = {name for name, _ in start["headers"]}
+    assert b"content-length" not in names and b"accept-ranges" not in names
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == big
+    assert readers[0].closed and readers[0].reads > 2
+    client = app.test_client()
+    # A HEAD reads nothing and still closes it.
+    response = await client.head("/reader")
+    assert await response.get_data() == b""
+    assert readers[1].closed and readers[1].reads == 0
+
+
+async def test_a_file_object_is_closed_when_a_304_replaces_it(app: Quart) -> None:
+    readers: list[Reader] = []
+
+    @app.route("/reader")
+    async def reader_view() -> Response:
+        readers.append(Reader(b"data"))
+        return await send_file(readers[-1], mimetype="text/plain", etag="v1", conditional=True)
+
+    response = await app.test_client().get("/reader", headers={"If-None-Match": '"v1"'})
+    assert response.status_code == 304
+    assert readers[0].closed and readers[0].reads == 0
+
+
+async def test_file_objects_that_cannot_be_sent(app: Quart, root: Path) -> None:
     async with app.test_request_context("/"):
+        with open(root / "files" / "notes.txt") as text:
+            with pytest.raises(ValueError, match="binary"):
+                await send_file(text)  # type: ignore[arg-type]
         with open(root / "files" / "notes.txt", "rb") as file:
-            with pytest.raises(TypeError, match="path"):
-                await send_file(file)  # type: ignore[arg-type]
+            with pytest.raises(ValueError, match="mimetype"):
+                await send_file(file)
+        with pytest.raises(TypeError, match="binary file object"):
+            await send_file(42)  # type: ignore[arg-type]
 
 
 async def test_explicit_mimetype_and_last_modified(app: Quart) -> None:

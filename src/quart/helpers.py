@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import mimetypes
 import os
 import stat
@@ -15,6 +16,7 @@ from datetime import timedelta
 from datetime import UTC
 from io import BytesIO
 from typing import Any
+from typing import BinaryIO
 from typing import NoReturn
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -336,7 +338,7 @@ def _either(quart_name: str, quart_value: Any, flask_name: str, flask_value: Any
 
 
 async def send_file(
-    filename_or_io: FilePath | BytesIO,
+    filename_or_io: FilePath | BytesIO | BinaryIO,
     mimetype: str | None = None,
     as_attachment: bool = False,
     attachment_filename: str | None = None,
@@ -349,7 +351,7 @@ async def send_file(
     etag: bool | str | None = None,
     max_age: _MaxAge = None,
 ) -> Response:
-    """Send a file from disk, or an in-memory :class:`io.BytesIO`, as the response.
+    """Send a file from disk, an in-memory :class:`io.BytesIO`, or an open binary file.
 
     A file is streamed in chunks read in a worker thread, so a large file
     does not hold up other requests. Quart's argument names and Flask 2's
@@ -361,7 +363,11 @@ async def send_file(
     :func:`send_from_directory` and the static route have it on.
 
     :param filename_or_io: A path (relative paths are relative to the app's
-        :attr:`~quart.Quart.root_path`), or a :class:`io.BytesIO` sent whole.
+        :attr:`~quart.Quart.root_path`); a :class:`io.BytesIO`, sent whole; or
+        an open binary file (any object with ``read(n)``), sent from its
+        current position and closed afterwards. A file from ``open(path,
+        "rb")`` gets a ``Content-Length`` and range support; other objects
+        are streamed to their end.
     :param mimetype: The mimetype; guessed from the (download) name when not
         given. A stream without a name needs one.
     :param as_attachment: Ask the browser to save the file rather than show it
@@ -389,10 +395,7 @@ async def send_file(
     if isinstance(filename_or_io, BytesIO):
         return await _send_stream(app, filename_or_io, options)
     if not isinstance(filename_or_io, str | bytes | os.PathLike):
-        raise TypeError(
-            f"send_file takes a path or an io.BytesIO, not {type(filename_or_io).__name__}:"
-            " pass an open file's path instead, so it can be streamed from disk."
-        )
+        return await _send_file_object(app, filename_or_io, options)
     path = os.path.join(app.root_path, os.fsdecode(filename_or_io))
     st = await run_in_thread(os.stat, path)
     if not stat.S_ISREG(st.st_mode):
@@ -401,6 +404,15 @@ async def send_file(
 
 
 async def _send_stream(app: Quart, stream: BytesIO, options: _SendOptions) -> Response:
+    mimetype = _stream_mimetype(options)
+    response = app.response_class(app.response_class.io_body_class(stream))
+    response.content_length = stream.getbuffer().nbytes
+    if isinstance(options.etag, str):
+        response.set_etag(options.etag)
+    return await _finish(app, response, None, mimetype, options.name, options)
+
+
+def _stream_mimetype(options: _SendOptions) -> str:
     name = options.name
     mimetype = options.mimetype
     if mimetype is None and name is not None:
@@ -412,11 +424,52 @@ async def _send_stream(app: Quart, stream: BytesIO, options: _SendOptions) -> Re
         )
     if options.as_attachment and name is None:
         raise TypeError("Sending a stream as an attachment needs download_name= (its file name).")
-    response = app.response_class(app.response_class.io_body_class(stream))
-    response.content_length = stream.getbuffer().nbytes
+    return mimetype
+
+
+async def _send_file_object(app: Quart, file: Any, options: _SendOptions) -> Response:
+    """An open binary file, or any object with ``read(n)`` returning bytes
+    (Flask accepts these too); closed once sent."""
+    if isinstance(file, io.TextIOBase):
+        raise ValueError("send_file needs a file opened in binary mode ('rb'), or a BytesIO.")
+    if not callable(getattr(file, "read", None)):
+        raise TypeError(
+            "send_file takes a path, an io.BytesIO or a binary file object,"
+            f" not {type(file).__name__}."
+        )
+    mimetype = _stream_mimetype(options)
+    size = await run_in_thread(_open_file_size, file)
+    body: Any
+    if size is None:
+        body = app.response_class.reader_body_class(file)
+        response = app.response_class(body)
+    else:
+        body = app.response_class.file_object_body_class(file, size)
+        response = app.response_class(body)
+        response.content_length = size
     if isinstance(options.etag, str):
         response.set_etag(options.etag)
-    return await _finish(app, response, None, mimetype, name, options)
+    return await _finish(app, response, None, mimetype, options.name, options)
+
+
+def _open_file_size(file: Any) -> int | None:
+    """The bytes left in ``file`` if it is a plain file opened on disk, else ``None``.
+
+    Only ``open()``'s own objects are trusted: a wrapper's ``fileno()`` (gzip,
+    bz2, a temporary file's) may name a file of another size than what
+    ``read()`` returns.
+    """
+    raw = file.raw if isinstance(file, io.BufferedReader | io.BufferedRandom) else file
+    if type(raw) is not io.FileIO:
+        return None
+    try:
+        st = os.fstat(raw.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        left: int = st.st_size - file.tell()
+        return max(left, 0)
+    except (OSError, ValueError):
+        return None
 
 
 async def _send_path(app: Quart, path: str, st: os.stat_result, options: _SendOptions) -> Response:
@@ -471,8 +524,10 @@ async def _finish(
         response.expires = datetime.now(UTC) + timedelta(seconds=max_age)
     request_context = _cv_request.get(None)
     if options.conditional and request_context is not None:
+        # A body of unknown size cannot be sliced: do not advertise ranges.
+        ranges = not isinstance(response.response, app.response_class.reader_body_class)
         await response.make_conditional(
-            request_context.request, accept_ranges=True, complete_length=response.content_length
+            request_context.request, accept_ranges=ranges, complete_length=response.content_length
         )
     return response
 

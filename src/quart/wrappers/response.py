@@ -42,7 +42,16 @@ from ..globals import current_app as current_app
 if TYPE_CHECKING:
     from .request import Request
 
-__all__ = ["DataBody", "FileBody", "IOBody", "IterableBody", "Response", "ResponseBody"]
+__all__ = [
+    "DataBody",
+    "FileBody",
+    "FileObjectBody",
+    "IOBody",
+    "IterableBody",
+    "ReaderBody",
+    "Response",
+    "ResponseBody",
+]
 
 
 _CONTENT_TYPES: dict[str, str] = {}
@@ -307,6 +316,88 @@ class IOBody(_SeekableBody):
         self.io_stream.close()
 
 
+class FileObjectBody(_SeekableBody):
+    """A body read from an open binary file of known size (``open(path, "rb")``).
+
+    Sent from the file's position when the body was made; reads (and the
+    final close) run in a worker thread.
+
+    :param file: The open file.
+    :param size: The bytes to send, from the file's current position.
+    :param buffer_size: Bytes per chunk (64 KiB by default).
+    """
+
+    def __init__(self, file: BinaryIO, size: int, *, buffer_size: int | None = None) -> None:
+        super().__init__(buffer_size=buffer_size)
+        self.file = file
+        self._origin = file.tell()
+        self._length = size
+
+    async def _size(self) -> int:
+        return self._length
+
+    async def _read(self, size: int) -> bytes:
+        return await run_in_thread(self.file.read, size)
+
+    async def __aenter__(self) -> FileObjectBody:
+        if self.begin:
+            await run_in_thread(self.file.seek, self._origin + self.begin)
+        if self.end is None:
+            self.end = self._length
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await run_in_thread(self.file.close)
+
+
+class ReaderBody(ResponseBody):
+    """A body read from any binary file-like object (its ``read(n)``) to the end.
+
+    For objects whose size cannot be known (a pipe, a ``gzip`` or ``zipfile``
+    member, a temporary file wrapper): sent from the current position, without
+    ``Content-Length`` and without range support, as Werkzeug does. Reads
+    run in a worker thread; the object is closed afterwards.
+
+    :param reader: The object to read.
+    :param buffer_size: Bytes per read (64 KiB by default).
+    """
+
+    def __init__(self, reader: Any, *, buffer_size: int | None = None) -> None:
+        self.reader = reader
+        self.buffer_size = buffer_size or _SeekableBody.buffer_size
+
+    async def __aenter__(self) -> ReaderBody:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        close = getattr(self.reader, "close", None)
+        if close is not None:
+            await run_in_thread(close)
+
+    def __aiter__(self) -> ReaderBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await run_in_thread(self.reader.read, self.buffer_size)
+        if not chunk:
+            raise StopAsyncIteration
+        if not isinstance(chunk, bytes):
+            raise TypeError(
+                f"send_file needs a binary file; read() returned {type(chunk).__name__}."
+            )
+        return chunk
+
+
+async def _release(body: Any) -> None:
+    """Close a body that will never be sent (an open file object's, say)."""
+    if isinstance(body, ResponseBody) and not isinstance(body, DataBody):
+        await body.__aexit__(None, None, None)
+
+
 class Response(SansIOResponse):
     """An HTTP response.
 
@@ -324,7 +415,9 @@ class Response(SansIOResponse):
     json_module: Any = json
     data_body_class = DataBody
     file_body_class = FileBody
+    file_object_body_class = FileObjectBody
     io_body_class = IOBody
+    reader_body_class = ReaderBody
     iterable_body_class = IterableBody
 
     def __init__(
@@ -497,11 +590,15 @@ class Response(SansIOResponse):
             return self
         if not self._preconditions_pass(request):
             self.status_code = 412
+            unsent = self.response
             self.set_data(b"")
+            await _release(unsent)
             return self
         if self._not_modified(request):
             self.status_code = 304
+            unsent = self.response
             self.response = self.data_body_class(b"")
+            await _release(unsent)
             # A 304 carries the validators and caching headers, but no
             # metadata about a body it does not have (RFC 9110, 15.4.5).
             for name in _NOT_MODIFIED_DROP:
