@@ -695,6 +695,18 @@ async def test_send_from_directory(app: Quart) -> None:
     assert partial.status_code == 206
 
 
+async def test_send_from_directory_takes_flasks_path_keyword(app: Quart) -> None:
+    async with app.test_request_context("/"):
+        response = await send_from_directory("files", path="notes.txt")
+        assert await response.get_data() == b"notes"
+        with pytest.raises(NotFound):
+            await send_from_directory("files", path="../secret.txt")
+        with pytest.raises(TypeError, match="not both"):
+            await send_from_directory("files", "notes.txt", path="notes.txt")
+        with pytest.raises(TypeError, match="file name"):
+            await send_from_directory("files")
+
+
 @pytest.mark.parametrize(
     "name",
     ["../secret.txt", "nested/../../secret.txt", "/etc/passwd", "..\\secret.txt", "nested", "nope"],

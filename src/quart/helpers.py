@@ -557,7 +557,7 @@ def _stat_file(path: str) -> os.stat_result | None:
 
 async def send_from_directory(
     directory: FilePath,
-    file_name: str,
+    file_name: str | None = None,
     *,
     mimetype: str | None = None,
     as_attachment: bool = False,
@@ -569,6 +569,7 @@ async def send_from_directory(
     download_name: str | None = None,
     etag: bool | str | None = None,
     max_age: _MaxAge = None,
+    path: str | None = None,
 ) -> Response:
     """Send ``file_name`` from ``directory``: the safe way to send a file
     named by the client.
@@ -583,17 +584,21 @@ async def send_from_directory(
     :param directory: The directory to serve from (relative paths are
         relative to the app's :attr:`~quart.Quart.root_path`).
     :param file_name: The untrusted, ``/``-separated name inside ``directory``.
+    :param path: Flask's name for ``file_name``.
     """
     app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
     options = _options(
         mimetype, as_attachment, attachment_filename, add_etags, cache_timeout, conditional,
         last_modified, download_name, etag, max_age,
     )  # fmt: skip
-    joined = _safe_path(os.fsdecode(directory), file_name)
+    name = _either("file_name", file_name, "path", path)
+    if name is None:
+        raise TypeError("send_from_directory() needs the file name (file_name=, or Flask's path=).")
+    joined = _safe_path(os.fsdecode(directory), name)
     if joined is None:
         raise NotFound()
-    path = os.path.join(app.root_path, joined)
-    st = await run_in_thread(_stat_file, path)
+    full_path = os.path.join(app.root_path, joined)
+    st = await run_in_thread(_stat_file, full_path)
     if st is None:
         raise NotFound()
-    return await _send_path(app, path, st, options)
+    return await _send_path(app, full_path, st, options)
