@@ -112,6 +112,10 @@ async def test_blueprint_static_folder(app: Quart, root: Path) -> None:
     assert response.mimetype == "text/css"
     assert await response.get_data() == b"h1 {}"
     assert (await client.get("/admin/files/../../secret.txt")).status_code == 404
+    # Doubled slashes are a plain 404, as on the app's static route.
+    doubled = await client.get("/admin/files//etc/passwd")
+    assert doubled.status_code == 404 and "Location" not in doubled.headers
+    assert (await client.get("/admin/files//admin.css")).status_code == 404
     async with app.test_request_context("/"):
         assert url_for("admin.static", filename="admin.css") == "/admin/files/admin.css"
 

@@ -158,6 +158,12 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
         self.record_once(lambda s: s.app.while_serving(func))  # type: ignore[attr-defined]
         return func
 
+    def make_setup_state(
+        self, app: App, options: dict[str, Any], first_registration: bool = False
+    ) -> BlueprintSetupState:
+        """The state handed to the recorded setup functions on registration."""
+        return _SetupState(self, app, options, first_registration)
+
     def _merge_blueprint_funcs(self, app: App, name: str) -> None:
         super()._merge_blueprint_funcs(app, name)
         for attr in ("before_websocket_funcs", "after_websocket_funcs", "teardown_websocket_funcs"):
@@ -165,3 +171,21 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
             for key, values in getattr(self, attr).items():
                 full = name if key is None else f"{name}.{key}"
                 target[full].extend(values)
+
+
+class _SetupState(BlueprintSetupState):
+    """Flask's setup state, except that the blueprint's static route (which
+    Flask's ``register`` adds) keeps doubled slashes, as the app's does:
+    ``/static//etc/passwd`` is a 404, not a redirect to a merged path."""
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Any = None,
+        **options: Any,
+    ) -> None:
+        """Add a rule of the blueprint to the app (see Flask's)."""
+        if endpoint == "static" and view_func == getattr(self.blueprint, "send_static_file", None):
+            options.setdefault("merge_slashes", False)
+        super().add_url_rule(rule, endpoint, view_func, **options)
