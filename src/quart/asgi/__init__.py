@@ -28,6 +28,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..signals import websocket_received as websocket_received
+from ..signals import websocket_sent as websocket_sent
+from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
+from ..typing import ASGISendCallable as ASGISendCallable
+from ..typing import ResponseTypes as ResponseTypes
+from ._compat import ASGIHTTPConnection as ASGIHTTPConnection
+from ._compat import ASGIWebsocketConnection as ASGIWebsocketConnection
 from ._http import handle_http as handle_http
 from ._http import send_response as send_response
 from ._lifespan import handle_lifespan as handle_lifespan
@@ -35,45 +42,9 @@ from ._websocket import handle_websocket as handle_websocket
 
 if TYPE_CHECKING:
     from ..app import Quart
-    from ..typing import ASGIReceiveCallable
-    from ..typing import ASGISendCallable
-    from ..typing import HTTPScope
     from ..typing import LifespanScope
-    from ..typing import WebsocketScope
 
 __all__ = ["ASGIHTTPConnection", "ASGILifespan", "ASGIWebsocketConnection"]
-
-
-class ASGIHTTPConnection:
-    """Serves one HTTP connection (kept as a class for API compatibility).
-
-    :param app: The application.
-    :param scope: The ASGI ``http`` scope.
-    """
-
-    def __init__(self, app: Quart, scope: HTTPScope) -> None:
-        self.app = app
-        self.scope = scope
-
-    async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        """Serve the request."""
-        await handle_http(self.app, self.scope, receive, send)
-
-
-class ASGIWebsocketConnection:
-    """Serves one websocket connection.
-
-    :param app: The application.
-    :param scope: The ASGI ``websocket`` scope.
-    """
-
-    def __init__(self, app: Quart, scope: WebsocketScope) -> None:
-        self.app = app
-        self.scope = scope
-
-    async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        """Serve the connection until it closes."""
-        await handle_websocket(self.app, self.scope, receive, send)
 
 
 class ASGILifespan:

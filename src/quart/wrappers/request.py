@@ -69,9 +69,26 @@ class Body:
         self._complete = False
         self._started = False
         self._data: bytes | None = None
+        self._waiter: asyncio.Future[None] | None = None
 
     def _set_source(self, pull: _Pull) -> None:
         self._pull = pull
+
+    async def _wait_for_data(self) -> tuple[bytes, bool]:
+        # A source for a body that another task fills with append() and
+        # set_complete() (Quart's own model): wait until it does.
+        if not self._chunks and not self._complete:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return b"", True
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _check_declared(self) -> None:
         self._started = True
@@ -126,10 +143,12 @@ class Body:
         if data:
             self._received += len(data)
             self._chunks.append(data)
+            self._wake()
 
     def set_complete(self) -> None:
         """Mark the body as complete: no more chunks will come."""
         self._complete = True
+        self._wake()
 
     def set_result(self, data: bytes) -> None:
         """Set the whole body at once (for tests)."""
