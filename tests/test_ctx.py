@@ -280,3 +280,86 @@ async def test_g_is_per_request(app: Quart, client: QuartClient) -> None:
 
     assert await (await client.get("/")).get_data(as_text=True) == "1"
     assert await (await client.get("/")).get_data(as_text=True) == "1"
+
+
+# -- sync "with app.app_context()" (as in Flask) ------------------------------------------
+
+
+def test_sync_app_context_in_sync_code() -> None:
+    app = Quart(__name__)
+    app.config["SERVER_NAME"] = "example.com"
+    torn_down: list[Any] = []
+    pushed: list[Any] = []
+
+    @app.route("/item/<int:n>")
+    async def item(n: int) -> str:
+        return str(n)
+
+    @app.teardown_appcontext
+    def sync_teardown(exc: BaseException | None) -> None:
+        torn_down.append(("sync", exc, g.get("name")))
+
+    @app.teardown_appcontext
+    async def async_teardown(exc: BaseException | None) -> None:
+        torn_down.append(("async", exc, current_app.name))
+
+    def on_pushed(sender: Quart) -> None:
+        pushed.append(sender)
+
+    from quart.signals import appcontext_pushed
+
+    with appcontext_pushed.connected_to(on_pushed, app):
+        with app.app_context() as ctx:
+            assert isinstance(ctx, AppContext)
+            assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+            g.name = "script"
+            assert url_for("item", n=3) == "http://example.com/item/3"
+            assert torn_down == []
+    assert not has_app_context()
+    assert pushed == [app]
+    assert sorted(torn_down, key=str) == [("async", None, app.name), ("sync", None, "script")]
+
+    torn_down.clear()
+    with pytest.raises(KeyError):
+        with app.app_context():
+            raise KeyError("boom")
+    assert [entry[1].__class__ for entry in torn_down] == [KeyError, KeyError]
+    assert not has_app_context()
+
+
+async def test_sync_app_context_in_async_code(app: Quart) -> None:
+    # Nothing to await at the end: fine inside the loop too.
+    with app.app_context():
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+    assert not has_app_context()
+
+    @app.teardown_appcontext
+    async def teardown(exc: BaseException | None) -> None:
+        pass
+
+    with pytest.raises(RuntimeError, match="async with app.app_context"):
+        with app.app_context():
+            pass  # pragma: no cover - never entered
+    assert not has_app_context()
+
+
+async def test_sync_app_context_in_a_thread(app: Quart) -> None:
+    torn_down: list[str] = []
+
+    @app.teardown_appcontext
+    async def teardown(exc: BaseException | None) -> None:
+        torn_down.append(current_app.name)
+
+    def work() -> str:
+        with app.app_context():
+            return str(current_app.name)
+
+    assert await asyncio.to_thread(work) == app.name
+    assert torn_down == [app.name]
+
+
+async def test_request_contexts_need_async_with(app: Quart) -> None:
+    with pytest.raises(TypeError, match="async with app.test_request_context"):
+        with app.test_request_context("/"):
+            pass  # pragma: no cover - never entered
+    assert not has_request_context()

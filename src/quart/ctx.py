@@ -19,6 +19,7 @@ together afterwards (one error as itself, several as an exception group).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import sys
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from contextvars import Token
 from types import TracebackType
 from typing import Any
+from typing import NoReturn
 from typing import Self
 from typing import TYPE_CHECKING
 from typing import TypeVar
@@ -101,10 +103,30 @@ def raise_collected(errors: list[BaseException]) -> None:
         raise BaseExceptionGroup("several teardown functions raised", errors)
 
 
+def _run_outside_a_loop(coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Run ``coroutine`` to completion from sync code, in a short-lived event
+    loop; the coroutine sees the current context variables (a copy)."""
+    asyncio.run(coroutine)
+
+
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class AppContext:
     """The application context: ``current_app`` and ``g`` while it is pushed.
 
-    Use it as ``async with app.app_context():``.
+    Use it as ``async with app.app_context():``. Sync code (a script, a
+    thread, a sync test) may use ``with app.app_context():`` as in Flask:
+    the ``teardown_appcontext`` functions and ``appcontext_*`` signal
+    receivers then run to completion in a short-lived event loop. Inside a
+    running event loop that is only possible when there are none (there is
+    no way to wait for them without blocking the loop), so there ``with``
+    raises :class:`RuntimeError` asking for ``async with``.
 
     :param app: The application.
     """
@@ -165,6 +187,40 @@ class AppContext:
     ) -> None:
         await self.pop(exc_value)
 
+    def __enter__(self) -> Self:
+        async_work = bool(
+            signals.appcontext_pushed.receivers
+            or signals.appcontext_popped.receivers
+            or (not self._tokens and _has_appcontext_teardown(self.app))
+        )
+        if async_work and _in_running_loop():
+            raise RuntimeError(
+                "'with app.app_context()' cannot run this app's teardown_appcontext"
+                " functions or appcontext signal receivers inside a running event loop"
+                " without blocking it: use 'async with app.app_context()' in async code."
+            )
+        self._tokens.append(_cv_app.set(self))
+        if signals.appcontext_pushed.receivers:
+            _run_outside_a_loop(signals.appcontext_pushed.send_async(self.app))
+        return self
+
+    def __exit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if len(self._tokens) == 1 and _has_appcontext_teardown(self.app):
+                if _in_running_loop():
+                    raise RuntimeError(
+                        "teardown_appcontext functions were added while a sync 'with"
+                        " app.app_context()' was open inside a running event loop; they"
+                        " cannot run: use 'async with app.app_context()' in async code."
+                    )
+                _run_outside_a_loop(self.app.do_teardown_appcontext(exc_value))
+        finally:
+            _cv_app.reset(self._tokens.pop())
+        if signals.appcontext_popped.receivers and not _in_running_loop():
+            _run_outside_a_loop(signals.appcontext_popped.send_async(self.app))
+
 
 class _BaseRequestWebsocketContext(AppContext):
     """The shared machinery of request and websocket contexts."""
@@ -174,6 +230,13 @@ class _BaseRequestWebsocketContext(AppContext):
     _teardown_funcs: str
     _tearing_down: NamedSignal
     _teardown_method: str
+
+    def __enter__(self) -> NoReturn:
+        raise TypeError(
+            "Request and websocket contexts open the session and run hooks"
+            " asynchronously: use 'async with app.test_request_context(...)'"
+            " (or 'async with app.app_context()' for current_app and g only)."
+        )
 
     def __init__(
         self,
