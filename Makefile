@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all lint bench clean
+.PHONY: run test test-all test-extensions lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,14 @@ test-all: test
 		else echo "== Python $$v not installed: skipped"; fi; \
 	done
 
+# The Quart extensions' own test suites (from their PyPI sources) against this
+# package, in .venvs/extensions. Needs PyPI; not part of `make test`.
+test-extensions: $(STAMP)
+	$(BIN)/python tools/extension_suites.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples tools
+	$(BIN)/ruff format --check src tests bench examples tools
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -68,6 +68,26 @@ async def test_quart_auth_login_protects_routes() -> None:
     assert await response.get_json() == {"id": "bob"}
 
 
+async def test_quart_auth_testing_helpers_over_plain_http() -> None:
+    # quart-auth's own documented testing pattern: its cookie is Secure by
+    # default and the test client talks plain http.
+    app = Quart(__name__)
+    app.secret_key = "not secret"
+    quart_auth.QuartAuth(app)
+
+    @app.get("/me")
+    @quart_auth.login_required
+    async def me() -> dict[str, str | None]:
+        return {"id": quart_auth.current_user.auth_id}
+
+    client = app.test_client()
+    async with quart_auth.authenticated_client(client, "22"):
+        response = await client.get("/me")
+        assert response.status_code == 200
+        assert await response.get_json() == {"id": "22"}
+    assert (await client.get("/me")).status_code == 401
+
+
 async def test_quart_rate_limiter_limits() -> None:
     app = Quart(__name__)
     quart_rate_limiter.RateLimiter(app)

@@ -181,6 +181,24 @@ async def test_cookie_jar_respects_path_and_domain(app: Quart, client: QuartClie
     assert await (await client.get("/sub/read")).get_json() == {"scoped": "1"}
 
 
+async def test_secure_cookies_are_sent_over_http_too(app: Quart, client: QuartClient) -> None:
+    # As Quart's and Werkzeug's test clients do: tests use http by default.
+    @app.route("/set")
+    async def set_cookie() -> Response:
+        response = Response("set")
+        response.set_cookie("auth", "token", secure=True, httponly=True, samesite="Strict")
+        return response
+
+    @app.route("/read")
+    async def read() -> dict[str, str]:
+        return request.cookies.to_dict()
+
+    await client.get("/set")
+    assert await (await client.get("/read")).get_json() == {"auth": "token"}
+    client.set_cookie("localhost", "manual", "yes", secure=True)
+    assert await (await client.get("/read")).get_json() == {"auth": "token", "manual": "yes"}
+
+
 async def test_cookies_disabled(app: Quart) -> None:
     @app.route("/set")
     async def set_cookie() -> Response:

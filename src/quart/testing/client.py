@@ -13,7 +13,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from datetime import timedelta
 from email.message import Message
+from http.cookiejar import Cookie
 from http.cookiejar import CookieJar
+from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
 from typing import Any
 from typing import TYPE_CHECKING
@@ -44,6 +46,17 @@ if TYPE_CHECKING:
 __all__ = ["QuartClient"]
 
 
+class _TestCookiePolicy(DefaultCookiePolicy):
+    """A browser's cookie rules (domain, path, expiry), except that ``Secure``
+    cookies are sent over plain ``http`` too: tests talk to the app over
+    ``http`` by default, and Quart's and Werkzeug's test clients send them
+    (an extension's secure auth cookie must reach the app in tests)."""
+
+    def return_ok_secure(self, cookie: Cookie, request: U2Request) -> bool:
+        """Send secure cookies whatever the scheme."""
+        return True
+
+
 class _CookieJarResponse:
     """What ``CookieJar.extract_cookies`` needs from a response."""
 
@@ -70,7 +83,9 @@ class QuartClient:
     def __init__(self, app: Quart, use_cookies: bool = True) -> None:
         self.app = app
         #: The cookie jar (``None`` when cookies are off).
-        self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
+        self.cookie_jar: CookieJar | None = (
+            CookieJar(policy=_TestCookiePolicy()) if use_cookies else None
+        )
         #: Push promises the app made, as ``(path, headers)``.
         self.push_promises: list[tuple[str, Headers]] = []
         #: Keep the last request's context pushed (``async with client:``).
