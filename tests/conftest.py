@@ -84,6 +84,34 @@ def http_scope() -> HTTPScopeFactory:
     return _make_http_scope
 
 
+def _make_websocket_scope(path: str = "/ws", **extra: Any) -> dict[str, Any]:
+    """A minimal, valid ASGI ``websocket`` scope (spec 2.3, with the denial
+    response extension); ``extra`` replaces keys."""
+    scope: dict[str, Any] = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+        "subprotocols": [],
+        "extensions": {"websocket.http.response": {}},
+    }
+    scope.update(extra)
+    return scope
+
+
+@pytest.fixture
+def websocket_scope() -> Callable[..., dict[str, Any]]:
+    """Factory for raw ASGI websocket scopes: ``websocket_scope("/ws", subprotocols=[...])``."""
+    return _make_websocket_scope
+
+
 @dataclass
 class RawResponse:
     """What an ASGI app sent for one request, message by message."""

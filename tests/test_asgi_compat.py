@@ -210,7 +210,7 @@ async def test_accept_headers_and_refusal(ws_app: Quart, client: QuartClient) ->
     assert info.value.response.status_code == 403
 
 
-async def test_the_client_leaving_ends_the_handler(ws_app: Quart) -> None:
+async def test_the_client_leaving_ends_the_handler(ws_app: Quart, websocket_scope: Any) -> None:
     ended = asyncio.Event()
 
     @ws_app.websocket("/wait")
@@ -228,21 +228,7 @@ async def test_the_client_leaving_ends_the_handler(ws_app: Quart) -> None:
     async def send(message: Any) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": "/wait",
-        "raw_path": b"/wait",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 80),
-        "subprotocols": [],
-        "extensions": {},
-    }
+    scope = websocket_scope("/wait", extensions={})
     async with asyncio.timeout(5):
         await ws_app(scope, incoming.get, send)  # type: ignore[arg-type]
     assert ended.is_set()

@@ -179,33 +179,15 @@ class WsClient:
             self.replies.put_nowait(message.get("text"))
 
 
-def _ws_scope() -> dict[str, Any]:
-    return {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": "/ws",
-        "raw_path": b"/ws",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-        "subprotocols": [],
-        "extensions": {},
-    }
-
-
 async def test_open_websockets_cost_little_each_and_leave_nothing(
-    slow_app: Quart, traced: None
+    slow_app: Quart, traced: None, websocket_scope: Any
 ) -> None:
     count = 500
 
     async def session(n: int) -> tuple[int, int]:
         peers = [WsClient() for _ in range(n)]
         tasks = [
-            asyncio.ensure_future(slow_app(_ws_scope(), p.inbox.get, p.send))  # type: ignore[arg-type]
+            asyncio.ensure_future(slow_app(websocket_scope(extensions={}), p.inbox.get, p.send))  # type: ignore[arg-type]
             for p in peers
         ]
         for peer in peers:

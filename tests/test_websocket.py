@@ -33,26 +33,6 @@ from quart.wrappers import WebsocketDisconnect
 TIMEOUT = 5
 
 
-def _ws_scope(path: str = "/ws", **extra: Any) -> dict[str, Any]:
-    scope: dict[str, Any] = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-        "subprotocols": [],
-        "extensions": {"websocket.http.response": {}},
-    }
-    scope.update(extra)
-    return scope
-
-
 class FakeServer:
     """A raw ASGI websocket peer: ``incoming`` is what the client sends (then
     nothing, until :meth:`vanish`); every message the app sends is recorded."""
@@ -119,7 +99,9 @@ async def test_echo_keeps_message_types_including_empty(app: Quart, client: Quar
             assert type(echoed) is type(message)
 
 
-async def test_empty_messages_reach_the_app_with_their_type(app: Quart) -> None:
+async def test_empty_messages_reach_the_app_with_their_type(
+    app: Quart, websocket_scope: Any
+) -> None:
     got: list[str | bytes] = []
 
     @app.websocket("/ws")
@@ -128,7 +110,7 @@ async def test_empty_messages_reach_the_app_with_their_type(app: Quart) -> None:
         got.append(await websocket.receive())
 
     server = FakeServer(["", b""])
-    await app(_ws_scope(), server.receive, server.send)  # type: ignore[arg-type]
+    await app(websocket_scope(), server.receive, server.send)  # type: ignore[arg-type]
     assert got == ["", b""]
     assert [type(item) for item in got] == [str, bytes]
 
@@ -288,7 +270,9 @@ async def test_accept_with_subprotocol_and_headers(app: Quart, client: QuartClie
 
 
 @pytest.mark.parametrize("first", ["send", "receive"])
-async def test_accept_is_implicit_and_sent_once(app: Quart, first: str) -> None:
+async def test_accept_is_implicit_and_sent_once(
+    app: Quart, first: str, websocket_scope: Any
+) -> None:
     @app.websocket("/ws")
     async def ws() -> None:
         if first == "send":
@@ -299,36 +283,36 @@ async def test_accept_is_implicit_and_sent_once(app: Quart, first: str) -> None:
         await websocket.send("b")
 
     server = FakeServer(["x"])
-    await app(_ws_scope(), server.receive, server.send)  # type: ignore[arg-type]
+    await app(websocket_scope(), server.receive, server.send)  # type: ignore[arg-type]
     types = server.types()
     assert types[0] == "websocket.accept"
     assert types.count("websocket.accept") == 1
     assert server.close["code"] == 1000
 
 
-async def test_accept_headers_need_spec_2_1(app: Quart) -> None:
+async def test_accept_headers_need_spec_2_1(app: Quart, websocket_scope: Any) -> None:
     @app.websocket("/ws")
     async def ws() -> None:
         await websocket.accept(headers={"X-Server": "yes"})
 
     server = FakeServer()
-    scope = _ws_scope(asgi={"version": "3.0", "spec_version": "2.0"})
+    scope = websocket_scope(asgi={"version": "3.0", "spec_version": "2.0"})
     with pytest.warns(RuntimeWarning, match="accept"):
         await app(scope, server.receive, server.send)  # type: ignore[arg-type]
     assert "headers" not in server.sent[0]
 
 
-async def test_close_reason_only_sent_with_spec_2_3(app: Quart) -> None:
+async def test_close_reason_only_sent_with_spec_2_3(app: Quart, websocket_scope: Any) -> None:
     @app.websocket("/ws")
     async def ws() -> None:
         await websocket.accept()
         await websocket.close(4000, "done")
 
     old = FakeServer()
-    await app(_ws_scope(asgi={"spec_version": "2.2"}), old.receive, old.send)  # type: ignore[arg-type]
+    await app(websocket_scope(asgi={"spec_version": "2.2"}), old.receive, old.send)  # type: ignore[arg-type]
     assert old.close == {"type": "websocket.close", "code": 4000}
     new = FakeServer()
-    await app(_ws_scope(), new.receive, new.send)  # type: ignore[arg-type]
+    await app(websocket_scope(), new.receive, new.send)  # type: ignore[arg-type]
     assert new.close == {"type": "websocket.close", "code": 4000, "reason": "done"}
 
 
@@ -586,7 +570,9 @@ async def test_refusal_with_a_header_that_is_not_latin_1_is_a_500(
     assert any("'X-Why'" in r.getMessage() for r in caplog.records)
 
 
-async def test_propagated_error_closes_then_reaches_the_server(app: Quart) -> None:
+async def test_propagated_error_closes_then_reaches_the_server(
+    app: Quart, websocket_scope: Any
+) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.websocket("/ws")
@@ -596,7 +582,7 @@ async def test_propagated_error_closes_then_reaches_the_server(app: Quart) -> No
 
     server = FakeServer()
     with pytest.raises(ValueError, match="boom"):
-        await app(_ws_scope(), server.receive, server.send)  # type: ignore[arg-type]
+        await app(websocket_scope(), server.receive, server.send)  # type: ignore[arg-type]
     assert server.close["code"] == 1011
 
 
@@ -838,7 +824,7 @@ async def test_vanished_client_is_seen_by_a_waiting_receive(
     assert seen == [1006, ("send", 1006)]
 
 
-async def test_vanished_client_stops_a_send_loop(app: Quart) -> None:
+async def test_vanished_client_stops_a_send_loop(app: Quart, websocket_scope: Any) -> None:
     # Some servers drop sends to a gone client without ever suspending; the
     # framework must still yield so the disconnect is seen.
     sends = 0
@@ -863,12 +849,12 @@ async def test_vanished_client_stops_a_send_loop(app: Quart) -> None:
         tore_down.set()
 
     async with asyncio.timeout(TIMEOUT):
-        await app(_ws_scope(), server.receive, send)  # type: ignore[arg-type]
+        await app(websocket_scope(), server.receive, send)  # type: ignore[arg-type]
     assert tore_down.is_set()
 
 
 async def test_send_failing_in_the_server_raises_disconnect_quietly(
-    app: Quart, caplog: pytest.LogCaptureFixture
+    app: Quart, caplog: pytest.LogCaptureFixture, websocket_scope: Any
 ) -> None:
     seen: list[int] = []
 
@@ -886,7 +872,7 @@ async def test_send_failing_in_the_server_raises_disconnect_quietly(
 
     server = FakeServer()
     with caplog.at_level(logging.ERROR):
-        await app(_ws_scope(), server.receive, send)  # type: ignore[arg-type]
+        await app(websocket_scope(), server.receive, send)  # type: ignore[arg-type]
     assert seen == [1006]
     assert not caplog.records
 
@@ -894,7 +880,9 @@ async def test_send_failing_in_the_server_raises_disconnect_quietly(
 # -- backpressure and limits ----------------------------------------------------------
 
 
-async def test_handler_that_does_not_read_holds_only_a_few_messages(app: Quart) -> None:
+async def test_handler_that_does_not_read_holds_only_a_few_messages(
+    app: Quart, websocket_scope: Any
+) -> None:
     release = asyncio.Event()
     got: list[str | bytes] = []
 
@@ -907,7 +895,7 @@ async def test_handler_that_does_not_read_holds_only_a_few_messages(app: Quart) 
 
     server = FakeServer([str(number) for number in range(100)])
     async with asyncio.timeout(TIMEOUT):
-        task = asyncio.create_task(app(_ws_scope(), server.receive, server.send))  # type: ignore[arg-type]
+        task = asyncio.create_task(app(websocket_scope(), server.receive, server.send))  # type: ignore[arg-type]
         await server.accepted.wait()
         await _settle()
         assert server.pulls <= 1 + 5  # The connect message, then a handful.

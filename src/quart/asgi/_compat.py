@@ -34,20 +34,18 @@ from werkzeug.datastructures import Headers
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import WebsocketDisconnect
 from ._common import _BadHead
-from ._common import _decode_headers
-from ._common import _default_host
 from ._common import _encode_headers
-from ._common import _safe_query
-from ._common import _split_path
 from ._http import _push
 from ._http import _send_error
 from ._http import _unhandled
 from ._http import handle_http
+from ._http import request_from_scope
 from ._http import send_response
 from ._websocket import _check_close
 from ._websocket import _plain_500
 from ._websocket import _send_denial
 from ._websocket import handle_websocket
+from ._websocket import websocket_from_scope
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -136,26 +134,12 @@ class ASGIHTTPConnection:
 
         :param send: The ASGI send callable (for HTTP/2 push promises).
         """
-        app, scope = self.app, self.scope
-        http_version = scope.get("http_version", "1.1")
-        headers, _ = _decode_headers(scope["headers"], http_version)
-        if http_version != "1.1":
-            _default_host(app, scope, headers)
-        root_path, path = _split_path(scope)
-        request = app.request_class(
-            scope["method"],
-            scope.get("scheme", "http"),
-            path,
-            _safe_query(scope["query_string"]),
-            headers,
-            root_path,
-            http_version,
-            scope,
-            max_content_length=app.config["MAX_CONTENT_LENGTH"],
-            body_timeout=app.config["BODY_TIMEOUT"],
-            send_push_promise=functools.partial(self._send_push_promise, send),
-        )
-        request.body._set_source(request.body._wait_for_data)
+        push = functools.partial(self._send_push_promise, send)
+        request, no_body = request_from_scope(self.app, self.scope, push)
+        if no_body:
+            request.body.set_complete()
+        else:
+            request.body._set_source(request.body._wait_for_data)
         self._request = request
         return request
 
@@ -252,25 +236,13 @@ class ASGIWebsocketConnection:
 
         :param send: The ASGI send callable.
         """
-        app, scope = self.app, self.scope
-        http_version = scope.get("http_version", "1.1")
-        headers, _ = _decode_headers(scope["headers"], http_version)
-        if http_version != "1.1":
-            _default_host(app, scope, headers)
-        root_path, path = _split_path(scope)
-        return app.websocket_class(
-            path,
-            scope["query_string"],
-            scope.get("scheme", "ws"),
-            headers,
-            root_path,
-            http_version,
-            list(scope.get("subprotocols") or ()),
+        return websocket_from_scope(
+            self.app,
+            self.scope,
             functools.partial(self._receive_data, send),
             functools.partial(self.send_data, send),
             functools.partial(self.accept_connection, send),
             functools.partial(self.close_connection, send),
-            scope,
         )
 
     async def handle_messages(self, receive: ASGIReceiveCallable) -> None:

@@ -83,27 +83,20 @@ async def _send_error(send: ASGISendCallable, status: int, close: bool = False) 
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-async def handle_http(
-    app: Quart, scope: HTTPScope, receive: ASGIReceiveCallable, send: ASGISendCallable
-) -> None:
-    """Serve one HTTP request."""
+def request_from_scope(
+    app: Quart, scope: HTTPScope, send_push_promise: Any
+) -> tuple[Request, bool]:
+    """Decode ``scope`` into the app's request class; also say whether the
+    request declares that it has no body. Raises ``_BadHead`` for a head no
+    app may serve."""
     http_version = scope.get("http_version", "1.1")
-    try:
-        headers, framing = _decode_headers(scope["headers"], http_version)
-    except _BadHead:
-        await _send_error(send, 400, close=True)
-        return
+    headers, framing = _decode_headers(scope["headers"], http_version)
     # For the request constructor (and _declares_no_body): no lookups again.
     headers._framing = framing
     if http_version != "1.1":
         _default_host(app, scope, headers)
     root_path, path = _split_path(scope)
     config = app.config
-    push: Any = (
-        functools.partial(_push, send, scope)
-        if "http.response.push" in (scope.get("extensions") or {})
-        else _no_push
-    )
     request = app.request_class(
         scope["method"],
         scope.get("scheme", "http"),
@@ -115,16 +108,34 @@ async def handle_http(
         scope,
         max_content_length=config["MAX_CONTENT_LENGTH"],
         body_timeout=config["BODY_TIMEOUT"],
-        send_push_promise=push,
+        send_push_promise=send_push_promise,
     )
-    if _declares_no_body(headers, request.method):
+    no_body = _declares_no_body(headers, request.method)
+    # From here on the app may change the headers: drop the decode-time view.
+    headers._framing = None
+    return request, no_body
+
+
+async def handle_http(
+    app: Quart, scope: HTTPScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+) -> None:
+    """Serve one HTTP request."""
+    push: Any = (
+        functools.partial(_push, send, scope)
+        if "http.response.push" in (scope.get("extensions") or {})
+        else _no_push
+    )
+    try:
+        request, no_body = request_from_scope(app, scope, push)
+    except _BadHead:
+        await _send_error(send, 400, close=True)
+        return
+    if no_body:
         # Nothing to read: the body starts complete, so the app never calls
         # receive() and the disconnect watcher may own it from the start.
         request.body._complete = True
     else:
         request.body._set_source(_BodySource(receive, request.body))
-    # From here on the app may change the headers: drop the decode-time view.
-    headers._framing = None
     dog = current_watchdog()
     task = dog.add(receive, request)
     request._deadline_guard = dog.deadline

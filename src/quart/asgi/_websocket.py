@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections import deque
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from ..typing import ASGISendCallable
     from ..typing import WebsocketScope
     from ..wrappers import Response
+    from ..wrappers import Websocket
 
 
 # -- websockets -----------------------------------------------------------
@@ -430,6 +433,37 @@ async def _send_denial(app: Quart, response: Any, send: ASGISendCallable) -> Non
     await send({"type": "websocket.http.response.body", "body": data, "more_body": False})
 
 
+def websocket_from_scope(
+    app: Quart,
+    scope: WebsocketScope,
+    receive: Callable[[], Awaitable[str | bytes]],
+    send: Callable[[str | bytes], Awaitable[None]],
+    accept: Callable[[Headers, str | None], Awaitable[None]],
+    close: Callable[[int, str], Awaitable[None]],
+) -> Websocket:
+    """Decode ``scope`` into the app's websocket class, wired to the given
+    callables. Raises ``_BadHead`` for a head no app may serve."""
+    http_version = scope.get("http_version", "1.1")
+    headers, _ = _decode_headers(scope["headers"], http_version)
+    if http_version != "1.1":
+        _default_host(app, scope, headers)
+    root_path, path = _split_path(scope)
+    return app.websocket_class(
+        path,
+        scope["query_string"],
+        scope.get("scheme", "ws"),
+        headers,
+        root_path,
+        http_version,
+        list(scope.get("subprotocols") or ()),
+        receive,
+        send,
+        accept,
+        close,
+        scope,
+    )
+
+
 async def handle_websocket(
     app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable
 ) -> None:
@@ -438,29 +472,13 @@ async def handle_websocket(
     if message["type"] != "websocket.connect":
         return  # The client left during the handshake.
     conn = _WebsocketConnection(app, scope, receive, send)
-    http_version = scope.get("http_version", "1.1")
     try:
-        headers, _ = _decode_headers(scope["headers"], http_version)
+        websocket = websocket_from_scope(
+            app, scope, conn.receive, conn.send, conn.accept, conn.close
+        )
     except _BadHead:
         await conn.finish(app, app.response_class("Bad Request", status=400))
         return
-    if http_version != "1.1":
-        _default_host(app, scope, headers)
-    root_path, path = _split_path(scope)
-    websocket = app.websocket_class(
-        path,
-        scope["query_string"],
-        scope.get("scheme", "ws"),
-        headers,
-        root_path,
-        http_version,
-        list(scope.get("subprotocols") or ()),
-        conn.receive,
-        conn.send,
-        conn.accept,
-        conn.close,
-        scope,
-    )
     conn.start_reader()
     try:
         try:
