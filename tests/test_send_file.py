@@ -628,6 +628,30 @@ async def test_make_conditional_on_a_data_response(app: Quart) -> None:
     assert cached.status_code == 304
 
 
+@pytest.mark.parametrize(
+    ("options", "header", "status", "body"),
+    [
+        ({}, "bytes=0-3", 200, b"abcdef"),  # neither: ranges are not answered
+        ({"complete_length": 6}, "bytes=0-3", 206, b"abcd"),  # a known length: answered
+        ({"complete_length": 6}, "bytes=8-16", 416, None),
+        ({"accept_ranges": True}, "bytes=2-", 206, b"cdef"),
+    ],
+)
+async def test_make_conditional_answers_ranges_given_a_length(
+    app: Quart, options: dict[str, Any], header: str, status: int, body: bytes | None
+) -> None:
+    @app.route("/data")
+    async def data_view() -> Response:
+        response = Response(b"abcdef", mimetype="text/plain")
+        return await response.make_conditional(request, **options)
+
+    response = await app.test_client().get("/data", headers={"Range": header})
+    assert response.status_code == status
+    if body is not None:
+        assert await response.get_data() == body
+    assert ("Accept-Ranges" in response.headers) == ("accept_ranges" in options)
+
+
 async def test_make_conditional_ignores_ranges_of_a_generator(app: Quart) -> None:
     @app.route("/gen")
     async def gen_view() -> Response:

@@ -708,18 +708,59 @@ async def test_flash_outside_request_is_an_error() -> None:
 # -- websockets ---------------------------------------------------------------
 
 
-async def test_websocket_reads_the_session(app: Quart, client: QuartClient) -> None:
+async def test_websocket_reads_the_session(
+    app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
+) -> None:
     from quart import websocket
 
     @app.websocket("/ws")
     async def ws() -> None:
         await websocket.send(repr(session.get("n")))
-        session["ignored"] = True  # no response to carry it: silently not saved
+        session["ignored"] = True  # no response to carry it: not saved, warned
         await websocket.receive()
+
+    @app.websocket("/read")
+    async def read_only() -> None:
+        await websocket.send(repr(session.get("n")))
 
     async with client.session_transaction() as sess:
         sess["n"] = 5
     async with client.websocket("/ws") as connection:
         assert await connection.receive() == "5"
+        await connection.send("done")
+    async with client.websocket("/read") as connection:
+        assert await connection.receive() == "5"
+    await asyncio.sleep(0.05)
     async with client.session_transaction() as sess:
         assert "ignored" not in sess
+    warnings = [r for r in caplog.records if "accepted websocket" in r.getMessage()]
+    assert len(warnings) == 1  # only for the websocket that changed it
+
+
+async def test_a_server_side_interface_saves_websocket_sessions(app: Quart) -> None:
+    from quart import websocket
+
+    store: dict[str, Any] = {}
+    saved: list[Any] = []
+
+    class ServerSide(SessionInterface):
+        async def open_session(self, app: Quart, request: BaseRequestWebsocket) -> Any:
+            return SecureCookieSession(store)
+
+        async def save_session(self, app: Quart, session: Any, response: Any) -> None:
+            saved.append(response)
+            store.update(session)
+
+    app.session_interface = ServerSide()
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        session["seen"] = "yes"
+        await websocket.send("ok")
+
+    async with app.test_client().websocket("/ws") as connection:
+        assert await connection.receive() == "ok"
+    await asyncio.sleep(0.05)
+    assert saved == [None]
+    assert store == {"seen": "yes"}

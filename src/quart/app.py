@@ -788,10 +788,15 @@ class Quart(QuartScaffold, App):
         return response
 
     async def _save_session(self, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
-        if response is None:  # an accepted websocket: no response to carry a cookie
-            return
         interface = self.session_interface
         session = ctx._session
+        if response is None:
+            # An accepted websocket: no response to carry a cookie, but a
+            # server-side interface can still store what changed (Quart
+            # calls save_session with response=None).
+            if session is not None and not interface.is_null_session(session):
+                await interface._save_session_async(self, session, None)
+            return
         if session is None:
             # Never touched: only a permanent cookie that must be refreshed
             # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).

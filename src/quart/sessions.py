@@ -135,14 +135,17 @@ class SessionInterface:
         """
         raise NotImplementedError()
 
-    async def save_session(self, app: Quart, session: SessionMixin, response: Response) -> None:
+    async def save_session(
+        self, app: Quart, session: SessionMixin, response: Response | None
+    ) -> None:
         """Persist ``session`` and set on ``response`` what the client needs
-        (usually a cookie). Not called for null sessions, nor for accepted
-        websockets (there is no response to carry a cookie).
+        (usually a cookie). Not called for null sessions.
 
         :param app: The application.
         :param session: The session to save.
-        :param response: The response about to be sent.
+        :param response: The response about to be sent; ``None`` after an
+            accepted websocket (there is no response to carry a cookie, but
+            a server-side store can still save the session).
         """
         raise NotImplementedError()
 
@@ -175,7 +178,7 @@ class SessionInterface:
         return session
 
     async def _save_session_async(
-        self, app: Quart, session: SessionMixin, response: Response
+        self, app: Quart, session: SessionMixin, response: Response | None
     ) -> None:
         await _call(app, self.save_session, app, session, response)
 
@@ -273,14 +276,28 @@ class SecureCookieSessionInterface(SessionInterface):
         """
         return self._open_session_now(app, request)
 
-    async def save_session(self, app: Quart, session: SessionMixin, response: Response) -> None:
+    async def save_session(
+        self, app: Quart, session: SessionMixin, response: Response | None
+    ) -> None:
         """Set, refresh or delete the session cookie on ``response``, and add
         ``Vary: Cookie`` when the session was read or written.
 
+        After an accepted websocket (``response`` is ``None``) no cookie can
+        be set: changes made to the session are lost, and a warning is logged.
+
         :param app: The application.
         :param session: The session to save.
-        :param response: The response about to be sent.
+        :param response: The response about to be sent (``None`` after an
+            accepted websocket).
         """
+        if response is None:
+            if session.modified:
+                app.logger.warning(
+                    "The session was changed during an accepted websocket; the changes"
+                    " are lost, since a websocket has no response to carry the session"
+                    " cookie. Change the session in an HTTP request to keep them."
+                )
+            return
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

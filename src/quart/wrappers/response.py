@@ -574,7 +574,7 @@ class Response(SansIOResponse):
         In the order of RFC 9110: a failing ``If-Match`` (or, without it,
         ``If-Unmodified-Since``) gives 412; a matching ``If-None-Match`` (or,
         without it, ``If-Modified-Since``) gives 304; then, with
-        ``accept_ranges``, a single satisfiable byte ``Range`` (still valid
+        ``accept_ranges`` or a ``complete_length``, a single satisfiable byte ``Range`` (still valid
         per ``If-Range``) gives 206 with ``Content-Range``. Unsatisfiable,
         malformed or multiple ranges raise
         :class:`~werkzeug.exceptions.RequestedRangeNotSatisfiable` (416).
@@ -584,7 +584,8 @@ class Response(SansIOResponse):
         :param request: The request whose headers to apply.
         :param accept_ranges: Send ``Accept-Ranges`` and answer ``Range``
             (``True`` means ``bytes``).
-        :param complete_length: The full length, if the body cannot tell.
+        :param complete_length: The full length, if the body cannot tell;
+            given, ``Range`` is answered even without ``accept_ranges``.
         """
         if request.method not in {"GET", "HEAD"} or not 200 <= self.status_code < 300:
             return self
@@ -606,10 +607,14 @@ class Response(SansIOResponse):
             return self
         if accept_ranges:
             self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
-            if self.status_code == 200 and await self._process_range_request(
-                request, complete_length
-            ):
-                self.status_code = 206
+        if (
+            (accept_ranges or complete_length is not None)
+            and self.status_code == 200
+            and await self._process_range_request(request, complete_length)
+        ):
+            # As in Werkzeug, a known complete_length is enough to answer a
+            # range; accept_ranges decides the Accept-Ranges header.
+            self.status_code = 206
         return self
 
     def _preconditions_pass(self, request: Request) -> bool:
