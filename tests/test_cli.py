@@ -372,6 +372,31 @@ def test_run_reload_follows_debug(tmp_path: Path, served: list[dict[str, Any]]) 
     ]
 
 
+def test_run_goes_through_an_overridden_app_run(
+    tmp_path: Path, served: list[dict[str, Any]]
+) -> None:
+    write(
+        tmp_path / "app.py",
+        """
+        from quart import Quart
+
+        class MyQuart(Quart):
+            def run(self, **kwargs):
+                print("custom run", sorted(kwargs.items()))
+                super().run(**kwargs)  # serves (the command does not skip it)
+
+        app = MyQuart("custom")
+        """,
+    )
+    result = invoke("run", "-p", "8001")
+    assert result.exit_code == 0
+    assert "custom run [('certfile', None), ('debug', False), ('host', '127.0.0.1')" in (
+        result.stdout
+    )
+    (call,) = served
+    assert (call["app"].name, call["port"], call["use_reloader"]) == ("custom", 8001, False)
+
+
 def test_run_needs_cert_and_key_together(tmp_path: Path, served: list[dict[str, Any]]) -> None:
     write(tmp_path / "app.py", APP_SOURCE)
     write(tmp_path / "cert.pem", "cert")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 
@@ -160,6 +159,42 @@ async def test_subdomain_matching() -> None:
     assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
 
 
+async def test_subdomain_routes_match_with_server_name_alone() -> None:
+    # As in Quart: subdomain routes match when SERVER_NAME is set, even
+    # without subdomain_matching=True (Flask needs it).
+    from quart import Blueprint
+
+    app = Quart(__name__)
+    app.config["SERVER_NAME"] = "example.test"
+    api = Blueprint("api", __name__, subdomain="api")
+
+    @api.route("/")
+    async def api_index() -> str:
+        return "api"
+
+    @app.route("/")
+    async def root() -> str:
+        return "root"
+
+    app.register_blueprint(api)
+    client = app.test_client()
+    assert await _text(client, "/") == (200, "root")
+    assert await _text(client, "/", subdomain="api") == (200, "api")
+
+
+async def test_without_subdomain_routes_any_subdomain_is_served() -> None:
+    # Flask's rule, kept for apps with no subdomain routes: www.example.test
+    # reaches the same views as example.test.
+    app = Quart(__name__)
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/")
+    async def root() -> str:
+        return "root"
+
+    assert await _text(app.test_client(), "/", subdomain="www") == (200, "root")
+
+
 async def test_strict_slashes_redirect(app: Quart, client: QuartClient) -> None:
     @app.route("/folder/", methods=["GET", "POST"])
     async def folder() -> str:
@@ -300,15 +335,26 @@ async def test_request_routing_attributes(app: Quart, client: QuartClient) -> No
     }
 
 
-async def test_rules_added_after_first_request(app: Quart, client: QuartClient) -> None:
-    @app.route("/first")
-    async def first() -> str:
-        return "first"
+async def test_routes_may_be_added_after_requests_were_served(
+    app: Quart, client: QuartClient
+) -> None:
+    # As in Quart (Flask raises instead).
+    @app.route("/")
+    async def index() -> str:
+        return "index"
 
-    assert (await client.get("/first")).status_code == 200
-    # Routes must be registered before serving starts (Flask's setupmethod rule).
-    with pytest.raises(AssertionError):
+    assert (await client.get("/")).status_code == 200
 
-        @app.route("/second")
-        async def second() -> str:
-            return "second"
+    @app.route("/later")
+    async def later() -> str:
+        return "later"
+
+    response = await client.get("/later")
+    assert await response.get_data() == b"later"
+
+    # A route matched before is matched afresh once the map changes.
+    @app.route("/", endpoint="replaced", methods=["POST"])
+    async def replaced() -> str:
+        return "replaced"
+
+    assert await (await client.post("/")).get_data() == b"replaced"

@@ -444,7 +444,13 @@ class Quart(QuartScaffold, App):
             server_name = self.config["SERVER_NAME"]
             if self.url_map.host_matching:
                 server_name = None
-            elif not self.subdomain_matching:
+            elif not self.subdomain_matching and not (
+                server_name and self.url_map.has_subdomain_rules  # type: ignore[attr-defined]
+            ):
+                # Flask's rule: without subdomain_matching every request
+                # is on the default subdomain. Quart matches subdomain routes
+                # whenever SERVER_NAME is set, and apps with such routes rely
+                # on it: they get Quart's behaviour.
                 subdomain = self.url_map.default_subdomain or ""
             return self.url_map.bind_to_request(request, subdomain, server_name)  # type: ignore[attr-defined,no-any-return]
         if self.config["SERVER_NAME"] is not None:
@@ -587,7 +593,9 @@ class Quart(QuartScaffold, App):
     async def _full_dispatch(
         self, ctx: _BaseRequestWebsocketContext, kind: _Kind, plain: bool = False
     ) -> ResponseTypes | None:
-        self._got_first_request = True
+        # Flask marks the first request here, after which adding routes or
+        # hooks raises; Quart does not, and apps (and their tests) that add
+        # a route after serving a request rely on that, so neither do we.
         result: ResponseReturnValue | HTTPException | None
         try:
             if kind.started.receivers:

@@ -398,8 +398,12 @@ _debug_option = click.Option(
 _cli_depth = 0
 
 
+# Set while `quart run` calls an app's own (overridden) run(), which serves.
+_cli_serving = False
+
+
 def _running_from_cli() -> bool:
-    return _cli_depth > 0
+    return _cli_depth > 0 and not _cli_serving
 
 
 class QuartGroup(AppGroup):
@@ -559,19 +563,31 @@ def run_command(
             "--certfile and --keyfile must be given together to serve HTTPS.",
             param_hint="'--certfile' / '--keyfile'",
         )
+    global _cli_serving
     app = info.load_app()
     if debug is not None:
         app.debug = debug
+    use_reloader = app.debug if reload is None else reload
+    from .app import Quart
+
+    if type(app).run is not Quart.run:
+        # The app's class has its own run(): serve through it, as Quart does.
+        _cli_serving = True
+        try:
+            app.run(
+                host=host,
+                port=port,
+                debug=app.debug,
+                use_reloader=use_reloader,
+                certfile=certfile,
+                keyfile=keyfile,
+            )
+        finally:
+            _cli_serving = False
+        return
     from .serving import _serve
 
-    _serve(
-        app,
-        host=host,
-        port=port,
-        use_reloader=app.debug if reload is None else reload,
-        certfile=certfile,
-        keyfile=keyfile,
-    )
+    _serve(app, host=host, port=port, use_reloader=use_reloader, certfile=certfile, keyfile=keyfile)
 
 
 @click.command("shell", short_help="Run a Python shell in the app context.")

@@ -73,12 +73,22 @@ class QuartMap(Map):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._adapters: dict[tuple[str, str, str, str | None, str | None], MapAdapter] = {}
+        self._subdomain_rules: bool | None = None
         super().__init__(*args, **kwargs)
 
     def add(self, rulefactory: Any) -> None:
         """Add a rule (or rule factory) and forget cached adapters."""
         super().add(rulefactory)
         self._adapters.clear()
+        self._subdomain_rules = None
+
+    @property
+    def has_subdomain_rules(self) -> bool:
+        """Whether any rule is bound to a subdomain (``subdomain=`` on a route
+        or blueprint)."""
+        if self._subdomain_rules is None:
+            self._subdomain_rules = any(rule.subdomain for rule in self.iter_rules())
+        return self._subdomain_rules
 
     def bind_to_request(
         self,

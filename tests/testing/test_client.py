@@ -141,6 +141,21 @@ async def test_follow_redirects(app: Quart, client: QuartClient) -> None:
         await client.get("/loop", follow_redirects=True)
 
 
+async def test_non_ascii_paths_reach_the_app_as_a_client_sends_them(
+    app: Quart, client: QuartClient
+) -> None:
+    @app.route("/<name>")
+    async def page(name: str) -> dict[str, str]:
+        return {"name": name, "path": request.path, "raw": request.scope["raw_path"].decode()}
+
+    response = await client.get("/caf\u00e9\u2764")
+    assert await response.get_json() == {
+        "name": "caf\u00e9\u2764",
+        "path": "/caf\u00e9\u2764",
+        "raw": "/caf%C3%A9%E2%9D%A4",
+    }
+
+
 async def test_cookie_jar(app: Quart, client: QuartClient) -> None:
     @app.route("/set")
     async def set_cookie() -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from typing import Literal
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 from urllib.parse import unquote
 from urllib.parse import urlencode
 
@@ -31,6 +32,9 @@ __all__ = [
     "no_op_push",
     "sentinel",
 ]
+
+# What stays as it is in a raw request path (RFC 3986 pchar, "/" and escapes).
+_RAW_PATH_SAFE = "/%!$&'()*+,;=:@~"
 
 #: Marks "no JSON given" (``None`` is valid JSON).
 sentinel: Any = object()
@@ -146,7 +150,10 @@ def make_test_scope(
         "method": method,
         "scheme": scheme,
         "path": f"{root_path}{path}",
-        "raw_path": f"{root_path}{path}".encode("utf-8", "surrogateescape"),
+        # As a client sends it: non-ASCII percent-encoded (UTF-8).
+        "raw_path": quote(
+            f"{root_path}{path}", safe=_RAW_PATH_SAFE, errors="surrogateescape"
+        ).encode("ascii"),
         "query_string": query_string,
         "root_path": root_path,
         "headers": [
