@@ -764,3 +764,23 @@ async def test_a_server_side_interface_saves_websocket_sessions(app: Quart) -> N
     await asyncio.sleep(0.05)
     assert saved == [None]
     assert store == {"seen": "yes"}
+
+
+async def test_a_mocked_session_interface_has_its_public_methods_called(app: Quart) -> None:
+    # A common testing pattern (Quart's own tests use it): the framework must
+    # drive the interface through its public methods only.
+    from unittest.mock import AsyncMock
+
+    interface = AsyncMock(spec=SessionInterface)
+    interface.open_session.return_value = SecureCookieSession()
+    interface.is_null_session.return_value = False
+    app.session_interface = interface
+
+    @app.route("/")
+    async def index() -> str:
+        session["a"] = "b"
+        return ""
+
+    await app.test_client().get("/")
+    interface.open_session.assert_called()
+    interface.save_session.assert_called()

@@ -94,6 +94,8 @@ from .json.provider import DefaultJSONProvider
 from .logging import escape_control_characters
 from .routing import QuartMap
 from .routing import QuartRule
+from .sessions import _is_lazy
+from .sessions import _save_session as _save_session_with
 from .sessions import SecureCookieSessionInterface
 from .signals import appcontext_tearing_down as appcontext_tearing_down
 from .signals import got_background_exception as got_background_exception
@@ -803,13 +805,13 @@ class Quart(QuartScaffold, App):
             # server-side interface can still store what changed (Quart
             # calls save_session with response=None).
             if session is not None and not interface.is_null_session(session):
-                await interface._save_session_async(self, session, None)
+                await _save_session_with(interface, self, session, None)
             return
         if session is None:
             # Never touched: only a permanent cookie that must be refreshed
             # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
             if not (
-                interface._lazy_open()
+                _is_lazy(interface)
                 and self.config["SESSION_REFRESH_EACH_REQUEST"]
                 and "cookie" in ctx._request_websocket.headers
                 and interface.get_cookie_name(self) in ctx._request_websocket.cookies
@@ -820,7 +822,7 @@ class Quart(QuartScaffold, App):
                 return
         if interface.is_null_session(session):
             return
-        await interface._save_session_async(self, session, response)
+        await _save_session_with(interface, self, session, response)
 
     # -- responses ------------------------------------------------------
 

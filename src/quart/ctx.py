@@ -42,6 +42,8 @@ from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .routing import match
+from .sessions import _is_lazy
+from .sessions import _open_or_null_session
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .typing import AfterRequestCallable as AfterRequestCallable
@@ -298,7 +300,7 @@ class _BaseRequestWebsocketContext(AppContext):
     def _session_for_copy(self) -> SessionMixin | None:
         # A copy must share the session object so that what a task changes in
         # it reaches this request's response; a lazy session is opened now.
-        if self._session is None and self.app.session_interface._lazy_open():
+        if self._session is None and _is_lazy(self.app.session_interface):
             return self._load_session()
         return self._session
 
@@ -334,9 +336,9 @@ class _BaseRequestWebsocketContext(AppContext):
             await signals.appcontext_pushed.send_async(self.app)
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
-        if self._session is None and not self.app.session_interface._lazy_open():
-            self._session = await self.app.session_interface._open_or_null_session_async(
-                self.app, self._request_websocket
+        if self._session is None and not _is_lazy(self.app.session_interface):
+            self._session = await _open_or_null_session(
+                self.app.session_interface, self.app, self._request_websocket
             )
         if self._request_websocket.url_rule is None and (
             self._request_websocket.routing_exception is None

@@ -164,23 +164,38 @@ class SessionInterface:
     def _null_session_now(self, app: Quart) -> SessionMixin:
         return self.null_session_class()
 
-    async def _open_session_async(
-        self, app: Quart, request: BaseRequestWebsocket
-    ) -> SessionMixin | None:
-        return await _call(app, self.open_session, app, request)  # type: ignore[no-any-return]
 
-    async def _open_or_null_session_async(
-        self, app: Quart, request: BaseRequestWebsocket
-    ) -> SessionMixin:
-        session = await self._open_session_async(app, request)
-        if session is None:
-            session = await _call(app, self.make_null_session, app)
-        return session
+# How the app drives an interface. Module functions, not methods, and the
+# private hook looked up on the interface's type: a test double such as
+# ``AsyncMock(spec=SessionInterface)`` then sees its public methods called,
+# as in Quart, instead of answering the private ones itself.
 
-    async def _save_session_async(
-        self, app: Quart, session: SessionMixin, response: Response | None
-    ) -> None:
-        await _call(app, self.save_session, app, session, response)
+
+def _is_lazy(interface: SessionInterface) -> bool:
+    """Whether ``interface`` opens sessions synchronously on first access."""
+    method = getattr(type(interface), "_lazy_open", None)
+    return method is not None and method(interface) is True
+
+
+async def _open_session(
+    interface: SessionInterface, app: Quart, request: BaseRequestWebsocket
+) -> SessionMixin | None:
+    return await _call(app, interface.open_session, app, request)  # type: ignore[no-any-return]
+
+
+async def _open_or_null_session(
+    interface: SessionInterface, app: Quart, request: BaseRequestWebsocket
+) -> SessionMixin:
+    session = await _open_session(interface, app, request)
+    if session is None:
+        session = await _call(app, interface.make_null_session, app)
+    return session
+
+
+async def _save_session(
+    interface: SessionInterface, app: Quart, session: SessionMixin, response: Response | None
+) -> None:
+    await _call(app, interface.save_session, app, session, response)
 
 
 async def _call(app: Quart, method: Any, *args: Any) -> Any:

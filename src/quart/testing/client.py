@@ -27,6 +27,8 @@ from werkzeug.datastructures import Authorization
 from werkzeug.datastructures import Headers
 from werkzeug.http import dump_cookie
 
+from ..sessions import _open_session
+from ..sessions import _save_session
 from ..sessions import SessionMixin
 from ..utils import decode_headers
 from .connections import TestHTTPConnection
@@ -465,7 +467,7 @@ class QuartClient:
             # default cookie session is opened here.
             session = ctx._session
             if session is None:
-                session = await interface._open_session_async(self.app, ctx.request)
+                session = await _open_session(interface, self.app, ctx.request)
             if session is None or interface.is_null_session(session):
                 raise RuntimeError(
                     "The session interface did not open a session, so there is"
@@ -475,7 +477,7 @@ class QuartClient:
             ctx.session = session
             yield session
             response = self.app.response_class(b"")
-            await interface._save_session_async(self.app, session, response)
+            await _save_session(interface, self.app, session, response)
             self._extract_cookies(response.headers, scheme, path, host=headers["Host"])
 
     # -- context preservation ------------------------------------------------
