@@ -234,6 +234,34 @@ async def test_body_read_ahead_stays_for_the_app(app: Quart, http_scope: Any) ->
     )
 
 
+async def test_a_chunk_the_watcher_reads_while_the_app_waits_is_not_lost(
+    app: Quart, http_scope: Any
+) -> None:
+    """The app starts reading while the watcher is waiting for the last chunk:
+    the watcher's chunk reaches the app (it was dropped once)."""
+    started = asyncio.Event()
+    proceed = asyncio.Event()
+
+    @app.post("/echo")
+    async def echo() -> bytes:
+        started.set()
+        await proceed.wait()
+        return await request.get_data()  # type: ignore[return-value]
+
+    scope = http_scope("/echo", method="POST", headers=[(b"transfer-encoding", b"chunked")])
+    peer = _Peer([b"first-"], complete=False)
+    async with asyncio.timeout(_BOUND):
+        task = asyncio.create_task(app(scope, peer.receive, peer.send))
+        await started.wait()
+        await asyncio.sleep(0.1)  # the watcher read "first-" and waits for more
+        proceed.set()
+        await asyncio.sleep(0.02)  # the view is now waiting behind the watcher
+        peer.incoming.put_nowait({"type": "http.request", "body": b"last", "more_body": False})
+        await task
+    assert peer.sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in peer.sent[1:]) == b"first-last"
+
+
 async def test_large_unread_body_notices_the_disconnect_when_the_app_reads(
     app: Quart, http_scope: Any
 ) -> None:

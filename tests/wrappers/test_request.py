@@ -471,3 +471,60 @@ async def test_test_request_context_body(app: Quart) -> None:
         assert (await request.form)["k"] == "v"
     async with app.test_request_context("/", method="POST", data=b"raw"):
         assert await request.get_data() == b"raw"
+
+
+# -- a body filled by another task (tests, custom servers) -----------------------------
+
+
+async def test_a_body_filled_by_another_task() -> None:
+    from quart.wrappers.request import Body
+
+    body = Body(None, None)
+
+    async def fill() -> None:
+        body.append(b"a")
+        await asyncio.sleep(0)
+        body.append(b"b")
+        body.set_complete()
+
+    filler = asyncio.ensure_future(fill())
+    async with asyncio.timeout(5):
+        assert await body == b"ab"
+    await filler
+
+    streamed = Body(None, None)
+    chunks: list[bytes] = []
+
+    async def read() -> None:
+        async for chunk in streamed:
+            chunks.append(chunk)
+
+    reader = asyncio.ensure_future(read())
+    await asyncio.sleep(0)
+    streamed.append(b"1")
+    await asyncio.sleep(0)
+    streamed.append(b"2")
+    streamed.set_complete()
+    async with asyncio.timeout(5):
+        await reader
+    assert chunks == [b"1", b"2"]
+
+
+async def test_an_unfilled_request_body_times_out_with_408() -> None:
+    from werkzeug.exceptions import RequestTimeout
+
+    request = Request(
+        "POST",
+        "http",
+        "/",
+        b"",
+        Headers({"Content-Length": "3"}),
+        "",
+        "1.1",
+        {},  # type: ignore[arg-type]
+        body_timeout=0.05,  # type: ignore[arg-type]
+        send_push_promise=None,  # type: ignore[arg-type]
+    )
+    with pytest.raises(RequestTimeout):
+        async with asyncio.timeout(5):
+            await request.get_data()

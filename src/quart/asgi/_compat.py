@@ -138,8 +138,7 @@ class ASGIHTTPConnection:
         request, no_body = request_from_scope(self.app, self.scope, push)
         if no_body:
             request.body.set_complete()
-        else:
-            request.body._set_source(request.body._wait_for_data)
+        # Otherwise the body waits for what handle_messages appends.
         self._request = request
         return request
 

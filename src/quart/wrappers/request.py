@@ -49,10 +49,6 @@ _Pull = Callable[[], Awaitable[tuple[bytes, bool]]]
 _DeadlineGuard = Callable[[float], AbstractAsyncContextManager[Any]]
 
 
-async def _no_body() -> tuple[bytes, bool]:
-    return b"", False
-
-
 class Body:
     """The request body: ``async for chunk in body`` or ``await body``.
 
@@ -63,7 +59,10 @@ class Body:
     def __init__(self, expected_content_length: int | None, max_content_length: int | None) -> None:
         self._expected = expected_content_length
         self._max = max_content_length
-        self._pull: _Pull = _no_body
+        # Until the ASGI adapter wires it to the server, a body is filled by
+        # whoever calls append() and set_complete() (tests, custom servers):
+        # reading waits for them, as in Quart.
+        self._pull: _Pull = self._wait_for_data
         self._chunks: list[bytes] = []
         self._received = 0
         self._complete = False
@@ -75,8 +74,8 @@ class Body:
         self._pull = pull
 
     async def _wait_for_data(self) -> tuple[bytes, bool]:
-        # A source for a body that another task fills with append() and
-        # set_complete() (Quart's own model): wait until it does.
+        # The source of a body that another task fills with append() and
+        # set_complete(): wait until it does.
         if not self._chunks and not self._complete:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
@@ -114,6 +113,10 @@ class Body:
                 self._complete = True
                 raise RequestEntityTooLarge()
             return data
+        if self._chunks:
+            # Nothing from the source itself, but another reader (the
+            # disconnect watcher, a filling task) buffered chunks meanwhile.
+            return b""
         return None if self._complete else b""
 
     def __aiter__(self) -> AsyncIterator[bytes]:
