@@ -89,12 +89,39 @@ class _Watchdog:
 
     def deadline(self, when: float) -> AbstractAsyncContextManager[Any]:
         """The ``BODY_TIMEOUT`` guard of ``Request._deadline_guard``."""
-        task = asyncio.current_task()
-        if task is None or (task not in self._pending and task not in self._watchers):
+        task = self._watched_task()
+        if task is None:
             # Not a watched request's task (the body read from another task):
             # it cannot be cancelled for us.
             return asyncio.timeout_at(when)
         return _Deadline(self, task, when)
+
+    def _watched_task(self) -> _Task | None:
+        task = asyncio.current_task()
+        if task is None or (task not in self._pending and task not in self._watchers):
+            return None
+        return task
+
+    def start_body_deadline(self, timeout: float) -> _Task | None:
+        """Give the current request's body read ``timeout`` seconds (the
+        ``Request._body_deadline`` protocol, without an ``async with``);
+        return the token for :meth:`end_body_deadline`, or ``None`` when this
+        task is not a watched request's (then nothing is enforced here)."""
+        task = self._watched_task()
+        if task is not None:
+            self._deadlines[task] = self._loop.time() + timeout
+            if self._timer is None:
+                self._arm()
+        return task
+
+    def end_body_deadline(self, task: _Task, cancelled: bool) -> bool:
+        """End the deadline :meth:`start_body_deadline` gave; return whether
+        the read was cancelled because it ran out of time."""
+        self._deadlines.pop(task, None)
+        if task in self._timed_out:
+            self._timed_out.discard(task)
+            return task.uncancel() == 0 and cancelled
+        return False
 
     def _disconnect(self, task: _Task) -> None:
         self._disconnected.add(task)
@@ -260,13 +287,8 @@ class _Deadline:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
     ) -> None:
-        dog = self._dog
-        task = self._task
-        dog._deadlines.pop(task, None)
-        if task in dog._timed_out:
-            dog._timed_out.discard(task)
-            if task.uncancel() == 0 and exc_type is asyncio.CancelledError:
-                raise TimeoutError() from exc
+        if self._dog.end_body_deadline(self._task, exc_type is asyncio.CancelledError):
+            raise TimeoutError() from exc
 
 
 async def cancel_watcher(watcher: asyncio.Task[Any]) -> None:

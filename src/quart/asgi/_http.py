@@ -139,6 +139,7 @@ async def handle_http(
     dog = current_watchdog()
     task = dog.add(receive, request)
     request._deadline_guard = dog.deadline
+    request._body_deadline = dog
     try:
         try:
             response = await app.handle_request(request)

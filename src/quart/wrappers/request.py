@@ -232,6 +232,11 @@ class Request(BaseRequestWebsocket):
     # raising TimeoutError at the (loop-time) deadline. The ASGI adapter swaps
     # in a cheaper one driven by its watchdog; asyncio's works anywhere.
     _deadline_guard: _DeadlineGuard = staticmethod(asyncio.timeout_at)
+    # The same for a whole-body read, without an ``async with``: an object
+    # with ``start_body_deadline(seconds) -> token | None`` and
+    # ``end_body_deadline(token, cancelled) -> timed out`` (the adapter's
+    # watchdog), or ``None`` to use the guard.
+    _body_deadline: Any = None
     form_data_parser_class = FormDataParser
     lock_class = asyncio.Lock
     _max_content_length: int | None = None
@@ -315,6 +320,18 @@ class Request(BaseRequestWebsocket):
         body = self.body
         if self.body_timeout is None or body._data is not None or body._complete:
             return await body
+        watch = self._body_deadline
+        if watch is not None:
+            token = watch.start_body_deadline(self.body_timeout)
+            if token is not None:
+                try:
+                    data = await body
+                except asyncio.CancelledError:
+                    if watch.end_body_deadline(token, True):
+                        raise RequestTimeout() from None
+                    raise
+                watch.end_body_deadline(token, False)
+                return data
         deadline = asyncio.get_running_loop().time() + self.body_timeout
         try:
             async with self._deadline_guard(deadline):
