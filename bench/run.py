@@ -230,10 +230,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--passes",
         type=int,
-        default=2,
+        default=3,
         help="run every framework this many times, taking turns; each endpoint keeps its"
         " best pass, so a noisy spell on the machine does not land on one framework alone"
-        " (default 2; --quick uses 1)",
+        " (default 3; --quick uses 1)",
     )
     parser.add_argument(
         "--ours-python",
