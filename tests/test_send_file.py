@@ -210,6 +210,19 @@ async def test_open_file_range_request_counts_from_its_position(app: Quart, root
     assert await response.get_data() == DATA[1010:1020]
 
 
+async def test_open_file_is_closed_when_the_range_is_unsatisfiable(app: Quart, root: Path) -> None:
+    files: list[Any] = []
+
+    @app.route("/open")
+    async def open_view() -> Response:
+        files.append(open(root / "files" / "data.bin", "rb"))  # send_file closes it
+        return await send_file(files[-1], mimetype="text/plain", conditional=True)
+
+    response = await app.test_client().get("/open", headers={"Range": "bytes=99999-"})
+    assert response.status_code == 416
+    assert files[0].closed
+
+
 class Reader:
     """A file-like object of unknown size (like a zip member or a pipe)."""
 

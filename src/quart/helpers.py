@@ -449,7 +449,11 @@ async def _send_file_object(app: Quart, file: Any, options: _SendOptions) -> Res
         response.content_length = size
     if isinstance(options.etag, str):
         response.set_etag(options.etag)
-    return await _finish(app, response, None, mimetype, options.name, options)
+    try:
+        return await _finish(app, response, None, mimetype, options.name, options)
+    except BaseException:
+        await body.__aexit__(None, None, None)  # a 416, say: close the file now
+        raise
 
 
 def _open_file_size(file: Any) -> int | None:
