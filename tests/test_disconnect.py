@@ -207,8 +207,9 @@ async def test_unread_small_body_is_read_ahead_to_notice_the_disconnect(
     assert [type(exc) for exc in teardowns] == [asyncio.CancelledError]
 
 
-async def test_body_read_ahead_stays_for_the_app(app: Quart, http_scope: Any) -> None:
-    """What the watcher read ahead is what the view then reads."""
+def _gated_echo(app: Quart) -> tuple[asyncio.Event, asyncio.Event]:
+    """A POST /echo view that sets the first event, waits for the second,
+    then reads and returns its body."""
     started = asyncio.Event()
     proceed = asyncio.Event()
 
@@ -218,6 +219,12 @@ async def test_body_read_ahead_stays_for_the_app(app: Quart, http_scope: Any) ->
         await proceed.wait()
         return await request.get_data()  # type: ignore[return-value]
 
+    return started, proceed
+
+
+async def test_body_read_ahead_stays_for_the_app(app: Quart, http_scope: Any) -> None:
+    """What the watcher read ahead is what the view then reads."""
+    started, proceed = _gated_echo(app)
     scope = http_scope("/echo", method="POST", headers=[(b"content-length", b"6")])
     peer = _Peer([b"abc", b"def"])
     async with asyncio.timeout(_BOUND):
@@ -239,15 +246,7 @@ async def test_a_chunk_the_watcher_reads_while_the_app_waits_is_not_lost(
 ) -> None:
     """The app starts reading while the watcher is waiting for the last chunk:
     the watcher's chunk reaches the app (it was dropped once)."""
-    started = asyncio.Event()
-    proceed = asyncio.Event()
-
-    @app.post("/echo")
-    async def echo() -> bytes:
-        started.set()
-        await proceed.wait()
-        return await request.get_data()  # type: ignore[return-value]
-
+    started, proceed = _gated_echo(app)
     scope = http_scope("/echo", method="POST", headers=[(b"transfer-encoding", b"chunked")])
     peer = _Peer([b"first-"], complete=False)
     async with asyncio.timeout(_BOUND):
