@@ -633,6 +633,19 @@ def test_test_cli_runner_invokes_app_commands() -> None:
     assert runner.invoke(cli, ["routes"]).exit_code == 0
 
 
+def test_bare_command_decorator() -> None:
+    app = Quart("bare")
+
+    @app.cli.command
+    def hello() -> None:
+        """Say hello."""
+        print("hello")
+
+    assert isinstance(hello, click.Command)
+    result = app.test_cli_runner().invoke(args=["hello"])
+    assert (result.exit_code, result.output) == (0, "hello\n")
+
+
 async def test_test_cli_runner_from_an_async_test() -> None:
     # An event loop is running here; app-context commands still work.
     app = make_app_with_commands()

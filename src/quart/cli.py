@@ -30,6 +30,7 @@ from collections.abc import Callable
 from collections.abc import Coroutine
 from operator import itemgetter
 from typing import Any
+from typing import overload
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
@@ -236,11 +237,22 @@ class AppGroup(click.Group):
     an app context, which accepts ``async def`` commands, and whose ``group()``
     makes more ``AppGroup`` instances (``app.cli`` and ``bp.cli`` are these)."""
 
-    def command(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a command (a decorator), as :meth:`click.Group.command`.
+    @overload
+    def command(self, __func: Callable[..., Any]) -> click.Command: ...
+    @overload
+    def command(
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command]: ...
+    def command(
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], click.Command] | click.Command:
+        """Register a command (a decorator), as :meth:`click.Group.command`:
+        ``@cli.command()``, ``@cli.command("name", ...)`` or bare ``@cli.command``.
 
         :param with_appcontext: Run the command in the app context.
         """
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return self.command()(args[0])  # bare @cli.command
         wrap = kwargs.pop("with_appcontext", False)
 
         def decorator(func: Callable[..., Any]) -> click.Command:

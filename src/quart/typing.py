@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterable
 from collections.abc import Awaitable
 from collections.abc import Callable
-from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
@@ -60,16 +60,19 @@ ResponseValue = Union[
     str,
     Mapping[str, Any],
     list[Any],
-    Iterable[bytes],
-    Iterable[str],
+    Iterator[bytes],
+    Iterator[str],
     AsyncIterable[bytes],
     AsyncIterable[str],
 ]
+# Statuses in the tuple forms are ints (HTTPStatus included), as in Flask's
+# types: a view annotated with this type must fit Flask's route decorators.
+# A "201 CREATED" string works at run time too.
 ResponseReturnValue = Union[
     ResponseValue,
     tuple[ResponseValue, HeadersValue],
-    tuple[ResponseValue, StatusCode],
-    tuple[ResponseValue, StatusCode, HeadersValue],
+    tuple[ResponseValue, int],
+    tuple[ResponseValue, int, HeadersValue],
 ]
 ResponseTypes = Union["Response", "WerkzeugResponse"]
 

@@ -20,6 +20,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 from typing import Literal as Literal
 from typing import NoReturn
+from typing import overload
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import CombinedMultiDict
@@ -339,6 +340,18 @@ class Request(BaseRequestWebsocket):
         except TimeoutError:
             raise RequestTimeout() from None
 
+    @overload
+    async def get_data(
+        self, cache: bool = ..., as_text: Literal[False] = ..., parse_form_data: bool = ...
+    ) -> bytes: ...
+    @overload
+    async def get_data(
+        self, cache: bool = ..., *, as_text: Literal[True], parse_form_data: bool = ...
+    ) -> str: ...
+    @overload
+    async def get_data(
+        self, cache: bool = ..., as_text: bool = ..., parse_form_data: bool = ...
+    ) -> str | bytes: ...
     async def get_data(
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
     ) -> str | bytes:
@@ -359,7 +372,7 @@ class Request(BaseRequestWebsocket):
     @property
     async def data(self) -> bytes:
         """The raw body as bytes (awaitable)."""
-        return await self.get_data(as_text=False)  # type: ignore[return-value]
+        return await self.get_data(as_text=False)
 
     @property
     def stream(self) -> NoReturn:

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 from typing import BinaryIO
 from typing import Literal as Literal
+from typing import overload
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
@@ -483,6 +484,12 @@ class Response(SansIOResponse):
         if self.automatically_set_content_length:
             self.headers["Content-Length"] = str(len(data))
 
+    @overload
+    async def get_data(self, as_text: Literal[False] = False) -> bytes: ...
+    @overload
+    async def get_data(self, as_text: Literal[True]) -> str: ...
+    @overload
+    async def get_data(self, as_text: bool = False) -> str | bytes: ...
     async def get_data(self, as_text: bool = False) -> str | bytes:
         """Collect the whole body (consuming a streamed one) and return it.
 
@@ -498,7 +505,7 @@ class Response(SansIOResponse):
     @property
     async def data(self) -> bytes:
         """The body as bytes (awaitable)."""
-        return await self.get_data()  # type: ignore[return-value]
+        return await self.get_data()
 
     @data.setter
     def data(self, value: bytes) -> None:
@@ -559,7 +566,7 @@ class Response(SansIOResponse):
             digest = await run_in_thread(_hash_file, body.file_path)
         else:
             data = await self.get_data()
-            digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()  # type: ignore[arg-type]
+            digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
         self.set_etag(digest, weak)
 
     async def make_conditional(
