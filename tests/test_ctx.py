@@ -363,3 +363,20 @@ async def test_request_contexts_need_async_with(app: Quart) -> None:
         with app.test_request_context("/"):
             pass  # pragma: no cover - never entered
     assert not has_request_context()
+
+
+async def test_a_mock_url_adapter_is_matched_through(app: Quart) -> None:
+    # A test double for the URL adapter (a common testing pattern) is asked
+    # to match; the framework's match cache stays out of its way.
+    from unittest.mock import Mock
+
+    from quart.routing import QuartRule
+
+    rule = QuartRule("/", methods={"GET"}, endpoint="index")
+    adapter = Mock()
+    adapter.match.return_value = (rule, {"arg": "value"})
+    app.create_url_adapter = lambda request: adapter  # type: ignore[method-assign,assignment]
+    async with app.test_request_context("/"):
+        assert request.url_rule is rule
+        assert request.view_args == {"arg": "value"}
+    adapter.match.assert_called_once()

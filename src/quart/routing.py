@@ -155,6 +155,8 @@ def match(
     cache: dict[tuple[str, str, bool], tuple[Rule, dict[str, Any]]] | None = getattr(
         adapter, "_quart_matches", None
     )
+    if type(cache) is not dict:
+        cache = None  # an adapter of another kind (a test's Mock): no cache
     key = (path, method, websocket)
     if cache is not None:
         hit = cache.get(key)
