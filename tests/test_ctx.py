@@ -380,3 +380,15 @@ async def test_a_mock_url_adapter_is_matched_through(app: Quart) -> None:
         assert request.url_rule is rule
         assert request.view_args == {"arg": "value"}
     adapter.match.assert_called_once()
+
+
+async def test_after_this_request_functions_under_quarts_names(app: Quart) -> None:
+    from quart import after_this_request
+
+    async with app.test_request_context("/") as ctx:
+
+        def hook(response: Any) -> Any:
+            return response
+
+        after_this_request(hook)
+        assert ctx._after_request_functions == [hook]  # type: ignore[attr-defined]

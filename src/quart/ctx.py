@@ -428,6 +428,11 @@ class RequestContext(_BaseRequestWebsocketContext):
         """The request."""
         return self._request_websocket  # type: ignore[return-value]
 
+    @property
+    def _after_request_functions(self) -> list[Callable[..., Any]]:
+        # Quart's name for the after_this_request functions (tests read it).
+        return self._after_funcs
+
     def __init__(self, app: Quart, request: Request, session: SessionMixin | None = None) -> None:
         super().__init__(app, request, session)
 
@@ -453,6 +458,11 @@ class WebsocketContext(_BaseRequestWebsocketContext):
     def websocket(self) -> Websocket:
         """The websocket."""
         return self._request_websocket  # type: ignore[return-value]
+
+    @property
+    def _after_websocket_functions(self) -> list[Callable[..., Any]]:
+        # Quart's name for the after_this_websocket functions.
+        return self._after_funcs
 
     def __init__(
         self, app: Quart, websocket: Websocket, session: SessionMixin | None = None
