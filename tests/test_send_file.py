@@ -318,12 +318,12 @@ async def test_bytesio_mimetype_from_download_name(app: Quart) -> None:
     async with app.test_request_context("/"):
         response = await send_file(BytesIO(b"{}"), download_name="data.json")
         assert response.mimetype == "application/json"
-        assert response.headers["Content-Disposition"] == 'inline; filename="data.json"'
+        assert response.headers["Content-Disposition"] == "inline; filename=data.json"
         response = await send_file(
             BytesIO(b"x"), attachment_filename="x.csv", as_attachment=True, etag="v1"
         )
         assert response.mimetype == "text/csv"
-        assert response.headers["Content-Disposition"] == 'attachment; filename="x.csv"'
+        assert response.headers["Content-Disposition"] == "attachment; filename=x.csv"
         assert response.get_etag() == ("v1", False)
 
 
@@ -352,16 +352,17 @@ async def test_bytesio_range_request(app: Quart) -> None:
 @pytest.mark.parametrize(
     ("name", "header"),
     [
-        ("report.pdf", 'attachment; filename="report.pdf"'),
+        ("report.pdf", "attachment; filename=report.pdf"),  # a token: unquoted (Werkzeug's)
+        ("my report.pdf", 'attachment; filename="my report.pdf"'),
         ('say "hi".txt', 'attachment; filename="say \\"hi\\".txt"'),
         ("back\\slash.txt", 'attachment; filename="back\\\\slash.txt"'),
         (
             "résumé.pdf",
-            "attachment; filename=\"resume.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf",
+            "attachment; filename=resume.pdf; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf",
         ),
         (
             "日本語.txt",
-            "attachment; filename=\".txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E.txt",
+            "attachment; filename=.txt; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E.txt",
         ),
         ("日本", "attachment; filename*=UTF-8''%E6%97%A5%E6%9C%AC"),
         (
@@ -379,7 +380,7 @@ async def test_content_disposition(app: Quart, name: str, header: str) -> None:
 
 async def test_attachment_defaults_to_the_file_name(app: Quart) -> None:
     response = await app.test_client().get("/file/notes.txt?as_attachment=1")
-    assert response.headers["Content-Disposition"] == 'attachment; filename="notes.txt"'
+    assert response.headers["Content-Disposition"] == "attachment; filename=notes.txt"
 
 
 async def test_crlf_in_name_never_reaches_the_wire(app: Quart) -> None:
@@ -765,7 +766,7 @@ async def test_send_from_directory_options(app: Quart, root: Path) -> None:
             etag=False,
             mimetype="text/markdown",
         )
-    assert response.headers["Content-Disposition"] == 'attachment; filename="n.txt"'
+    assert response.headers["Content-Disposition"] == "attachment; filename=n.txt"
     assert response.cache_control.max_age == 7
     assert "ETag" not in response.headers
     assert response.mimetype == "text/markdown"

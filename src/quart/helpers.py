@@ -25,6 +25,7 @@ from zlib import adler32
 from flask.sansio.scaffold import find_package as find_package
 from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.exceptions import NotFound
+from werkzeug.http import quote_header_value
 from werkzeug.security import safe_join
 from werkzeug.utils import redirect as _wz_redirect
 
@@ -249,7 +250,9 @@ def _file_etag(path: str, st: os.stat_result) -> str:
 
 
 def _quoted_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # Quoted only when it is not a plain token, as Werkzeug (so Flask and
+    # Quart) writes header parameters: filename=report.pdf, filename="a b.txt".
+    return quote_header_value(value)
 
 
 def _content_disposition(kind: str, filename: str) -> str:
