@@ -43,7 +43,6 @@ from urllib.parse import quote
 from flask.ctx import _AppCtxGlobals
 from flask.sansio.app import App
 from flask.sansio.scaffold import setupmethod
-from werkzeug.datastructures import Headers
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.exceptions import Aborter
 from werkzeug.exceptions import BadRequestKeyError
@@ -51,19 +50,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
-from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import _lifecycle
+from . import _responses
 from . import signals
 from ._concurrency import call_soon_in_loop
 from ._concurrency import context_without
 from ._concurrency import create_task
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
-from ._headers import FastHeaders
 from ._scaffold import QuartScaffold
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
@@ -125,7 +123,6 @@ from .typing import FilePath as FilePath
 from .typing import HeadersValue as HeadersValue
 from .typing import ResponseReturnValue as ResponseReturnValue
 from .typing import ResponseTypes as ResponseTypes
-from .typing import ResponseValue
 from .typing import Scope as Scope
 from .typing import ShellContextProcessorCallable as ShellContextProcessorCallable
 from .typing import TeardownCallable as TeardownCallable
@@ -833,75 +830,10 @@ class Quart(QuartScaffold, App):
         ``HTTPException``, sync or async generators and iterables, and the
         tuples ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
         """
-        status: Any = None
-        headers: Any = None
-        value: ResponseValue | HTTPException
-        if isinstance(result, tuple):
-            if len(result) == 3:
-                value, status, headers = result
-            elif len(result) == 2:
-                value, extra = result
-                if isinstance(extra, Headers | dict | tuple | list):
-                    headers = extra
-                else:
-                    status = extra
-            else:
-                raise TypeError(
-                    "The view function did not return a valid response tuple. The tuple"
-                    " must have the form (body, status, headers), (body, status), or"
-                    " (body, headers)."
-                )
-        else:
-            value = result
-        if value is None:
-            raise TypeError(
-                "The view function did not return a valid response. The function either"
-                " returned None or ended without a return statement."
-            )
-        response: Any
-        if isinstance(value, Response):
-            response = value
-        elif isinstance(value, str | bytes | bytearray):
-            response = self.response_class(value)
-        elif isinstance(value, dict | list):
-            response = self.json.response(value)
-        elif isinstance(value, HTTPException):
-            response = self._http_exception_response(value)
-        elif isinstance(value, WerkzeugResponse):
-            response = self.response_class(
-                value.response, status=value.status_code, headers=value.headers
-            )
-        elif hasattr(value, "__aiter__") or hasattr(value, "__iter__"):
-            response = self.response_class(value)
-        else:
-            raise TypeError(
-                "The view function did not return a valid response. The return type"
-                f" must be a string, bytes, dict, list, tuple with headers or status,"
-                f" Response instance, or generator, but it was a {type(value).__name__}."
-            )
-        if status is not None:
-            response.status = status if isinstance(status, str) else int(status)
-        if headers:
-            response.headers.update(headers)
-        return cast("ResponseTypes", response)
+        return _responses.make_response(self, result)
 
     def _http_exception_response(self, error: HTTPException) -> Response:
-        if error.response is not None:
-            wz = error.response
-            if isinstance(wz, Response):
-                return wz
-            if isinstance(wz, WerkzeugResponse):
-                return self.response_class(wz.response, status=wz.status_code, headers=wz.headers)
-            raise TypeError(
-                f"The HTTPException's response must be a Quart or Werkzeug response, not a"
-                f" {type(wz).__name__}."
-            )
-        if isinstance(error, RequestRedirect):
-            return cast(Response, self.redirect(error.new_url, error.code))
-        response = self.response_class(
-            error.get_body(), status=error.code, headers=FastHeaders(error.get_headers())
-        )
-        return response
+        return _responses.http_exception_response(self, error)
 
     # -- errors ---------------------------------------------------------
 
