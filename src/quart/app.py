@@ -832,9 +832,6 @@ class Quart(QuartScaffold, App):
         """
         return _responses.make_response(self, result)
 
-    def _http_exception_response(self, error: HTTPException) -> Response:
-        return _responses.http_exception_response(self, error)
-
     # -- errors ---------------------------------------------------------
 
     async def handle_user_exception(self, error: Exception) -> HTTPException | ResponseReturnValue:
