@@ -1,4 +1,4 @@
-"""The app's lifespan: startup and shutdown, and waiting for background tasks.
+"""The app's lifespan: startup and shutdown, and background tasks.
 
 :meth:`Quart.startup` and :meth:`Quart.shutdown` stay the public override
 points; they call these functions.
@@ -7,13 +7,46 @@ points; they call these functions.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 from typing import TYPE_CHECKING
 
 from . import signals
+from ._concurrency import call_soon_in_loop
 from ._concurrency import cancel_tasks
+from ._concurrency import context_without
+from ._concurrency import create_task
+from .globals import _cv_app
+from .globals import _cv_request
+from .globals import _cv_websocket
 
 if TYPE_CHECKING:
     from .app import Quart
+
+
+def add_background_task(
+    app: Quart, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Start ``func(*args, **kwargs)`` as a background task of ``app`` (see
+    :meth:`Quart.add_background_task`), from the loop's thread or any other."""
+
+    async def _run() -> None:
+        try:
+            async with app.app_context():
+                await app.ensure_async(func)(*args, **kwargs)
+        except Exception as error:
+            await app.handle_background_exception(error)
+
+    # Other context variables (a log correlation id...) carry over.
+    context = context_without(_cv_app, _cv_request, _cv_websocket)
+
+    def _start() -> None:
+        name = f"quart-background-{getattr(func, '__name__', 'task')}"
+        task = create_task(_run(), name=name, context=context)
+        app.background_tasks.add(task)
+        task.add_done_callback(app.background_tasks.discard)
+
+    call_soon_in_loop(_start)
 
 
 async def startup(app: Quart) -> None:

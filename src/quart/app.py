@@ -57,9 +57,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from . import _lifecycle
 from . import _responses
 from . import signals
-from ._concurrency import call_soon_in_loop
-from ._concurrency import context_without
-from ._concurrency import create_task
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
 from ._scaffold import QuartScaffold
@@ -1029,24 +1026,7 @@ class Quart(QuartScaffold, App):
         does not cancel it) and sees no request context, only its own app
         context. Sync views may call this too.
         """
-
-        async def _run() -> None:
-            try:
-                async with self.app_context():
-                    await self.ensure_async(func)(*args, **kwargs)
-            except Exception as error:
-                await self.handle_background_exception(error)
-
-        # Other context variables (a log correlation id...) carry over.
-        context = context_without(_cv_app, _cv_request, _cv_websocket)
-
-        def _start() -> None:
-            name = f"quart-background-{getattr(func, '__name__', 'task')}"
-            task = create_task(_run(), name=name, context=context)
-            self.background_tasks.add(task)
-            task.add_done_callback(self.background_tasks.discard)
-
-        call_soon_in_loop(_start)
+        _lifecycle.add_background_task(self, func, args, kwargs)
 
     async def handle_background_exception(self, error: Exception) -> None:
         """Log a background task's error and send ``got_background_exception``."""
