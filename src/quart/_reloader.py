@@ -130,6 +130,9 @@ def run_reloader() -> int:
     restarted = False
     try:
         while True:
+            # What this child starts from: a fix saved while it fails to start
+            # (before the message below) must count as a change.
+            mtimes = module_mtimes()
             child = subprocess.Popen(argv, env=env)
             code = child.wait()
             if code < 0:
@@ -146,7 +149,6 @@ def run_reloader() -> int:
                 " a file to restart.",
                 file=sys.stderr,
             )
-            mtimes = module_mtimes()
             while not stopping and not changed(mtimes, module_mtimes()):
                 time.sleep(0.5)
             if stopping:
