@@ -785,6 +785,55 @@ async def test_large_file_streams_in_chunks(app: Quart, root: Path) -> None:
     assert max(len(body) for body in bodies) <= FileBody.buffer_size
 
 
+@pytest.mark.parametrize("stall", [False, True])
+async def test_response_timeout_counts_from_the_last_chunk_of_a_file(
+    app: Quart, root: Path, caplog: pytest.LogCaptureFixture, stall: bool
+) -> None:
+    # The whole download takes longer than RESPONSE_TIMEOUT, but the client
+    # keeps reading: it is not cut. A client that stops reading for longer
+    # than the timeout is.
+    app.config["RESPONSE_TIMEOUT"] = 0.3
+
+    @app.route("/slow")
+    async def slow() -> Response:
+        return Response(FileBody(root / "files" / "data.bin", buffer_size=512))
+
+    chunks = 0
+
+    async def slow_reader(message: dict[str, Any]) -> None:
+        nonlocal chunks
+        if message["type"] == "http.response.body":
+            chunks += 1
+            await asyncio.sleep(1.0 if stall and chunks == 3 else 0.03)
+
+    with caplog.at_level("WARNING"):
+        messages = await asgi_call(app, "/slow", send_hook=slow_reader)
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    if stall:
+        assert body == DATA[:1536]
+        assert "timed out" in caplog.text
+    else:
+        assert body == DATA  # 21 messages x 0.03 s: longer than the timeout in all
+        assert messages[-1]["more_body"] is False
+
+
+async def test_a_generator_body_is_bounded_as_a_whole(app: Quart) -> None:
+    app.config["RESPONSE_TIMEOUT"] = 0.2
+
+    @app.route("/gen")
+    async def gen_view() -> Response:
+        async def chunks() -> Any:
+            for _ in range(10):
+                await asyncio.sleep(0.05)
+                yield b"x"
+
+        return Response(chunks())
+
+    messages = await asgi_call(app, "/gen")
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    assert 0 < len(body) < 10  # cut at RESPONSE_TIMEOUT, as in Quart
+
+
 async def test_file_body_buffer_size_and_range(root: Path) -> None:
     body = FileBody(root / "files" / "data.bin", buffer_size=1000)
     assert await body.make_conditional(500, 3000) == len(DATA)

@@ -13,7 +13,9 @@ from werkzeug.exceptions import InternalServerError
 from .._headers import FastHeaders
 from ..logging import escape_control_characters
 from ..wrappers.base import ClientDisconnectedError
+from ..wrappers.response import _SeekableBody
 from ..wrappers.response import DataBody
+from ..wrappers.response import ReaderBody
 from ._common import _BadHead
 from ._common import _decode_headers
 from ._common import _default_host
@@ -222,9 +224,14 @@ async def send_response(
     timeout = response.timeout
     if timeout is Ellipsis:
         timeout = app.config["RESPONSE_TIMEOUT"]
+    # A file's body (send_file, static files) may take as long as it needs
+    # while the client keeps reading: the timeout then counts from the last
+    # chunk sent. Any other body must be sent within the timeout as a whole.
+    per_chunk = timeout is not None and isinstance(body, _SeekableBody | ReaderBody)
     try:
-        async with asyncio.timeout(timeout):
-            await _stream_body(app, request, response, body, send)
+        async with asyncio.timeout(timeout) as deadline:
+            idle = (deadline, timeout) if per_chunk else None
+            await _stream_body(app, request, response, body, send, idle)
     except TimeoutError:
         app.logger.warning(
             "Response timed out after %s seconds; the connection was closed.", timeout
@@ -241,7 +248,12 @@ async def _unsendable(
 
 
 async def _stream_body(
-    app: Quart, request: Request, response: Any, body: Any, send: ASGISendCallable
+    app: Quart,
+    request: Request,
+    response: Any,
+    body: Any,
+    send: ASGISendCallable,
+    idle: tuple[asyncio.Timeout, float] | None = None,
 ) -> None:
     try:
         headers = _encode_headers(response.headers)
@@ -265,6 +277,9 @@ async def _stream_body(
                         await send(start)  # type: ignore[arg-type]
                         started = True
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    if idle is not None:
+                        deadline, seconds = idle
+                        deadline.reschedule(asyncio.get_running_loop().time() + seconds)
     except (ClientDisconnectedError, OSError, asyncio.CancelledError):
         raise
     except Exception as error:
