@@ -233,3 +233,31 @@ async def test_the_client_leaving_ends_the_handler(ws_app: Quart, websocket_scop
         await ws_app(scope, incoming.get, send)  # type: ignore[arg-type]
     assert ended.is_set()
     assert sent[0]["type"] == "websocket.accept"
+
+
+async def test_the_connect_message_comes_before_the_accept(
+    ws_app: Quart, websocket_scope: Any
+) -> None:
+    events: list[str] = []
+    connect_now = asyncio.Event()
+    incoming: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def receive() -> Any:
+        if not events:
+            events.append("receive connect")
+            await connect_now.wait()
+            return {"type": "websocket.connect"}
+        return await incoming.get()
+
+    async def send(message: Any) -> None:
+        events.append(message["type"])
+        if message["type"] == "websocket.send":
+            incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+
+    task = asyncio.ensure_future(ws_app(websocket_scope("/headers", extensions={}), receive, send))
+    await asyncio.sleep(0.05)
+    assert events == ["receive connect"]  # nothing sent before the handshake
+    connect_now.set()
+    async with asyncio.timeout(5):
+        await task
+    assert events[:3] == ["receive connect", "websocket.accept", "websocket.send"]

@@ -220,6 +220,9 @@ class ASGIWebsocketConnection:
         if not _overrides_steps(type(self), ASGIWebsocketConnection, _WEBSOCKET_STEPS):
             await handle_websocket(self.app, self.scope, receive, send)
             return
+        message: Any = await receive()
+        if message["type"] != "websocket.connect":
+            return  # The client left during the handshake.
         try:
             websocket = self._create_websocket_from_scope(send)
         except _BadHead:
