@@ -119,6 +119,31 @@ async def test_chunked_body_over_limit_is_413_while_reading(
         assert receive.read == 2, path  # stopped as soon as the limit was crossed
 
 
+async def test_a_body_error_the_view_handles_leaves_no_body_deadline(
+    body_app: Quart, http_scope: Any
+) -> None:
+    # The body read failed (413); the view handles it and works on for longer
+    # than BODY_TIMEOUT: nothing may time it out later.
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    body_app.config["MAX_CONTENT_LENGTH"] = 10
+    body_app.config["BODY_TIMEOUT"] = 0.05
+
+    @body_app.post("/tolerant")
+    async def tolerant() -> str:
+        try:
+            await request.get_data()
+        except RequestEntityTooLarge:
+            await asyncio.sleep(0.2)
+            return "survived"
+        return "read"
+
+    receive = CountingReceive([b"x" * 6, b"x" * 6])
+    sent = await _call(body_app, http_scope("/tolerant", method="POST"), receive)
+    assert _status(sent) == 200
+    assert sent[-1]["body"] == b"survived"
+
+
 async def test_body_within_limit_is_served(body_app: Quart, http_scope: Any) -> None:
     body_app.config["MAX_CONTENT_LENGTH"] = 10
     receive = CountingReceive([b"x" * 5, b"x" * 5])

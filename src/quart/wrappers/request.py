@@ -331,6 +331,9 @@ class Request(BaseRequestWebsocket):
                     if watch.end_body_deadline(token, True):
                         raise RequestTimeout() from None
                     raise
+                except BaseException:
+                    watch.end_body_deadline(token, False)  # a 413, a disconnect...
+                    raise
                 watch.end_body_deadline(token, False)
                 return data
         deadline = asyncio.get_running_loop().time() + self.body_timeout
