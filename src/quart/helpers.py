@@ -249,12 +249,6 @@ def _file_etag(path: str, st: os.stat_result) -> str:
     return f"{st.st_mtime}-{st.st_size}-{checksum}"
 
 
-def _quoted_string(value: str) -> str:
-    # Quoted only when it is not a plain token, as Werkzeug (so Flask and
-    # Quart) writes header parameters: filename=report.pdf, filename="a b.txt".
-    return quote_header_value(value)
-
-
 def _content_disposition(kind: str, filename: str) -> str:
     """``attachment``/``inline`` with the file name, per RFC 6266.
 
@@ -264,14 +258,16 @@ def _content_disposition(kind: str, filename: str) -> str:
     Control characters (CR, LF) only ever appear percent-encoded, so a name
     cannot add a header.
     """
+    # Quoted only when not a plain token, as Werkzeug (so Flask and Quart)
+    # writes parameters: filename=report.pdf, filename="my report.pdf".
     if filename.isascii() and filename.isprintable():
-        return f"{kind}; filename={_quoted_string(filename)}"
+        return f"{kind}; filename={quote_header_value(filename)}"
     fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
     fallback = "".join(char for char in fallback if char.isprintable()).strip()
     # RFC 5987 attr-char: letters, digits and these marks stay as they are.
     encoded = quote(filename, safe="!#$&+-.^_`|~")
     if fallback:
-        return f"{kind}; filename={_quoted_string(fallback)}; filename*=UTF-8''{encoded}"
+        return f"{kind}; filename={quote_header_value(fallback)}; filename*=UTF-8''{encoded}"
     return f"{kind}; filename*=UTF-8''{encoded}"
 
 

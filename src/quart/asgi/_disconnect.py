@@ -109,10 +109,13 @@ class _Watchdog:
         task is not a watched request's (then nothing is enforced here)."""
         task = self._watched_task()
         if task is not None:
-            self._deadlines[task] = self._loop.time() + timeout
-            if self._timer is None:
-                self._arm()
+            self._set_deadline(task, self._loop.time() + timeout)
         return task
+
+    def _set_deadline(self, task: _Task, when: float) -> None:
+        self._deadlines[task] = when
+        if self._timer is None:
+            self._arm()
 
     def end_body_deadline(self, task: _Task, cancelled: bool) -> bool:
         """End the deadline :meth:`start_body_deadline` gave; return whether
@@ -279,10 +282,7 @@ class _Deadline:
         self._when = when
 
     async def __aenter__(self) -> None:
-        dog = self._dog
-        dog._deadlines[self._task] = self._when
-        if dog._timer is None:
-            dog._arm()
+        self._dog._set_deadline(self._task, self._when)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
