@@ -25,6 +25,7 @@ async def test_test_client_records_push_promises(app: Quart) -> None:
     client = _push_app(app).test_client()
     response = await client.get(
         "/page",
+        http_version="2",  # As in Quart, push needs HTTP/2 (or 3).
         headers={
             "Accept": "text/css",
             "Accept-Encoding": "gzip",
@@ -50,7 +51,7 @@ async def test_test_client_records_push_promises(app: Quart) -> None:
 
 async def test_test_client_records_push_promises_of_streaming_requests(app: Quart) -> None:
     client = _push_app(app).test_client()
-    async with client.request("/page") as connection:
+    async with client.request("/page", http_version="2") as connection:
         response = await connection.as_response()
     assert await response.get_data() == b"page"
     expected = ["/static/style.css", "/static/app.js"]
@@ -97,7 +98,7 @@ async def test_push_from_a_stream_with_context(app: Quart) -> None:
         return generate()
 
     client = app.test_client()
-    response = await client.get("/stream")
+    response = await client.get("/stream", http_version="2")
     assert await response.get_data() == b"streamed"
     assert [path for path, _ in client.push_promises] == ["/late.css"]
 

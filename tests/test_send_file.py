@@ -256,10 +256,9 @@ async def test_send_a_reader_of_unknown_size(app: Quart) -> None:
     assert b"content-length" not in names and b"accept-ranges" not in names
     assert b"".join(m.get("body", b"") for m in sent[1:]) == big
     assert readers[0].closed and readers[0].reads > 2
-    client = app.test_client()
     # A HEAD reads nothing and still closes it.
-    response = await client.head("/reader")
-    assert await response.get_data() == b""
+    sent = await asgi_call(app, "/reader", method="HEAD")
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b""
     assert readers[1].closed and readers[1].reads == 0
 
 
@@ -611,7 +610,8 @@ async def test_head_range(app: Quart) -> None:
     )
     assert response.status_code == 206
     assert response.content_length == 10
-    assert await response.get_data() == b""
+    # As Quart's test client: the body the view produced (a server drops it).
+    assert await response.get_data() == DATA[:10]
 
 
 async def test_empty_file_ignores_ranges(app: Quart, root: Path) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 
+from ..cli import ScriptInfo as ScriptInfo
 from .app import TestApp as TestApp
 from .client import QuartClient as QuartClient
 from .connections import WebsocketResponseError as WebsocketResponseError
@@ -46,8 +47,6 @@ class QuartCliRunner(CliRunner):
 
     def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
         """Invoke ``cli`` (the app's command group by default) with ``args``."""
-        from ..cli import ScriptInfo
-
         if cli is None:
             cli = self.app.cli
         if "obj" not in kwargs:

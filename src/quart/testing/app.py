@@ -11,10 +11,11 @@ from .._concurrency import cancel_tasks
 from .._concurrency import create_task
 from ..typing import ASGIReceiveEvent as ASGIReceiveEvent
 from ..typing import ASGISendEvent as ASGISendEvent
+from ..typing import LifespanScope as LifespanScope
+from ..typing import TestClientProtocol as TestClientProtocol
 
 if TYPE_CHECKING:
     from ..app import Quart
-    from ..typing import TestClientProtocol
 
 __all__ = ["DEFAULT_TIMEOUT", "LifespanError", "TestApp"]
 
@@ -46,14 +47,23 @@ class TestApp:
         self._receive_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._replies: asyncio.Queue[Any] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        # The lifespan scope's state: what startup put there reaches every
+        # request made through test_client() (a copy each, as servers do).
+        self._state: dict[str, Any] = {}
 
     def test_client(self) -> TestClientProtocol:
-        """A test client for the app."""
-        return self.app.test_client()
+        """A test client for the app whose requests carry a copy of the
+        lifespan ``state`` (``scope["state"]``), as under a server."""
+        from .client import QuartClient
+
+        client = self.app.test_client()
+        if isinstance(client, QuartClient):
+            client._lifespan_state = self._state
+        return client
 
     async def startup(self) -> None:
         """Run startup; raise :class:`LifespanError` if it fails or hangs."""
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+        scope = {"type": "lifespan", "asgi": {"spec_version": "2.0"}, "state": self._state}
         self._task = create_task(self.app(scope, self._asgi_receive, self._asgi_send))  # type: ignore[arg-type]
         await self._receive_queue.put({"type": "lifespan.startup"})
         try:

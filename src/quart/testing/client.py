@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from datetime import timedelta
 from email.message import Message
-from http.cookiejar import Cookie
 from http.cookiejar import CookieJar
-from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
 from typing import Any
 from typing import TYPE_CHECKING
@@ -27,10 +26,16 @@ from werkzeug.datastructures import Authorization
 from werkzeug.datastructures import Headers
 from werkzeug.http import dump_cookie
 
+from ..datastructures import FileStorage as FileStorage
+from ..globals import _cv_request as _cv_request
 from ..sessions import _open_session
 from ..sessions import _save_session
 from ..sessions import SessionMixin
+from ..typing import TestHTTPConnectionProtocol as TestHTTPConnectionProtocol
+from ..typing import TestWebsocketConnectionProtocol as TestWebsocketConnectionProtocol
 from ..utils import decode_headers
+from ..wrappers import Response as Response
+from .connections import _capture_head_body
 from .connections import TestHTTPConnection
 from .connections import TestWebsocketConnection
 from .utils import make_test_body_with_headers
@@ -40,23 +45,22 @@ from .utils import sentinel
 
 if TYPE_CHECKING:
     from ..app import Quart
-    from ..datastructures import FileStorage
-    from ..typing import TestHTTPConnectionProtocol
-    from ..typing import TestWebsocketConnectionProtocol
-    from ..wrappers import Response
 
 __all__ = ["QuartClient"]
 
 
-class _TestCookiePolicy(DefaultCookiePolicy):
-    """A browser's cookie rules (domain, path, expiry), except that ``Secure``
-    cookies are sent over plain ``http`` too: tests talk to the app over
-    ``http`` by default, and Quart's and Werkzeug's test clients send them
-    (an extension's secure auth cookie must reach the app in tests)."""
+# Methods whose requests normally carry no body (see _make_request).
+_BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
-    def return_ok_secure(self, cookie: Cookie, request: U2Request) -> bool:
-        """Send secure cookies whatever the scheme."""
+
+def _path_matches(cookie_path: str, request_path: str) -> bool:
+    """Whether a cookie for ``cookie_path`` goes with a request for
+    ``request_path`` (RFC 6265 §5.1.4)."""
+    if request_path == cookie_path or cookie_path in {"", "/"}:
         return True
+    if not request_path.startswith(cookie_path):
+        return False
+    return cookie_path.endswith("/") or request_path[len(cookie_path)] == "/"
 
 
 class _CookieJarResponse:
@@ -64,12 +68,36 @@ class _CookieJarResponse:
 
     def __init__(self, headers: Headers) -> None:
         self._headers = headers
+        self.headers = headers
 
     def info(self) -> Message:
+        """The ``Set-Cookie`` headers, as an email message (the jar's input)."""
         message = Message()
         for value in self._headers.getlist("Set-Cookie"):
             message["Set-Cookie"] = value
         return message
+
+
+class _TestWrapper:
+    """Werkzeug headers seen through the ``get_all`` method the cookie jar uses."""
+
+    def __init__(self, headers: Headers) -> None:
+        self.headers = headers
+
+    def get_all(self, name: str, default: Any | None = None) -> list[str]:
+        """Every value of header ``name`` (``default`` or ``[]`` if none)."""
+        return self.headers.getlist(name) or default or []
+
+
+class _TestCookieJarResponse:
+    """A response as ``CookieJar.extract_cookies`` reads it (Quart's name)."""
+
+    def __init__(self, headers: Headers) -> None:
+        self.headers = headers
+
+    def info(self) -> _TestWrapper:
+        """The headers, with ``get_all``."""
+        return _TestWrapper(self.headers)
 
 
 class QuartClient:
@@ -85,13 +113,14 @@ class QuartClient:
     def __init__(self, app: Quart, use_cookies: bool = True) -> None:
         self.app = app
         #: The cookie jar (``None`` when cookies are off).
-        self.cookie_jar: CookieJar | None = (
-            CookieJar(policy=_TestCookiePolicy()) if use_cookies else None
-        )
+        self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
         #: Push promises the app made, as ``(path, headers)``.
         self.push_promises: list[tuple[str, Headers]] = []
         #: Keep the last request's context pushed (``async with client:``).
         self.preserve_context = False
+        # The lifespan state of the TestApp that made this client (see
+        # TestApp.test_client): each request's scope gets a copy of it.
+        self._lifespan_state: dict[str, Any] | None = None
 
     # -- requests -------------------------------------------------------------
 
@@ -101,7 +130,7 @@ class QuartClient:
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        data: str | bytes | None = None,
+        data: str | bytes | Mapping[str, Any] | None = None,
         form: dict[str, Any] | None = None,
         files: dict[str, FileStorage] | None = None,
         query_string: dict[str, Any] | None = None,
@@ -116,7 +145,11 @@ class QuartClient:
     ) -> Response:
         """Make a request and return the response.
 
-        :param data: The raw body.
+        :param data: The raw body (``str`` or ``bytes``), or a ``dict`` /
+            ``MultiDict`` sent as a form, as Flask's test client does:
+            multipart when a value is a file (``FileStorage``, an open
+            file, or a ``(file, filename[, content_type])`` tuple),
+            urlencoded otherwise.
         :param form: Form fields (urlencoded, or multipart with ``files``).
         :param files: Files to upload, as ``FileStorage``.
         :param json: A value sent as a JSON body.
@@ -124,6 +157,8 @@ class QuartClient:
         :param auth: ``(username, password)`` for basic auth, or an ``Authorization``.
         :param follow_redirects: Follow redirects (303 and 301/302 of a POST become GET).
         """
+        # As Quart's: the push promises of this request (and its redirects).
+        self.push_promises = []
         redirects = 0
         while True:
             response = await self._make_request(
@@ -169,7 +204,7 @@ class QuartClient:
         path: str,
         method: str,
         headers: dict[str, str] | Headers | None,
-        data: str | bytes | None,
+        data: str | bytes | Mapping[str, Any] | None,
         form: dict[str, Any] | None,
         files: dict[str, FileStorage] | None,
         query_string: dict[str, Any] | None,
@@ -188,11 +223,14 @@ class QuartClient:
             data=data, form=form, files=files, json=json, app=self.app
         )
         headers.update(body_headers)
-        if body or method not in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+        if body and method in _BODYLESS_METHODS and "Content-Length" not in headers:
+            # Quart's test client sends no Content-Length; the app reads a
+            # body without one except for these methods, which normally
+            # carry none: declare it so a GET with a JSON body is read.
             headers["Content-Length"] = str(len(body))
         self._add_cookie_header(headers, scheme, path)
         await self._pop_preserved()
-        scope = make_test_scope(
+        scope = self._scope(
             "http",
             path,
             method,
@@ -202,7 +240,7 @@ class QuartClient:
             root_path,
             http_version,
             scope_base,
-            _preserve_context=self.preserve_context,
+            self.preserve_context,
         )
         messages: list[Any] = []
         finished = asyncio.Event()
@@ -220,12 +258,51 @@ class QuartClient:
             messages.append(message)
 
         try:
-            await self.app(scope, receive, send)
+            with _capture_head_body(self.app, scope) as head_body:
+                await self.app(scope, receive, send)
         finally:
             finished.set()
-        return self._build_response(messages, scheme, path)
+        return self._build_response(messages, scheme, path, head_body)
 
-    def _build_response(self, messages: list[Any], scheme: str, path: str) -> Response:
+    def _scope(
+        self,
+        type_: str,
+        path: str,
+        method: str,
+        headers: Headers,
+        query: bytes,
+        scheme: str,
+        root_path: str,
+        http_version: str,
+        scope_base: dict[str, Any] | None,
+        preserve_context: bool,
+    ) -> Any:
+        scope: Any = make_test_scope(
+            type_,
+            path,
+            method,
+            headers,
+            query,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+            _preserve_context=preserve_context,
+        )
+        # Quart's scope has no "client"; its ASGI layer then reports the
+        # client as "<local>". Here request.remote_addr comes from the
+        # scope, so name the loopback address, or remote_addr is None (and
+        # extensions keyed on it, such as rate limiters, fail).
+        scope["client"] = ("127.0.0.1", 80)
+        if self._lifespan_state is not None:
+            # As a server does: each connection gets a shallow copy of the
+            # state the lifespan startup filled.
+            scope["state"] = dict(self._lifespan_state)
+        return scope
+
+    def _build_response(
+        self, messages: list[Any], scheme: str, path: str, head_body: list[bytes]
+    ) -> Response:
         status = 500
         headers = Headers()
         chunks = []
@@ -239,10 +316,13 @@ class QuartClient:
             elif kind == "http.response.push":
                 self.push_promises.append((message["path"], decode_headers(message["headers"])))
         sent_length = headers.get("Content-Length")
-        response = self.app.response_class(b"".join(chunks), status=status, headers=headers)
-        # Building the response set Content-Length from the body; a HEAD
-        # response has no body but keeps the length the app declared.
-        if sent_length is not None:
+        # As Quart's: the body the view produced, even for HEAD (where the
+        # ASGI layer left it out), and a Content-Length that matches it.
+        body = head_body[0] if head_body else b"".join(chunks)
+        response = self.app.response_class(body, status=status, headers=headers)
+        if head_body == [] and sent_length is not None and not body:
+            # A HEAD response whose body could not be recorded (an error
+            # past the app's handlers): keep the length the app declared.
             response.headers["Content-Length"] = sent_length
         self._extract_cookies(response.headers, scheme, path)
         return response
@@ -301,14 +381,7 @@ class QuartClient:
             self.app, path, headers, query_string, auth, subdomain
         )
         self._add_cookie_header(headers, scheme, path)
-        if (
-            "Content-Length" not in headers
-            and http_version in {"1.0", "1.1"}
-            and method not in {"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"}
-        ):
-            # The body is sent in pieces: frame it as a real HTTP/1.1 client would.
-            headers["Transfer-Encoding"] = "chunked"
-        scope = make_test_scope(
+        scope = self._scope(
             "http",
             path,
             method,
@@ -318,9 +391,11 @@ class QuartClient:
             root_path,
             http_version,
             scope_base,
-            _preserve_context=False,
+            self.preserve_context,
         )
-        connection = self.http_connection_class(self.app, scope)  # type: ignore[arg-type]
+        connection = self.http_connection_class(
+            self.app, scope, _preserve_context=self.preserve_context
+        )
         if isinstance(connection, TestHTTPConnection):
             connection._client_push_promises = self.push_promises
         return connection
@@ -344,11 +419,22 @@ class QuartClient:
             self.app, path, headers, query_string, auth, subdomain
         )
         self._add_cookie_header(headers, scheme, path)
-        scope = make_test_scope(
-            "websocket", path, "GET", headers, query, scheme, root_path, http_version, scope_base
+        scope = self._scope(
+            "websocket",
+            path,
+            "GET",
+            headers,
+            query,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+            self.preserve_context,
         )
-        scope["subprotocols"] = list(subprotocols or [])  # type: ignore[typeddict-unknown-key]
-        return self.websocket_connection_class(self.app, scope)  # type: ignore[arg-type]
+        if subprotocols is not None:
+            # Quart's test client drops them; here the app sees what was asked for.
+            scope["subprotocols"] = list(subprotocols)
+        return self.websocket_connection_class(self.app, scope)
 
     # -- cookies ----------------------------------------------------------------
 
@@ -357,14 +443,17 @@ class QuartClient:
         return f"{scheme}://{host}{path}"
 
     def _add_cookie_header(self, headers: Headers, scheme: str, path: str) -> None:
+        # As Quart's test client: every cookie in the jar, whatever the
+        # server name it was set for, each in its own Cookie header. Cookies
+        # that have expired, or whose path does not cover the request's,
+        # stay behind (as a browser keeps them).
         if self.cookie_jar is None:
             return
-        request = U2Request(self._url(scheme, headers["Host"], path))
-        self.cookie_jar.add_cookie_header(request)
-        cookie = request.get_header("Cookie")
-        if cookie is not None:
-            existing = headers.get("Cookie")
-            headers["Cookie"] = f"{existing}; {cookie}" if existing else cookie
+        now = int(datetime.now().timestamp())
+        for cookie in self.cookie_jar:
+            if cookie.is_expired(now) or not _path_matches(cookie.path, path):
+                continue
+            headers.add("Cookie", f"{cookie.name}={cookie.value}")
 
     def _extract_cookies(
         self, headers: Headers, scheme: str, path: str, host: str | None = None

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 from typing import Literal
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 from urllib.parse import unquote
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import Authorization
+from werkzeug.datastructures import FileMultiDict
 from werkzeug.datastructures import Headers
+from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.multipart import Data
 from werkzeug.sansio.multipart import Epilogue
 from werkzeug.sansio.multipart import Field
 from werkzeug.sansio.multipart import File
 from werkzeug.sansio.multipart import MultipartEncoder
 from werkzeug.sansio.multipart import Preamble
+from werkzeug.urls import iri_to_uri as iri_to_uri
 
+from ..datastructures import FileStorage as FileStorage
+from ..json import dumps as dumps
+from ..typing import HTTPScope as HTTPScope
 from ..typing import Scope as Scope
+from ..typing import WebsocketScope as WebsocketScope
+from ..utils import encode_headers as encode_headers
 
 if TYPE_CHECKING:
+    from werkzeug.datastructures import FileStorage as WerkzeugFileStorage
+
     from ..app import Quart
-    from ..datastructures import FileStorage
     from ..wrappers import Request
 
 __all__ = [
@@ -33,15 +44,18 @@ __all__ = [
     "sentinel",
 ]
 
-# What stays as it is in a raw request path (RFC 3986 pchar, "/" and escapes).
-_RAW_PATH_SAFE = "/%!$&'()*+,;=:@~"
-
 #: Marks "no JSON given" (``None`` is valid JSON).
 sentinel: Any = object()
 
+# The multipart boundary of test bodies (the one Quart's test client uses,
+# so tests comparing an encoded body or its Content-Type keep passing).
+_BOUNDARY = "----QuartBoundary"
+# Files are copied into the body this many bytes at a time.
+_CHUNK_SIZE = 16384
+
 
 async def no_op_push(path: str, headers: Headers) -> None:
-    """A push-promise sender that does nothing."""
+    """A push-promise sender that does nothing (for requests built in tests)."""
 
 
 def make_test_headers_path_and_query_string(
@@ -52,18 +66,22 @@ def make_test_headers_path_and_query_string(
     auth: Authorization | tuple[str, str] | None = None,
     subdomain: str | None = None,
 ) -> tuple[Headers, str, bytes]:
-    """Headers (with ``Host`` and ``User-Agent``), path and raw query string for a test request."""
+    """Headers, path and raw query string for a test request.
+
+    The given headers come first; ``Authorization`` (from ``auth``),
+    ``User-Agent`` and ``Host`` are added after them unless already given.
+    """
     headers = Headers(headers)
+    if auth is not None:
+        if isinstance(auth, tuple):
+            auth = Authorization("basic", {"username": auth[0], "password": auth[1]})
+        headers.setdefault("Authorization", auth.to_header())
+    headers.setdefault("User-Agent", "Quart")
     if "Host" not in headers:
         host = app.config["SERVER_NAME"] or "localhost"
         if subdomain:
             host = f"{subdomain}.{host}"
         headers["Host"] = host
-    headers.setdefault("User-Agent", "Quart")
-    if auth is not None:
-        if isinstance(auth, tuple):
-            auth = Authorization("basic", {"username": auth[0], "password": auth[1]})
-        headers["Authorization"] = auth.to_header()
     if "?" in path:
         if query_string is not None:
             raise ValueError("Query string is defined in the path and as an argument")
@@ -74,15 +92,75 @@ def make_test_headers_path_and_query_string(
     return headers, unquote(path), query
 
 
+def _is_file_value(value: Any) -> bool:
+    return isinstance(value, tuple | FileStorage) or hasattr(value, "read")
+
+
+def _split_data(data: Mapping[str, Any]) -> tuple[list[tuple[str, Any]], FileMultiDict]:
+    """Split a ``data`` mapping into form fields and files, as Flask's test client does."""
+    fields: list[tuple[str, Any]] = []
+    files = FileMultiDict()
+    for key, value in _data_items(data):
+        if isinstance(value, tuple):
+            files.add_file(key, *value)
+        elif _is_file_value(value):
+            files.add_file(key, value)
+        else:
+            fields.append((key, value))
+    return fields, files
+
+
+def _data_items(data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    if isinstance(data, MultiDict):
+        yield from data.items(multi=True)
+        return
+    for key, value in data.items():
+        if isinstance(value, list):
+            for item in value:
+                yield key, item
+        else:
+            yield key, value
+
+
+def _encode_multipart(
+    fields: list[tuple[str, Any]], files: list[tuple[str, WerkzeugFileStorage, Headers]]
+) -> bytes:
+    """A ``multipart/form-data`` body (Quart's layout): the files first, each
+    with the given part headers, then the fields."""
+    encoder = MultipartEncoder(_BOUNDARY.encode())
+    parts = [encoder.send_event(Preamble(data=b""))]
+    for key, storage, part_headers in files:
+        parts.append(
+            encoder.send_event(
+                File(name=key, filename=storage.filename, headers=part_headers)  # type: ignore[arg-type]
+            )
+        )
+        while chunk := storage.read(_CHUNK_SIZE):
+            parts.append(encoder.send_event(Data(data=chunk, more_data=True)))
+        parts.append(encoder.send_event(Data(data=b"", more_data=False)))
+    for key, value in fields:
+        parts.append(encoder.send_event(Field(name=key, headers=Headers())))
+        parts.append(encoder.send_event(Data(data=str(value).encode(), more_data=False)))
+    parts.append(encoder.send_event(Epilogue(data=b"")))
+    return b"".join(parts)
+
+
 def make_test_body_with_headers(
     *,
-    data: str | bytes | None = None,
+    data: str | bytes | Mapping[str, Any] | None = None,
     form: dict[str, Any] | None = None,
     files: dict[str, FileStorage] | None = None,
     json: Any = sentinel,
     app: Quart | None = None,
 ) -> tuple[bytes, Headers]:
-    """The body and content headers for ``data``, ``form`` (+ ``files``) or ``json``."""
+    """The body and content headers for ``data``, ``form`` (+ ``files``) or ``json``.
+
+    ``data`` is the raw body (``str`` or ``bytes``), or a mapping (a ``dict``
+    or ``MultiDict``; a list gives a key several values) sent as a form:
+    urlencoded, or ``multipart/form-data`` when a value is a file (a
+    ``FileStorage``, an open file, or a ``(file, filename[, content_type])``
+    tuple), as with Flask's test client.
+    """
     if [data is not None, form is not None or files is not None, json is not sentinel].count(
         True
     ) > 1:
@@ -93,36 +171,38 @@ def make_test_body_with_headers(
     body = b""
     if isinstance(data, str):
         body = data.encode()
+    elif isinstance(data, Mapping):
+        data_fields, data_files = _split_data(data)
+        if data_files:
+            parts = []
+            for key, storage in data_files.items(multi=True):
+                part_headers = Headers(storage.headers)
+                if storage.content_type is None:
+                    # As Flask's test client: a type guessed from the file name.
+                    guessed = mimetypes.guess_type(storage.filename or "")[0]
+                    part_headers["Content-Type"] = guessed or "application/octet-stream"
+                parts.append((key, storage, part_headers))
+            body = _encode_multipart(data_fields, parts)
+            headers["Content-Type"] = f"multipart/form-data; boundary={_BOUNDARY}"
+        else:
+            body = urlencode([(key, str(value)) for key, value in data_fields], doseq=True).encode(
+                "ascii"
+            )
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
     elif data is not None:
         body = bytes(data)
     elif json is not sentinel:
         if app is not None:
             body = app.json.dumps(json).encode()
         else:
-            from .. import json as quart_json
-
-            body = quart_json.dumps(json).encode()
+            body = dumps(json).encode()
         headers["Content-Type"] = "application/json"
     elif files is not None:
-        boundary = "----QuartTestBoundary7MA4YWxkTrZu0gW"
-        encoder = MultipartEncoder(boundary.encode())
-        parts = [encoder.send_event(Preamble(data=b""))]
-        for key, value in (form or {}).items():
-            parts.append(encoder.send_event(Field(name=key, headers=Headers())))
-            parts.append(encoder.send_event(Data(data=str(value).encode(), more_data=False)))
-        for key, file in files.items():
-            file_headers = Headers()
-            if file.content_type:
-                file_headers["Content-Type"] = file.content_type
-            parts.append(
-                encoder.send_event(
-                    File(name=key, filename=file.filename or "", headers=file_headers)
-                )
-            )
-            parts.append(encoder.send_event(Data(data=file.read(), more_data=False)))
-        parts.append(encoder.send_event(Epilogue(data=b"")))
-        body = b"".join(parts)
-        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        body = _encode_multipart(
+            list((form or {}).items()),
+            [(key, storage, storage.headers) for key, storage in files.items()],
+        )
+        headers["Content-Type"] = f"multipart/form-data; boundary={_BOUNDARY}"
     elif form is not None:
         body = urlencode(form, doseq=True).encode("ascii")
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -142,37 +222,33 @@ def make_test_scope(
     *,
     _preserve_context: bool = False,
 ) -> Scope:
-    """An ASGI scope for a test request or websocket."""
+    """An ASGI scope for a test request or websocket: the keys and values
+    Quart's test client sets, so tests comparing scopes see the same dict.
+
+    ``path`` is the path within the app (the app strips ``root_path`` only
+    from a path that starts with it). ``scope_base`` is merged in last,
+    except that a websocket, or HTTP/2 and /3, keep their ``extensions``.
+    """
     scope: dict[str, Any] = {
         "type": type_,
         "http_version": http_version,
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "asgi": {"spec_version": "2.1"},
         "method": method,
         "scheme": scheme,
-        "path": f"{root_path}{path}",
-        # As a client sends it: non-ASCII percent-encoded (UTF-8).
-        "raw_path": quote(
-            f"{root_path}{path}", safe=_RAW_PATH_SAFE, errors="surrogateescape"
-        ).encode("ascii"),
+        "path": path,
+        "raw_path": iri_to_uri(path).encode("ascii"),
         "query_string": query_string,
         "root_path": root_path,
-        "headers": [
-            (key.lower().encode("latin-1"), value.encode("latin-1"))
-            for key, value in headers.items()
-        ],
-        "client": ("127.0.0.1", 80),
-        "server": ("localhost", 80 if scheme in {"http", "ws"} else 443),
-        "extensions": {"http.response.push": {}}
-        if type_ == "http"
-        else {"websocket.http.response": {}},
-        "state": {},
+        "headers": encode_headers(headers),
+        "extensions": {},
         "_quart._preserve_context": _preserve_context,
     }
-    if type_ == "websocket":
-        del scope["method"]
-        scope["subprotocols"] = []
     if scope_base is not None:
         scope.update(scope_base)
+    if type_ == "http" and http_version in {"2", "3"}:
+        scope["extensions"] = {"http.response.push": {}}
+    elif type_ == "websocket":
+        scope["extensions"] = {"websocket.http.response": {}}
     return scope  # type: ignore[return-value]
 
 
@@ -185,7 +261,7 @@ def make_test_request(
     query_string: dict[str, Any] | None = None,
     scheme: str = "http",
     send_push_promise: Any = no_op_push,
-    data: str | bytes | None = None,
+    data: str | bytes | Mapping[str, Any] | None = None,
     form: dict[str, Any] | None = None,
     json: Any = sentinel,
     root_path: str = "",
@@ -200,8 +276,6 @@ def make_test_request(
     )
     body, body_headers = make_test_body_with_headers(data=data, form=form, json=json, app=app)
     headers.update(body_headers)
-    if body:
-        headers["Content-Length"] = str(len(body))
     scope = make_test_scope(
         "http", path, method, headers, query, scheme, root_path, http_version, scope_base
     )
