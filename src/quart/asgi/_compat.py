@@ -353,6 +353,7 @@ class ASGIWebsocketConnection:
         await send(self._close_message(code, reason))
 
     def _close_message(self, code: int, reason: str) -> Any:
+        """The ``websocket.close`` message, shaped as Quart shapes it."""
         message: dict[str, Any] = {"type": "websocket.close", "code": code}
         if _spec_version(self.scope) >= (2, 3):
             message["reason"] = reason  # Always there, "" when none (as Quart).
