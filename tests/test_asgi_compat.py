@@ -261,3 +261,101 @@ async def test_the_connect_message_comes_before_the_accept(
     async with asyncio.timeout(5):
         await task
     assert events[:3] == ["receive connect", "websocket.accept", "websocket.send"]
+
+
+async def test_leaving_ends_a_handler_whose_spawned_task_receives(
+    ws_app: Quart, client: QuartClient
+) -> None:
+    queues: set[asyncio.Queue[Any]] = set()
+    events: list[str] = []
+
+    async def _receive() -> None:
+        while True:
+            message = await websocket.receive()
+            for queue in queues:
+                await queue.put(message)
+
+    @ws_app.websocket("/broadcast")
+    async def broadcast() -> None:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        queues.add(queue)
+        try:
+            task = asyncio.ensure_future(_receive())
+            while True:
+                await websocket.send(await queue.get())
+        finally:
+            queues.discard(queue)
+            task.cancel()
+            try:
+                await task
+            finally:
+                events.append("finally done")
+
+    async with asyncio.timeout(5):
+        async with client.websocket("/broadcast") as ws:
+            echo = asyncio.ensure_future(ws.receive())
+            await ws.send("hello")
+            assert await echo == "HELLO"
+    assert events == ["finally done"]
+    assert queues == set()
+
+
+async def test_a_close_from_another_task_reaches_the_client(
+    ws_app: Quart, websocket_scope: Any
+) -> None:
+    expired = asyncio.Event()
+    ended = asyncio.Event()
+
+    @ws_app.websocket("/deadline")
+    async def deadline_ws() -> None:
+        await websocket.accept()
+
+        async def deadline() -> None:
+            await expired.wait()
+            await websocket.close(4408, "Connection initialisation timeout")
+
+        timer = asyncio.ensure_future(deadline())
+        try:
+            while True:
+                if await websocket.receive() == "ping":
+                    await websocket.send("pong")
+        finally:
+            timer.cancel()
+            ended.set()
+
+    incoming: asyncio.Queue[Any] = asyncio.Queue()
+    incoming.put_nowait({"type": "websocket.connect"})
+    incoming.put_nowait({"type": "websocket.receive", "text": "ping"})
+    sent: list[Any] = []
+    changed = asyncio.Event()
+
+    async def send(message: Any) -> None:
+        await asyncio.sleep(0)  # A network write may yield.
+        sent.append(message)
+        changed.set()
+
+    async def wait_for(kind: str) -> Any:
+        while not any(message["type"] == kind for message in sent):
+            changed.clear()
+            await changed.wait()
+        return next(message for message in sent if message["type"] == kind)
+
+    task = asyncio.ensure_future(ws_app(websocket_scope("/deadline"), incoming.get, send))
+    try:
+        async with asyncio.timeout(5):
+            await wait_for("websocket.send")
+            expired.set()
+            close = await wait_for("websocket.close")
+            incoming.put_nowait({"type": "websocket.disconnect", "code": 4408})
+            await task
+            await ended.wait()
+    finally:
+        task.cancel()
+    assert close == {
+        "type": "websocket.close",
+        "code": 4408,
+        "reason": "Connection initialisation timeout",
+    }
+    assert ShoutingWebsocketConnection.closes == [(4408, "Connection initialisation timeout")]
+    assert sent[0] == {"type": "websocket.accept", "subprotocol": None, "headers": []}
+    assert sent[1] == {"type": "websocket.send", "bytes": None, "text": "PONG"}

@@ -299,7 +299,7 @@ async def test_accept_headers_need_spec_2_1(app: Quart, websocket_scope: Any) ->
     scope = websocket_scope(asgi={"version": "3.0", "spec_version": "2.0"})
     with pytest.warns(RuntimeWarning, match="accept"):
         await app(scope, server.receive, server.send)  # type: ignore[arg-type]
-    assert "headers" not in server.sent[0]
+    assert server.sent[0] == {"type": "websocket.accept", "subprotocol": None, "headers": []}
 
 
 async def test_close_reason_only_sent_with_spec_2_3(app: Quart, websocket_scope: Any) -> None:
@@ -314,6 +314,60 @@ async def test_close_reason_only_sent_with_spec_2_3(app: Quart, websocket_scope:
     new = FakeServer()
     await app(websocket_scope(), new.receive, new.send)  # type: ignore[arg-type]
     assert new.close == {"type": "websocket.close", "code": 4000, "reason": "done"}
+
+
+@pytest.mark.parametrize("path", ["/close", "/close-reason", "/return", "/error", "/refuse"])
+async def test_asgi_messages_carry_every_key_quart_sends(
+    app: Quart, websocket_scope: Any, path: str
+) -> None:
+    # Libraries test their Quart integration with their own ASGI client and
+    # read message["reason"], message["bytes"]... as Quart always sends them.
+    @app.websocket("/close")
+    async def close() -> None:
+        await websocket.send("text")
+        await websocket.send(b"binary")
+        await websocket.close(1000)
+
+    @app.websocket("/close-reason")
+    async def close_reason() -> None:
+        await websocket.accept(headers={"X-Server": "yes"}, subprotocol="chat")
+        await websocket.close(4000, "done")
+
+    @app.websocket("/return")
+    async def returns() -> None:
+        await websocket.accept()
+
+    @app.websocket("/error")
+    async def error() -> None:
+        await websocket.accept()
+        raise ValueError("boom")
+
+    @app.websocket("/refuse")
+    async def refuse() -> Any:
+        return "no", 401
+
+    app.testing = False
+    server = FakeServer()
+    scope = websocket_scope(path, subprotocols=["chat"])
+    await app(scope, server.receive, server.send)  # type: ignore[arg-type]
+    required = {
+        "websocket.accept": {"subprotocol", "headers"},
+        "websocket.send": {"bytes", "text"},
+        "websocket.close": {"code", "reason"},
+        "websocket.http.response.start": {"status", "headers"},
+        "websocket.http.response.body": {"body", "more_body"},
+    }
+    assert server.sent
+    for message in server.sent:
+        assert required[message["type"]] <= message.keys(), message
+    sends = [m for m in server.sent if m["type"] == "websocket.send"]
+    assert [(m["text"], m["bytes"]) for m in sends] in ([], [("text", None), (None, b"binary")])
+    closes = [m for m in server.sent if m["type"] == "websocket.close"]
+    if path == "/close":
+        assert closes == [{"type": "websocket.close", "code": 1000, "reason": ""}]
+    if path == "/close-reason":
+        assert server.sent[0]["headers"] == [(b"x-server", b"yes")]
+        assert server.sent[0]["subprotocol"] == "chat"
 
 
 async def test_app_close_reaches_client_and_closing_twice_is_an_error(
@@ -881,6 +935,195 @@ async def test_send_failing_in_the_server_raises_disconnect_quietly(
         await app(websocket_scope(), server.receive, send)  # type: ignore[arg-type]
     assert seen == [1006]
     assert not caplog.records
+
+
+class _Broker:
+    """The in-memory broker of Quart's broadcast example."""
+
+    def __init__(self) -> None:
+        self.connections: set[asyncio.Queue[str | bytes]] = set()
+
+    async def publish(self, message: str | bytes) -> None:
+        for connection in self.connections:
+            await connection.put(message)
+
+    async def subscribe(self) -> Any:
+        connection: asyncio.Queue[str | bytes] = asyncio.Queue()
+        self.connections.add(connection)
+        try:
+            while True:
+                yield await connection.get()
+        finally:
+            self.connections.remove(connection)
+
+
+async def test_leaving_ends_a_handler_whose_spawned_task_receives(
+    app: Quart, client: QuartClient
+) -> None:
+    # Quart's broadcast example: a task the handler starts receives, the
+    # handler itself waits on the broker. Leaving cancels the handler, its
+    # finally completes (awaiting the receiving task), and nothing leaks.
+    broker = _Broker()
+    events: list[str] = []
+
+    async def _receive() -> None:
+        while True:
+            message = await websocket.receive()
+            await broker.publish(message)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        try:
+            task = asyncio.ensure_future(_receive())
+            async for message in broker.subscribe():
+                await websocket.send(message)
+        finally:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, WebsocketDisconnect):
+                events.append("receiver ended")
+            events.append("finally done")
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        events.append("teardown")
+
+    before = _live_tasks()
+    async with asyncio.timeout(TIMEOUT):
+        async with client.websocket("/ws") as connection:
+            echo = asyncio.ensure_future(connection.receive())
+            await connection.send("hello")
+            assert await echo == "hello"
+    assert events == ["receiver ended", "finally done", "teardown"]
+    assert broker.connections == set()
+    assert _live_tasks() == before
+
+
+async def test_leaving_ends_a_handler_awaiting_its_receiving_task(
+    app: Quart, client: QuartClient
+) -> None:
+    # The receiving task does not let the disconnect escape: the handler,
+    # awaiting something else, is cancelled all the same.
+    events: list[str] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        async def receive_until_closed() -> None:
+            try:
+                while True:
+                    await websocket.send(await websocket.receive())
+            except WebsocketDisconnect:
+                events.append("receiver told")
+
+        task = asyncio.ensure_future(receive_until_closed())
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            events.append("handler cancelled")
+            await task
+            raise
+
+    async with asyncio.timeout(TIMEOUT):
+        async with client.websocket("/ws") as connection:
+            await connection.send("hi")
+            assert await connection.receive() == "hi"
+    assert events == ["receiver told", "handler cancelled"]
+
+
+class _YieldingPeer:
+    """A raw ASGI client whose send yields to the loop (as a network write
+    may), recording what the app sends."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.incoming.put_nowait({"type": "websocket.connect"})
+        self.sent: list[dict[str, Any]] = []
+        self.changed = asyncio.Event()
+
+    async def receive(self) -> dict[str, Any]:
+        return await self.incoming.get()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await asyncio.sleep(0)
+        self.sent.append(message)
+        self.changed.set()
+
+    async def wait_for(self, kind: str) -> dict[str, Any]:
+        while True:
+            for message in self.sent:
+                if message["type"] == kind:
+                    return message
+            self.changed.clear()
+            await self.changed.wait()
+
+
+def _handshake_deadline_app(app: Quart, expired: asyncio.Event, events: list[Any]) -> None:
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+
+        async def deadline() -> None:
+            await expired.wait()
+            await websocket.close(4408, "Connection initialisation timeout")
+
+        timer = asyncio.create_task(copy_current_websocket_context(deadline)())
+        try:
+            while True:
+                message = await websocket.receive()
+                if message == "ping":
+                    await websocket.send("pong")
+        except WebsocketDisconnect as error:
+            events.append((error.code, error.reason))
+        finally:
+            timer.cancel()
+            events.append("ended")
+
+
+async def test_a_close_from_another_task_reaches_the_client_first(
+    app: Quart, websocket_scope: Any
+) -> None:
+    # The handler waits in receive() while a deadline task closes: the close
+    # goes out before receive() raises, so the handler's cleanup (cancelling
+    # the deadline task) cannot stop it.
+    expired = asyncio.Event()
+    events: list[Any] = []
+    _handshake_deadline_app(app, expired, events)
+    peer = _YieldingPeer()
+    task = asyncio.create_task(app(websocket_scope(), peer.receive, peer.send))  # type: ignore[arg-type]
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            peer.incoming.put_nowait({"type": "websocket.receive", "text": "ping"})
+            await peer.wait_for("websocket.send")  # The handler is back in receive().
+            expired.set()
+            close = await peer.wait_for("websocket.close")
+            peer.incoming.put_nowait({"type": "websocket.disconnect", "code": 4408})
+            await task
+    finally:
+        task.cancel()
+    assert close == {
+        "type": "websocket.close",
+        "code": 4408,
+        "reason": "Connection initialisation timeout",
+    }
+    assert [m["type"] for m in peer.sent].count("websocket.close") == 1
+    assert events == [(4408, "Connection initialisation timeout"), "ended"]
+
+
+async def test_a_close_from_another_task_through_the_test_client(
+    app: Quart, client: QuartClient
+) -> None:
+    expired = asyncio.Event()
+    events: list[Any] = []
+    _handshake_deadline_app(app, expired, events)
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        await connection.send("ping")
+        assert await connection.receive() == "pong"
+        expired.set()
+        with pytest.raises(WebsocketDisconnectError) as info:
+            await connection.receive()
+    assert (info.value.code, info.value.reason) == (4408, "Connection initialisation timeout")
+    assert events[-1] == "ended"
 
 
 # -- backpressure and limits ----------------------------------------------------------

@@ -64,6 +64,7 @@ from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .asgi import handle_http
+from .asgi._common import _being_cancelled
 from .config import Config
 from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
@@ -196,6 +197,12 @@ _PIPELINE_STEPS = (
 )
 _PLAIN_PIPELINE: dict[type, bool] = {}
 _WEBSOCKET = _Kind("websocket", "websocket")
+
+
+def _really_cancelled(error: BaseException) -> bool:
+    """Whether ``error`` is the serving task being cancelled, not a
+    ``CancelledError`` app code raised on its own (which is an error)."""
+    return isinstance(error, asyncio.CancelledError) and _being_cancelled()
 
 
 class Quart(QuartScaffold, App):
@@ -542,15 +549,20 @@ class Quart(QuartScaffold, App):
                         return await self._full_dispatch(ctx, kind, True)
                     return await self.full_dispatch_request(ctx)  # type: ignore[arg-type]
                 return await self.full_dispatch_websocket(ctx)  # type: ignore[arg-type]
-            except (asyncio.CancelledError, ClientDisconnectedError):
+            except ClientDisconnectedError:
                 raise
-            except Exception as exc:
-                # Teardown functions and the tearing-down signals get the
-                # error even though it becomes a 500, as in Flask.
+            except (Exception, asyncio.CancelledError) as exc:
+                if _really_cancelled(exc):
+                    raise  # A real cancellation (client gone, shutdown, timeout).
+                # Anything else, including a CancelledError the app raised
+                # itself (no error handler can be registered for it), is an
+                # unhandled error: teardown functions and the tearing-down
+                # signals get it even though it becomes a 500, as in Flask.
                 error = exc
+                failure = cast(Exception, exc)
                 if kind is _HTTP:
-                    return await self.handle_exception(exc)
-                return await self.handle_websocket_exception(exc)
+                    return await self.handle_exception(failure)
+                return await self.handle_websocket_exception(failure)
         except BaseException as exc:
             error = exc
             raise
@@ -730,10 +742,13 @@ class Quart(QuartScaffold, App):
             response = await self.process_response(response, ctx)
             if signals.request_finished.receivers:
                 await signals.request_finished.send_async(self, response=response)
-        except Exception:
-            if not from_error_handler:
+        except (Exception, asyncio.CancelledError) as error:
+            if not from_error_handler or _really_cancelled(error):
                 raise
-            self.logger.exception("Request finalizing failed with an error while handling an error")
+            self.logger.error(
+                "Request finalizing failed with an error while handling an error",
+                exc_info=(type(error), error, error.__traceback__),
+            )
         return response
 
     async def finalize_websocket(
@@ -750,11 +765,12 @@ class Quart(QuartScaffold, App):
             response = await self.postprocess_websocket(response, ctx)
             if signals.websocket_finished.receivers:
                 await signals.websocket_finished.send_async(self, response=response)
-        except Exception:
-            if not from_error_handler:
+        except (Exception, asyncio.CancelledError) as error:
+            if not from_error_handler or _really_cancelled(error):
                 raise
-            self.logger.exception(
-                "Websocket finalizing failed with an error while handling an error"
+            self.logger.error(
+                "Websocket finalizing failed with an error while handling an error",
+                exc_info=(type(error), error, error.__traceback__),
             )
         return response
 

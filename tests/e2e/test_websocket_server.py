@@ -260,3 +260,79 @@ async def test_oversized_message_closes_1009(server: Server) -> None:
     assert info.value.rcvd is not None
     assert info.value.rcvd.code == 1009
     assert seen == [1000, 1009]
+
+
+async def test_leaving_ends_a_handler_whose_spawned_task_receives(server: Server) -> None:
+    # Quart's broadcast example: a task the handler starts receives, the
+    # handler itself waits on the broker.
+    app = Quart(__name__)
+    queues: set[asyncio.Queue[str | bytes]] = set()
+    finished = asyncio.Event()
+
+    async def _receive() -> None:
+        while True:
+            message = await websocket.receive()
+            for queue in queues:
+                await queue.put(message)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        queue: asyncio.Queue[str | bytes] = asyncio.Queue()
+        queues.add(queue)
+        try:
+            task = asyncio.ensure_future(_receive())
+            while True:
+                await websocket.send(await queue.get())
+        finally:
+            queues.discard(queue)
+            task.cancel()
+            try:
+                await task
+            finally:
+                finished.set()
+
+    async with server(app) as port, asyncio.timeout(TIMEOUT):
+        async with connect(port) as client:
+            await client.send("hello")
+            assert await client.recv() == "hello"
+        await finished.wait()
+        while _reader_tasks():  # Bounded by the timeout: a leaked task fails the test.
+            await asyncio.sleep(0.01)
+    assert queues == set()
+
+
+async def test_a_close_from_another_task_reaches_the_client(server: Server) -> None:
+    app = Quart(__name__)
+    expired = asyncio.Event()
+    ended = asyncio.Event()
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+
+        async def deadline() -> None:
+            await expired.wait()
+            await websocket.close(4408, "Connection initialisation timeout")
+
+        timer = asyncio.ensure_future(deadline())
+        try:
+            while True:
+                if await websocket.receive() == "ping":
+                    await websocket.send("pong")
+        finally:
+            timer.cancel()
+            ended.set()
+
+    async with server(app) as port, asyncio.timeout(TIMEOUT):
+        async with connect(port) as client:
+            await client.send("ping")
+            assert await client.recv() == "pong"
+            expired.set()
+            with pytest.raises(ConnectionClosed) as info:
+                await client.recv()
+        await ended.wait()
+    assert info.value.rcvd is not None
+    assert (info.value.rcvd.code, info.value.rcvd.reason) == (
+        4408,
+        "Connection initialisation timeout",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -22,6 +23,16 @@ if TYPE_CHECKING:
 _NAMES: dict[bytes, str] = {}
 _NAMES_OUT: dict[str, bytes] = {}
 _NAME_CACHE_SIZE = 512
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task has a cancellation request pending (the
+    client left, the server is shutting down, a timeout fired), as opposed
+    to app code that merely raised ``asyncio.CancelledError`` itself (a
+    driver mapping its own timeout to it, say), which is an error like any
+    other."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class _BadHead(Exception):

@@ -34,6 +34,7 @@ from werkzeug.datastructures import Headers
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import WebsocketDisconnect
 from ._common import _BadHead
+from ._common import _being_cancelled
 from ._common import _encode_headers
 from ._http import _push
 from ._http import _send_error
@@ -44,6 +45,7 @@ from ._http import send_response
 from ._websocket import _check_close
 from ._websocket import _plain_500
 from ._websocket import _send_denial
+from ._websocket import _spec_version
 from ._websocket import handle_websocket
 from ._websocket import websocket_from_scope
 
@@ -170,6 +172,11 @@ class ASGIHTTPConnection:
             return
         except Exception as error:
             response = await _unhandled(self.app, request, error)
+        except asyncio.CancelledError as error:
+            if _being_cancelled():
+                raise
+            # Raised by the app itself: an error, not a cancellation.
+            response = await _unhandled(self.app, request, error)
         try:
             await self._send_response(send, response)
         except (ClientDisconnectedError, OSError):
@@ -226,8 +233,7 @@ class ASGIWebsocketConnection:
         try:
             websocket = self._create_websocket_from_scope(send)
         except _BadHead:
-            refusal: Any = {"type": "websocket.close", "code": 1002}
-            await send(refusal)
+            await send(self._close_message(1002, ""))
             return
         await _run_until_first_ends(
             self.handle_messages(receive), self.handle_websocket(websocket, send)
@@ -272,7 +278,9 @@ class ASGIWebsocketConnection:
             response = await self.app.handle_websocket(websocket)
         except ClientDisconnectedError:
             return
-        except Exception as error:
+        except (Exception, asyncio.CancelledError) as error:
+            if isinstance(error, asyncio.CancelledError) and _being_cancelled():
+                raise  # A real cancellation; one the app raised itself is an error.
             self.app.logger.error(
                 "Exception on websocket", exc_info=(type(error), error, error.__traceback__)
             )
@@ -284,8 +292,7 @@ class ASGIWebsocketConnection:
             if "websocket.http.response" in (self.scope.get("extensions") or {}):
                 await _send_denial(self.app, response, send)
             else:
-                close: Any = {"type": "websocket.close", "code": 1000}
-                await send(close)
+                await send(self._close_message(1000, ""))
         elif self._accepted and not self._closed:
             await self.close_connection(send, 1000, "")
 
@@ -304,11 +311,11 @@ class ASGIWebsocketConnection:
             await self.accept_connection(send, Headers(), None)
         if self._closed:
             raise WebsocketDisconnect(1005, "")
-        message: Any = {"type": "websocket.send"}
+        message: Any
         if isinstance(data, str):
-            message["text"] = data
+            message = {"type": "websocket.send", "bytes": None, "text": data}
         else:
-            message["bytes"] = bytes(data)
+            message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         await send(message)
 
     async def accept_connection(
@@ -322,7 +329,11 @@ class ASGIWebsocketConnection:
         """
         if self._accepted:
             return
-        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+        message: dict[str, Any] = {
+            "type": "websocket.accept",
+            "subprotocol": subprotocol,
+            "headers": [],
+        }
         if headers:
             message["headers"] = _encode_headers(headers)
         self._accepted = True
@@ -339,7 +350,11 @@ class ASGIWebsocketConnection:
         if self._closed:
             return
         self._closed = True
+        await send(self._close_message(code, reason))
+
+    def _close_message(self, code: int, reason: str) -> Any:
+        """The ``websocket.close`` message, shaped as Quart shapes it."""
         message: dict[str, Any] = {"type": "websocket.close", "code": code}
-        if reason:
-            message["reason"] = reason
-        await send(message)  # type: ignore[arg-type]
+        if _spec_version(self.scope) >= (2, 3):
+            message["reason"] = reason  # Always there, "" when none (as Quart).
+        return message

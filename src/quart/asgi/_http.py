@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from typing import Any
+from typing import cast
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
@@ -17,6 +18,7 @@ from ..wrappers.response import _SeekableBody
 from ..wrappers.response import DataBody
 from ..wrappers.response import ReaderBody
 from ._common import _BadHead
+from ._common import _being_cancelled
 from ._common import _decode_headers
 from ._common import _default_host
 from ._common import _encode_headers
@@ -149,6 +151,11 @@ async def handle_http(
             return
         except Exception as error:
             response = await _unhandled(app, request, error)
+        except asyncio.CancelledError as error:
+            if _being_cancelled():
+                raise
+            # Raised by the app itself (and propagated): an error, not a cancellation.
+            response = await _unhandled(app, request, error)
         try:
             await send_response(app, request, response, send)
         except (ClientDisconnectedError, OSError):
@@ -165,7 +172,7 @@ async def handle_http(
             await cancel_watcher(watcher)
 
 
-async def _unhandled(app: Quart, request: Request, error: Exception) -> Response:
+async def _unhandled(app: Quart, request: Request, error: BaseException) -> Response:
     """An error escaped the app: traceback page, plain 500, or re-raise."""
     if app.debug or app.testing:
         from ..debug import traceback_response
@@ -174,7 +181,8 @@ async def _unhandled(app: Quart, request: Request, error: Exception) -> Response
             f"Exception on request {request.method} {escape_control_characters(request.path)}",
             exc_info=(type(error), error, error.__traceback__),
         )
-        return await traceback_response(error)
+        # The page shows any exception (a CancelledError the app raised, too).
+        return await traceback_response(cast(Exception, error))
     if app.config["PROPAGATE_EXCEPTIONS"]:
         raise error
     app.logger.error(
@@ -280,9 +288,11 @@ async def _stream_body(
                     if idle is not None:
                         deadline, seconds = idle
                         deadline.reschedule(asyncio.get_running_loop().time() + seconds)
-    except (ClientDisconnectedError, OSError, asyncio.CancelledError):
+    except (ClientDisconnectedError, OSError):
         raise
-    except Exception as error:
+    except (Exception, asyncio.CancelledError) as error:
+        if isinstance(error, asyncio.CancelledError) and _being_cancelled():
+            raise  # A real cancellation; one the body raised itself is an error.
         app.logger.error(
             "Exception while streaming the response to"
             f" {request.method} {escape_control_characters(request.path)}",

@@ -18,6 +18,7 @@ from ..wrappers.response import DataBody
 from ..wrappers.websocket import _is_disconnect
 from ..wrappers.websocket import WebsocketDisconnect
 from ._common import _BadHead
+from ._common import _being_cancelled
 from ._common import _decode_headers
 from ._common import _default_host
 from ._common import _encode_headers
@@ -59,17 +60,37 @@ if TYPE_CHECKING:
 # * a handler that has called ``receive()`` gets those messages, then
 #   :class:`WebsocketDisconnect` with the code and reason (``send()`` raises
 #   it at once: nobody is listening);
-# * if nothing is left unread and no task is waiting in ``receive()``, or the
-#   handler has never called it, the handler is cancelled instead, since it
-#   may be awaiting something that never ends.
+# * if the handler's own task is not the one that hears it (nothing is left
+#   unread and it is not waiting in ``receive()``, it has never called it, or
+#   the receiving is done by a task it started, as in Quart's broadcast
+#   example), the handler is cancelled as well, since it may be awaiting
+#   something that never ends. Tasks in ``receive()`` still get
+#   :class:`WebsocketDisconnect`; a TaskGroup of reader and writer therefore
+#   ends with that error (errors win over the cancellation), as before.
 # Either way the context tears down as for any request, and the reader is
 # cancelled and awaited before this function returns: no task outlives the
 # connection.
+#
+# When the app closes (``websocket.close()``, from any task) the socket is
+# marked closed at once, but the tasks waiting in ``receive()`` are woken
+# only once the close message has been handed to the server: a handler that
+# reacts to its ``WebsocketDisconnect`` by cancelling the task that closed
+# (a handshake-deadline task, say) cannot stop the close from going out.
+#
+# Cancellation: only a cancellation of the serving task itself (the client
+# left, shutdown, a timeout: ``Task.cancelling()``) ends the connection
+# quietly. ``asyncio.CancelledError`` raised by app code on its own is an
+# error like any other (logged, 1011 or a 500 refusal, teardown gets it).
 #
 # At the end: a handler that returned on an accepted socket is closed with
 # 1000 (1008 for a 4xx response, 1011 for a 5xx, e.g. after an unhandled
 # error); one that refused before accepting has its response sent with the
 # ``websocket.http.response`` extension, or a plain close (the server's 403).
+#
+# Message shapes follow Quart's, key for key: ``websocket.accept`` always
+# has ``headers`` (empty before spec 2.1) and ``subprotocol``;
+# ``websocket.send`` has both ``bytes`` and ``text`` (one of them ``None``);
+# ``websocket.close`` has ``reason`` (``""`` when none) from spec 2.3 on.
 
 _READ_AHEAD = 4
 _READ_AHEAD_BYTES = 64 * 1024
@@ -102,10 +123,10 @@ class _WebsocketConnection:
     """The ASGI side of one websocket (see the notes above)."""
 
     __slots__ = (
-        "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_loop", "_pulling", "_receive",
-        "_reader", "_send", "_sent_since_receive", "_task", "_waiters", "accepted", "app_closed",
-        "close_info", "extensions", "finished", "headers_ok", "max_size", "reading", "reason_ok",
-        "state", "we_cancelled",
+        "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_handler_receiving", "_loop",
+        "_others_receive", "_pulling", "_receive", "_reader", "_send", "_sent_since_receive",
+        "_task", "_waiters", "accepted", "app_closed", "close_info", "extensions", "finished",
+        "headers_ok", "max_size", "reading", "reason_ok", "state", "we_cancelled",
     )  # fmt: skip
 
     def __init__(
@@ -127,6 +148,8 @@ class _WebsocketConnection:
         self.app_closed = False
         self.close_info = (1005, "")
         self.reading = False  # The app has called receive().
+        self._handler_receiving = False  # The handler's own task is in receive().
+        self._others_receive = False  # Another task (one the handler started) has called it.
         self.finished = False  # The pipeline is over: never cancel it now.
         self.we_cancelled = False
         self._buffer: deque[str | bytes] = deque()
@@ -147,6 +170,11 @@ class _WebsocketConnection:
         if self.state == _HANDSHAKE:
             await self.accept(Headers(), None)
         self.reading = True
+        mine = asyncio.current_task() is self._task
+        if mine:
+            self._handler_receiving = True
+        else:
+            self._others_receive = True
         handle = self._arm_handle
         if handle is not None:
             handle.cancel()  # Back before the reader ran: it stays parked.
@@ -178,6 +206,8 @@ class _WebsocketConnection:
             self._sent_since_receive = False
             return data
         finally:
+            if mine:
+                self._handler_receiving = False
             if self.state != _CLOSED and self._arm_handle is None:
                 self._arm_handle = self._loop.call_soon(self._arm)
 
@@ -189,9 +219,9 @@ class _WebsocketConnection:
                 raise WebsocketDisconnect(*self.close_info)
         message: dict[str, Any]
         if isinstance(data, str):
-            message = {"type": "websocket.send", "text": data}
+            message = {"type": "websocket.send", "bytes": None, "text": data}
         elif isinstance(data, bytes | bytearray | memoryview):
-            message = {"type": "websocket.send", "bytes": bytes(data)}
+            message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         else:
             raise TypeError(
                 f"A websocket message is str (text) or bytes (binary), not"
@@ -212,7 +242,11 @@ class _WebsocketConnection:
             return
         if self.state == _CLOSED:
             raise WebsocketDisconnect(*self.close_info)
-        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+        message: dict[str, Any] = {
+            "type": "websocket.accept",
+            "subprotocol": subprotocol,
+            "headers": [],
+        }
         if headers:
             if self.headers_ok:
                 message["headers"] = _encode_headers(headers)
@@ -234,8 +268,13 @@ class _WebsocketConnection:
         self.app_closed = True
         if self.state == _CLOSED:
             return  # The client already left: nothing to close.
-        self._closed(code, reason)
-        await self._send_close(code, reason)
+        self._mark_closed(code, reason)
+        try:
+            await self._send_close(code, reason)
+        finally:
+            # Only now: see "When the app closes" above.
+            self._wake_reader()
+            self._wake(everyone=True)
 
     # Pulling from the server.
 
@@ -307,7 +346,7 @@ class _WebsocketConnection:
 
     async def _send_close(self, code: int, reason: str) -> None:
         message: dict[str, Any] = {"type": "websocket.close", "code": code}
-        if reason and self.reason_ok:
+        if self.reason_ok:
             message["reason"] = reason
         try:
             await self._send(message)  # type: ignore[arg-type]
@@ -327,24 +366,29 @@ class _WebsocketConnection:
                     break
         return woken
 
-    def _closed(self, code: int, reason: str, keep_unread: bool = False) -> bool:
-        """Mark the websocket closed; return whether a task was waiting in receive()."""
+    def _mark_closed(self, code: int, reason: str, keep_unread: bool = False) -> None:
         self.state = _CLOSED
         self.close_info = (code, reason)
         if not keep_unread:
             self._buffer.clear()
             self._buffered = 0
+
+    def _closed(self, code: int, reason: str, keep_unread: bool = False) -> None:
+        """Mark the websocket closed and wake every task waiting in receive()."""
+        self._mark_closed(code, reason, keep_unread)
         self._wake_reader()
-        return self._wake(everyone=True)
+        self._wake(everyone=True)
 
     def _ended(self, code: int, reason: str) -> None:
         """The client left (or sent too much): see the notes above."""
         if self.state == _CLOSED:
             return  # The app closed first; let it finish on its own.
         keep = self.reading and bool(self._buffer)
-        woken = self._closed(code, reason, keep_unread=keep)
-        if woken or keep or asyncio.current_task() is not self._reader:
-            return  # Someone is receiving (maybe the caller): they are told.
+        self._closed(code, reason, keep_unread=keep)
+        if self._handler_receiving:
+            return  # The handler is in receive() (maybe the caller): it is told there.
+        if keep and not self._others_receive:
+            return  # The handler reads what is left, then is told.
         if not self.finished and self._task is not None:
             self.we_cancelled = True
             self._task.cancel()
@@ -483,10 +527,14 @@ async def handle_websocket(
     try:
         try:
             response = await app.handle_websocket(websocket)
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as error:
             if conn.absorb_cancel():
                 return  # We cancelled it: the client left. Teardown has run.
-            raise
+            if _being_cancelled():
+                raise
+            # Raised by the app itself, not a cancellation: an error like any other.
+            await _websocket_error(app, conn, websocket, error)
+            return
         except Exception as error:
             conn.absorb_cancel()  # In case the handler turned ours into an error.
             if _is_disconnect(error):
@@ -511,7 +559,7 @@ def _plain_500(app: Quart) -> Any:
 
 
 async def _websocket_error(
-    app: Quart, conn: _WebsocketConnection, websocket: Any, error: Exception
+    app: Quart, conn: _WebsocketConnection, websocket: Any, error: BaseException
 ) -> None:
     """An error escaped the app (propagated): log it, then 1011 or a 500 refusal."""
     reraise = app.config["PROPAGATE_EXCEPTIONS"] and not (app.debug or app.testing)
