@@ -38,10 +38,12 @@ test-all: test
 		else echo "== Python $$v not installed: skipped"; fi; \
 	done
 
-# The Quart extensions' own test suites (from their PyPI sources) against this
-# package, in .venvs/extensions. Needs PyPI; not part of `make test`.
+# The Quart extensions' own test suites (from their PyPI sources, pinned by
+# sha256) against this package; sources and venv cached in
+# ${XDG_CACHE_HOME:-~/.cache}/quart-extension-suites. Needs PyPI on first run;
+# not part of `make test`. EXTENSION_ARGS=--reference runs them against real Quart 0.22.
 test-extensions: $(STAMP)
-	$(BIN)/python tools/extension_suites.py
+	$(BIN)/python tools/extension_suites.py $(EXTENSION_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples tools
