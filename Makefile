@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint bench clean
+.PHONY: run test test-all test-extensions lint bench compat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Differential check (not in CI): the cases in tools/compat/cases.py run on this
+# package and on real Quart 0.22 (its own venv, .venvs/compat-quart); prints every
+# difference. Flags go in ARGS, e.g. `make compat ARGS="-k i09 --strict"`.
+compat: $(STAMP)
+	$(BIN)/python tools/compat/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .venvs bench/.venv-ref .pytest_cache .mypy_cache .ruff_cache
