@@ -761,4 +761,4 @@ async def test_signal_based_plugin_system_example(run_example: Any) -> None:
     assert await response.get_json() == {"status": "updated"}
 
     messages = [args[0] for name, args, _ in audit_log.calls if name == "info"]
-    assert messages == ["User alice logged in from 127.0.0.1", "Data update: Model update"]
+    assert messages == ["User alice logged in from <local>", "Data update: Model update"]

@@ -213,7 +213,7 @@ async def test_websocket_has_the_request_attributes(app: Quart, client: QuartCli
         "header": "t0k",
         "cookie": "oat",
         "subprotocols": ["chat", "json"],
-        "remote_addr": "127.0.0.1",
+        "remote_addr": "<local>",  # No client in the test scope, as in Quart.
         "endpoint": "ws",
         "has_websocket": True,
         "has_request": False,

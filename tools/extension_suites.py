@@ -54,13 +54,6 @@ SUITE_TIMEOUT = 300.0
 
 # Reasons shared by several deselected tests.
 NEEDS_POSTGRES = "needs a PostgreSQL server (DATABASE_URL); only the SQLite backend runs here"
-CANCELLED_ESCAPES = (
-    "FAILS HERE, passes on Quart 0.22: a view raising asyncio.CancelledError; on Quart "
-    "the request ends without a response (the ASGI call returns; the test client gives "
-    "an empty 200), here the CancelledError escapes the ASGI call and "
-    "the test client's get() (asgi/_http.py handle_http re-raises it); fix in flight, "
-    "remove this entry once it lands"
-)
 
 
 @dataclass(frozen=True)
@@ -121,9 +114,6 @@ SUITES = [
             # Every test runs once per backend (the ``url`` fixture).
             "tests/*[asyncpg*]": NEEDS_POSTGRES,
             "tests/*[psycopg*]": NEEDS_POSTGRES,
-            "tests/test_basic.py::test_g_connection_release[aiosqlite-CancelledError]": (
-                CANCELLED_ESCAPES
-            ),
         },
     ),
     Suite(

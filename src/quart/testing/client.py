@@ -289,11 +289,6 @@ class QuartClient:
             scope_base,
             _preserve_context=preserve_context,
         )
-        # Quart's scope has no "client"; its ASGI layer then reports the
-        # client as "<local>". Here request.remote_addr comes from the
-        # scope, so name the loopback address, or remote_addr is None (and
-        # extensions keyed on it, such as rate limiters, fail).
-        scope["client"] = ("127.0.0.1", 80)
         if self._lifespan_state is not None:
             # As a server does: each connection gets a shallow copy of the
             # state the lifespan startup filled.

@@ -80,7 +80,9 @@ class BaseRequestWebsocket(SansIORequest):
             path,
             query_string,
             headers,
-            client[0] if client else None,
+            # Without a client address (a unix socket, Quart's test client)
+            # Quart reports "<local>"; so do we.
+            client[0] if client else "<local>",
         )
         #: The HTTP version of the connection.
         self.http_version = http_version
