@@ -821,11 +821,13 @@ class Quart(QuartScaffold, App):
     # -- responses ------------------------------------------------------
 
     async def make_response(self, result: ResponseReturnValue | HTTPException) -> ResponseTypes:
-        """Turn a view's return value into a :class:`~quart.wrappers.Response`.
+        """Turn a view's return value into a response.
 
-        Accepts ``str``, ``bytes``, ``dict``/``list`` (JSON), a response, an
-        ``HTTPException``, sync or async generators and iterables, and the
-        tuples ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
+        Accepts ``str``, ``bytes``, ``dict``/``list`` (JSON), a response (a
+        Werkzeug response is returned as it is, as Quart does), an
+        ``HTTPException`` (Werkzeug's response for it), sync or async
+        generators and iterables, and the tuples ``(body, status)``,
+        ``(body, headers)``, ``(body, status, headers)``.
         """
         return _responses.make_response(self, result)
 
