@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -11,6 +13,7 @@ from werkzeug.routing import ValidationError
 from quart import Quart
 from quart import request
 from quart import url_for
+from quart import websocket
 from quart.routing import QuartMap
 from quart.routing import QuartRule
 from quart.testing import QuartClient
@@ -358,3 +361,109 @@ async def test_routes_may_be_added_after_requests_were_served(
         return "replaced"
 
     assert await (await client.post("/")).get_data() == b"replaced"
+
+
+# -- root_path: the ASGI path includes it ------------------------------------------
+
+
+async def test_root_path_is_stripped_from_the_path(
+    app: Quart, http_scope: Any, asgi_call: Any
+) -> None:
+    @app.route("/page")
+    async def page() -> dict[str, str]:
+        return {
+            "path": request.path,
+            "script_root": request.script_root,
+            "url": request.url,
+            "url_for": url_for("page"),
+            "external": url_for("page", _external=True),
+        }
+
+    expected = {
+        "path": "/page",
+        "script_root": "/app",
+        "url": "http://localhost/app/page",
+        "url_for": "/app/page",
+        "external": "http://localhost/app/page",
+    }
+    for root_path in ("/app", "/app/"):
+        result = await asgi_call(app, http_scope("/app/page", root_path=root_path))
+        assert result.status == 200
+        assert json.loads(result.body) == expected
+
+
+async def test_path_outside_the_root_path_is_not_found(
+    app: Quart, http_scope: Any, asgi_call: Any
+) -> None:
+    @app.route("/")
+    async def index() -> str:
+        return "index"
+
+    @app.route("/x")
+    async def x() -> str:
+        return "x"
+
+    @app.errorhandler(404)
+    async def not_found(error: Exception) -> tuple[str, int]:
+        return f"missing, home is {url_for('index')}", 404
+
+    assert (await asgi_call(app, http_scope("/app/x", root_path="/app"))).body == b"x"
+    assert (await asgi_call(app, http_scope("/app/", root_path="/app"))).body == b"index"
+    for path in ("/x", "/app", "/APP/x"):
+        result = await asgi_call(app, http_scope(path, root_path="/app"))
+        assert result.status == 404, path
+        assert result.body == b"missing, home is /app/"
+
+
+async def test_path_outside_the_root_path_never_reaches_a_route(
+    app: Quart, http_scope: Any, asgi_call: Any
+) -> None:
+    # Quart 0.22 routes these to a catch-all route (as the path " ", or with
+    # the root path cut mid-segment); here they are always 404.
+    @app.route("/<path:anything>")
+    async def catch_all(anything: str) -> str:
+        return anything
+
+    assert (await asgi_call(app, http_scope("/app/x/y", root_path="/app"))).body == b"x/y"
+    for path in ("/x", "/app", "/appx/y"):
+        result = await asgi_call(app, http_scope(path, root_path="/app"))
+        assert result.status == 404, path
+
+
+async def test_websocket_outside_the_root_path_is_not_found(
+    app: Quart, websocket_scope: Any
+) -> None:
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send(websocket.path)
+
+    async def connect(path: str) -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+        incoming = [{"type": "websocket.connect"}]
+        done = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            if incoming:
+                return incoming.pop(0)
+            await done.wait()
+            return {"type": "websocket.disconnect", "code": 1000}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+            if message["type"] in {"websocket.send", "websocket.close"} or (
+                message["type"] == "websocket.http.response.body"
+            ):
+                done.set()
+
+        scope = websocket_scope(path, root_path="/app")
+        async with asyncio.timeout(5):
+            await app(scope, receive, send)
+        return sent
+
+    accepted = await connect("/app/ws")
+    assert [m["type"] for m in accepted[:2]] == ["websocket.accept", "websocket.send"]
+    assert accepted[1]["text"] == "/ws"
+    refused = await connect("/ws")
+    assert refused[0]["type"] == "websocket.http.response.start"
+    assert refused[0]["status"] == 404
