@@ -30,7 +30,10 @@ DATA = bytes(range(256)) * 40  # 10,240 bytes
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Relative paths given to send_file and send_from_directory are relative
+    # to the working directory (as on Quart).
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "data.bin").write_bytes(DATA)
     (tmp_path / "files" / "notes.txt").write_text("notes")
@@ -441,7 +444,7 @@ async def test_etag_string_and_max_age_callable(app: Quart, root: Path) -> None:
         response = await send_file("files/notes.txt", etag="custom", max_age=max_age)
     assert response.get_etag() == ("custom", False)
     assert response.cache_control.max_age == 5
-    assert seen == [str(root / "files" / "notes.txt")]
+    assert seen == ["files/notes.txt"]
 
 
 async def test_cache_timeout_zero_and_none(app: Quart) -> None:
@@ -753,6 +756,35 @@ async def test_send_from_directory_refuses_with_404(app: Quart, name: str) -> No
     async with app.test_request_context("/"):
         with pytest.raises(NotFound):
             await send_from_directory("files", name)
+
+
+async def test_send_from_directory_404_needs_no_app_context(root: Path) -> None:
+    # As on Quart: a name that is not a file inside the directory is a 404
+    # before anything needs the app.
+    for directory, name in [
+        ("files", "missing.txt"),
+        ("files", "../secret.txt"),
+        (root / "files", "nested"),
+    ]:
+        with pytest.raises(NotFound):
+            await send_from_directory(directory, name)
+    with pytest.raises(RuntimeError, match="app context"):
+        await send_from_directory("files", "notes.txt")
+
+
+async def test_relative_paths_are_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "cwd" / "files").mkdir(parents=True)
+    (tmp_path / "cwd" / "files" / "where.txt").write_text("working directory")
+    (tmp_path / "app" / "files").mkdir(parents=True)
+    (tmp_path / "app" / "files" / "where.txt").write_text("app root")
+    monkeypatch.chdir(tmp_path / "cwd")
+    app = Quart(__name__, root_path=str(tmp_path / "app"))
+    async with app.test_request_context("/"):
+        from_directory = await send_from_directory("files", "where.txt")
+        assert await from_directory.get_data() == b"working directory"
+        assert await (await send_file("files/where.txt")).get_data() == b"working directory"
 
 
 async def test_send_from_directory_options(app: Quart, root: Path) -> None:
