@@ -684,6 +684,67 @@ async def test_make_conditional_ignores_ranges_of_a_generator(app: Quart) -> Non
     assert await response.get_data() == b"abcdef"
 
 
+@pytest.mark.parametrize(
+    ("body", "complete_length", "headers", "status", "content_range", "sent"),
+    [
+        # The range is checked against the body the response has, whatever
+        # complete_length says: past its end (or any range of an empty
+        # body) is a 416, never a 206 promising bytes that are not there.
+        (b"abcdef", 10, {"Range": "bytes=6-9"}, 416, "bytes */6", None),
+        (b"abcdef", 10, {"Range": "bytes=0-3"}, 206, "bytes 0-3/6", b"abcd"),
+        (b"abcdef", 10, {"Range": "bytes=2-"}, 206, "bytes 2-5/6", b"cdef"),
+        (b"abcdef", 3, {"Range": "bytes=4-"}, 206, "bytes 4-5/6", b"ef"),
+        (b"", 10, {"Range": "bytes=0-3"}, 416, "bytes */0", None),
+        (b"abcdef", 6, {"Range": "bytes=-2"}, 206, "bytes 4-5/6", b"ef"),
+        (b"abcdef", 6, {"Range": "bytes=-7"}, 416, "bytes */6", None),
+        (b"abcdef", 6, {"Range": "bytes=0-0,2-3"}, 416, "bytes */6", None),
+        (b"abcdef", 6, {"Range": "bytes=7-9", "If-Range": '"other"'}, 200, None, b"abcdef"),
+        (b"abcdef", 0, {"Range": "bytes=7-9"}, 200, None, b"abcdef"),
+    ],
+)
+async def test_make_conditional_checks_ranges_against_the_body(
+    app: Quart,
+    body: bytes,
+    complete_length: int,
+    headers: dict[str, str],
+    status: int,
+    content_range: str | None,
+    sent: bytes | None,
+) -> None:
+    @app.route("/data")
+    async def data_view() -> Response:
+        response = Response(body, mimetype="text/plain")
+        response.set_etag("current")
+        return await response.make_conditional(
+            request, accept_ranges=True, complete_length=complete_length
+        )
+
+    response = await app.test_client().get("/data", headers=headers)
+    assert response.status_code == status
+    assert response.headers.get("Content-Range") == content_range
+    if sent is not None:
+        assert await response.get_data() == sent
+        assert response.content_length == len(sent)
+
+
+async def test_make_conditional_slices_a_generator_given_its_length(app: Quart) -> None:
+    @app.route("/gen")
+    async def gen_view() -> Response:
+        async def chunks() -> Any:
+            yield b"abc"
+            yield b"def"
+
+        response = Response(chunks(), mimetype="text/plain")
+        return await response.make_conditional(request, accept_ranges=True, complete_length=6)
+
+    client = app.test_client()
+    response = await client.get("/gen", headers={"Range": "bytes=1-3"})
+    assert response.status_code == 206
+    assert response.headers["Content-Range"] == "bytes 1-3/6"
+    assert await response.get_data() == b"bcd"
+    assert (await client.get("/gen", headers={"Range": "bytes=6-"})).status_code == 416
+
+
 async def test_make_conditional_leaves_errors_alone(app: Quart) -> None:
     @app.route("/missing")
     async def missing_view() -> Response:
