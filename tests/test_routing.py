@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
+import warnings
 from typing import Any
 
+import pytest
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 
@@ -17,6 +20,7 @@ from quart import websocket
 from quart.routing import QuartMap
 from quart.routing import QuartRule
 from quart.testing import QuartClient
+from quart.testing import WebsocketResponseError
 
 
 async def _text(client: QuartClient, path: str, **kwargs: Any) -> tuple[int, str]:
@@ -158,8 +162,45 @@ async def test_subdomain_matching() -> None:
     assert await _text(client, "/") == (200, "root")
     assert await _text(client, "/", subdomain="api") == (200, "api")
     assert await _text(client, "/user", subdomain="alice") == (200, "user:alice")
-    # A Host outside SERVER_NAME matches nothing.
-    assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
+    # A Host outside SERVER_NAME matches nothing (and Quart warns).
+    with pytest.warns(UserWarning, match="doesn't match configured server name"):
+        assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
+
+
+async def test_host_outside_server_name_warns(app: Quart, client: QuartClient) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/")
+    async def index() -> str:
+        return "index"
+
+    message = "Current server name 'other.test:8080' doesn't match configured server name"
+    for _ in range(2):  # on every request, as on Quart
+        with pytest.warns(UserWarning, match=message):
+            await client.get("/", headers={"Host": "other.test:8080"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for host in ("example.test", "EXAMPLE.test:80", "api.example.test"):
+            await client.get("/", headers={"Host": host})
+        app.config["SERVER_NAME"] = None
+        await client.get("/", headers={"Host": "other.test"})
+
+
+async def test_host_outside_server_name_warns_for_websockets(
+    app: Quart, client: QuartClient
+) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send("hi")
+
+    with pytest.warns(UserWarning, match="'other.test' doesn't match configured server name"):
+        # Served here (Flask's rule); refused with 404 on Quart. Either way it warns.
+        with contextlib.suppress(WebsocketResponseError):
+            async with client.websocket("/ws", headers={"Host": "other.test"}) as connection:
+                await connection.receive()
 
 
 async def test_subdomain_routes_match_with_server_name_alone() -> None:

@@ -9,6 +9,7 @@ adapter carries no per-request state.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 from typing import TYPE_CHECKING
@@ -124,6 +125,17 @@ class QuartMap(Map):
             if len(self._adapters) >= _ADAPTER_CACHE_SIZE:
                 self._adapters.clear()
             self._adapters[key] = adapter
+        if server_name is not None and not subdomain and not self.host_matching:
+            # Quart warns, on every request, when the host is not SERVER_NAME
+            # or one of its subdomains. Nothing to check without SERVER_NAME.
+            configured = getattr(adapter, "_quart_foreign_host", None)
+            if configured is not None:
+                warnings.warn(
+                    f"Current server name '{request.host}' doesn't match configured"
+                    f" server name '{configured}'",
+                    UserWarning,
+                    stacklevel=3,
+                )
         return adapter
 
     def _bind(
@@ -148,6 +160,13 @@ class QuartMap(Map):
             url_scheme=scheme,
         )
         adapter._quart_matches = {}  # type: ignore[attr-defined]
+        # The configured server name, if the request's host lies outside it.
+        bare_host = _strip_default_port(host, scheme)
+        adapter._quart_foreign_host = (  # type: ignore[attr-defined]
+            server_name
+            if bare_host != server_name and not bare_host.endswith("." + server_name)
+            else None
+        )
         return adapter
 
 
