@@ -199,3 +199,10 @@ class _SetupState(BlueprintSetupState):
         if endpoint == "static" and view_func == getattr(self.blueprint, "send_static_file", None):
             options.setdefault("merge_slashes", False)
         super().add_url_rule(rule, endpoint, view_func, **options)
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from flask.sansio.blueprints import Blueprint as SansioBlueprint  # noqa: E402, F401
+
+from .helpers import send_from_directory as send_from_directory  # noqa: E402

@@ -606,3 +606,24 @@ async def send_from_directory(
         raise NotFound()
     app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
     return await _send_path(app, joined, st, options)
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from flask.helpers import get_root_path as get_root_path  # noqa: E402
+from werkzeug.exceptions import abort as werkzeug_abort  # noqa: E402, F401
+from werkzeug.utils import redirect as werkzeug_redirect  # noqa: E402, F401
+from werkzeug.wrappers import Response as WerkzeugResponse  # noqa: E402
+
+from .utils import file_path_to_path as file_path_to_path  # noqa: E402
+from .wrappers import Response as Response  # noqa: E402
+from .wrappers.response import ResponseBody as ResponseBody  # noqa: E402
+
+
+@functools.cache
+def _split_blueprint_path(name: str) -> list[str]:
+    """``"a.b.c"`` as ``["a.b.c", "a.b", "a"]``: a blueprint and its parents."""
+    names = [name]
+    while "." in names[-1]:
+        names.append(names[-1].rpartition(".")[0])
+    return names

@@ -256,3 +256,13 @@ def _strip_default_port(server_name: str, scheme: str) -> str:
     if scheme in {"https", "wss"} and server_name.endswith(":443"):
         return server_name[:-4]
     return server_name
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from .wrappers.base import BaseRequestWebsocket as BaseRequestWebsocket  # noqa: E402
+
+
+def _normalise_host(scheme: str, host: str) -> str:
+    """``host`` without the scheme's default port (``:80``, ``:443``)."""
+    return _strip_default_port(host, scheme)

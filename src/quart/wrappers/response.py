@@ -723,3 +723,46 @@ class Response(SansIOResponse):
             self.headers.pop(key, None)
         else:
             self.headers[key] = value
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from werkzeug.datastructures import ContentRange as ContentRange  # noqa: E402
+from werkzeug.http import is_resource_modified as is_resource_modified  # noqa: E402
+from werkzeug.http import parse_etags as parse_etags  # noqa: E402
+
+from ..utils import file_path_to_path as file_path_to_path  # noqa: E402
+
+
+def _raise_if_invalid_range(begin: int, end: int, size: int) -> None:
+    """Raise :class:`~werkzeug.exceptions.RequestedRangeNotSatisfiable` unless
+    ``[begin, end)`` is a non-empty range within ``size`` bytes."""
+    if begin >= end or abs(begin) > size:
+        raise RequestedRangeNotSatisfiable()
+
+
+def _clean_accept_ranges(accept_ranges: bool | str) -> str:
+    """The ``Accept-Ranges`` value for a ``make_conditional`` argument:
+    ``True`` is ``"bytes"``, ``False`` is ``"none"``, a string is itself."""
+    if accept_ranges is True:
+        return "bytes"
+    if accept_ranges is False:
+        return "none"
+    if isinstance(accept_ranges, str):
+        return accept_ranges
+    raise ValueError("Invalid accept_ranges value")
+
+
+class _DataBodyGen(AsyncIterator[bytes]):
+    """Iterates a :class:`DataBody` once: its selected bytes, in one chunk."""
+
+    def __init__(self, data_body: DataBody) -> None:
+        self._data_body = data_body
+        self._iterated = False
+
+    async def __anext__(self) -> bytes:
+        """The body's bytes from ``begin`` to ``end``, then the end."""
+        if self._iterated:
+            raise StopAsyncIteration
+        self._iterated = True
+        return self._data_body.data[self._data_body.begin : self._data_body.end]
