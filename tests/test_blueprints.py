@@ -525,6 +525,27 @@ def test_cli_group_custom_name() -> None:
     assert result.output == "hello from the blueprint\n"
 
 
+def test_cli_group_ellipsis_means_the_blueprint_name() -> None:
+    # ``...`` stands for Flask's "use the blueprint's name" default.
+    app = _cli_app(cli_group=...)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tools", "hello"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "hello from the blueprint\n"
+    assert "tools" in runner.invoke(args=["--help"]).output
+
+    other = Quart(__name__)
+    bp = Blueprint("tools", __name__, cli_group="extra")
+
+    @bp.cli.command("hello")
+    def hello() -> None:
+        click.echo("hello again")
+
+    other.register_blueprint(bp, name="renamed", cli_group=...)
+    result = other.test_cli_runner().invoke(args=["renamed", "hello"])
+    assert result.output == "hello again\n"
+
+
 # -- websockets -------------------------------------------------------------------
 
 

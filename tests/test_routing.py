@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import uuid
+import warnings
 from typing import Any
 
+import pytest
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 
 from quart import Quart
 from quart import request
 from quart import url_for
+from quart import websocket
 from quart.routing import QuartMap
 from quart.routing import QuartRule
 from quart.testing import QuartClient
+from quart.testing import WebsocketResponseError
 
 
 async def _text(client: QuartClient, path: str, **kwargs: Any) -> tuple[int, str]:
@@ -155,8 +162,45 @@ async def test_subdomain_matching() -> None:
     assert await _text(client, "/") == (200, "root")
     assert await _text(client, "/", subdomain="api") == (200, "api")
     assert await _text(client, "/user", subdomain="alice") == (200, "user:alice")
-    # A Host outside SERVER_NAME matches nothing.
-    assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
+    # A Host outside SERVER_NAME matches nothing (and Quart warns).
+    with pytest.warns(UserWarning, match="doesn't match configured server name"):
+        assert (await client.get("/", headers={"Host": "other.test"})).status_code == 404
+
+
+async def test_host_outside_server_name_warns(app: Quart, client: QuartClient) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/")
+    async def index() -> str:
+        return "index"
+
+    message = "Current server name 'other.test:8080' doesn't match configured server name"
+    for _ in range(2):  # on every request, as on Quart
+        with pytest.warns(UserWarning, match=message):
+            await client.get("/", headers={"Host": "other.test:8080"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for host in ("example.test", "EXAMPLE.test:80", "api.example.test"):
+            await client.get("/", headers={"Host": host})
+        app.config["SERVER_NAME"] = None
+        await client.get("/", headers={"Host": "other.test"})
+
+
+async def test_host_outside_server_name_warns_for_websockets(
+    app: Quart, client: QuartClient
+) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send("hi")
+
+    with pytest.warns(UserWarning, match="'other.test' doesn't match configured server name"):
+        # Served here (Flask's rule); refused with 404 on Quart. Either way it warns.
+        with contextlib.suppress(WebsocketResponseError):
+            async with client.websocket("/ws", headers={"Host": "other.test"}) as connection:
+                await connection.receive()
 
 
 async def test_subdomain_routes_match_with_server_name_alone() -> None:
@@ -359,3 +403,109 @@ async def test_routes_may_be_added_after_requests_were_served(
         return "replaced"
 
     assert await (await client.post("/")).get_data() == b"replaced"
+
+
+# -- root_path: the ASGI path includes it ------------------------------------------
+
+
+async def test_root_path_is_stripped_from_the_path(
+    app: Quart, http_scope: Any, asgi_call: Any
+) -> None:
+    @app.route("/page")
+    async def page() -> dict[str, str]:
+        return {
+            "path": request.path,
+            "script_root": request.script_root,
+            "url": request.url,
+            "url_for": url_for("page"),
+            "external": url_for("page", _external=True),
+        }
+
+    expected = {
+        "path": "/page",
+        "script_root": "/app",
+        "url": "http://localhost/app/page",
+        "url_for": "/app/page",
+        "external": "http://localhost/app/page",
+    }
+    for root_path in ("/app", "/app/"):
+        result = await asgi_call(app, http_scope("/app/page", root_path=root_path))
+        assert result.status == 200
+        assert json.loads(result.body) == expected
+
+
+async def test_path_outside_the_root_path_is_not_found(
+    app: Quart, http_scope: Any, asgi_call: Any
+) -> None:
+    @app.route("/")
+    async def index() -> str:
+        return "index"
+
+    @app.route("/x")
+    async def x() -> str:
+        return "x"
+
+    @app.errorhandler(404)
+    async def not_found(error: Exception) -> tuple[str, int]:
+        return f"missing, home is {url_for('index')}", 404
+
+    assert (await asgi_call(app, http_scope("/app/x", root_path="/app"))).body == b"x"
+    assert (await asgi_call(app, http_scope("/app/", root_path="/app"))).body == b"index"
+    for path in ("/x", "/app", "/APP/x"):
+        result = await asgi_call(app, http_scope(path, root_path="/app"))
+        assert result.status == 404, path
+        assert result.body == b"missing, home is /app/"
+
+
+async def test_path_outside_the_root_path_never_reaches_a_route(
+    app: Quart, http_scope: Any, asgi_call: Any
+) -> None:
+    # Quart 0.22 routes these to a catch-all route (as the path " ", or with
+    # the root path cut mid-segment); here they are always 404.
+    @app.route("/<path:anything>")
+    async def catch_all(anything: str) -> str:
+        return anything
+
+    assert (await asgi_call(app, http_scope("/app/x/y", root_path="/app"))).body == b"x/y"
+    for path in ("/x", "/app", "/appx/y"):
+        result = await asgi_call(app, http_scope(path, root_path="/app"))
+        assert result.status == 404, path
+
+
+async def test_websocket_outside_the_root_path_is_not_found(
+    app: Quart, websocket_scope: Any
+) -> None:
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send(websocket.path)
+
+    async def connect(path: str) -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+        incoming = [{"type": "websocket.connect"}]
+        done = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            if incoming:
+                return incoming.pop(0)
+            await done.wait()
+            return {"type": "websocket.disconnect", "code": 1000}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+            if message["type"] in {"websocket.send", "websocket.close"} or (
+                message["type"] == "websocket.http.response.body"
+            ):
+                done.set()
+
+        scope = websocket_scope(path, root_path="/app")
+        async with asyncio.timeout(5):
+            await app(scope, receive, send)
+        return sent
+
+    accepted = await connect("/app/ws")
+    assert [m["type"] for m in accepted[:2]] == ["websocket.accept", "websocket.send"]
+    assert accepted[1]["text"] == "/ws"
+    refused = await connect("/ws")
+    assert refused[0]["type"] == "websocket.http.response.start"
+    assert refused[0]["status"] == 404

@@ -30,7 +30,10 @@ DATA = bytes(range(256)) * 40  # 10,240 bytes
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Relative paths given to send_file and send_from_directory are relative
+    # to the working directory (as on Quart).
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "data.bin").write_bytes(DATA)
     (tmp_path / "files" / "notes.txt").write_text("notes")
@@ -440,7 +443,7 @@ async def test_etag_string_and_max_age_callable(app: Quart, root: Path) -> None:
         response = await send_file("files/notes.txt", etag="custom", max_age=max_age)
     assert response.get_etag() == ("custom", False)
     assert response.cache_control.max_age == 5
-    assert seen == [str(root / "files" / "notes.txt")]
+    assert seen == ["files/notes.txt"]
 
 
 async def test_cache_timeout_zero_and_none(app: Quart) -> None:
@@ -681,6 +684,67 @@ async def test_make_conditional_ignores_ranges_of_a_generator(app: Quart) -> Non
     assert await response.get_data() == b"abcdef"
 
 
+@pytest.mark.parametrize(
+    ("body", "complete_length", "headers", "status", "content_range", "sent"),
+    [
+        # The range is checked against the body the response has, whatever
+        # complete_length says: past its end (or any range of an empty
+        # body) is a 416, never a 206 promising bytes that are not there.
+        (b"abcdef", 10, {"Range": "bytes=6-9"}, 416, "bytes */6", None),
+        (b"abcdef", 10, {"Range": "bytes=0-3"}, 206, "bytes 0-3/6", b"abcd"),
+        (b"abcdef", 10, {"Range": "bytes=2-"}, 206, "bytes 2-5/6", b"cdef"),
+        (b"abcdef", 3, {"Range": "bytes=4-"}, 206, "bytes 4-5/6", b"ef"),
+        (b"", 10, {"Range": "bytes=0-3"}, 416, "bytes */0", None),
+        (b"abcdef", 6, {"Range": "bytes=-2"}, 206, "bytes 4-5/6", b"ef"),
+        (b"abcdef", 6, {"Range": "bytes=-7"}, 416, "bytes */6", None),
+        (b"abcdef", 6, {"Range": "bytes=0-0,2-3"}, 416, "bytes */6", None),
+        (b"abcdef", 6, {"Range": "bytes=7-9", "If-Range": '"other"'}, 200, None, b"abcdef"),
+        (b"abcdef", 0, {"Range": "bytes=7-9"}, 200, None, b"abcdef"),
+    ],
+)
+async def test_make_conditional_checks_ranges_against_the_body(
+    app: Quart,
+    body: bytes,
+    complete_length: int,
+    headers: dict[str, str],
+    status: int,
+    content_range: str | None,
+    sent: bytes | None,
+) -> None:
+    @app.route("/data")
+    async def data_view() -> Response:
+        response = Response(body, mimetype="text/plain")
+        response.set_etag("current")
+        return await response.make_conditional(
+            request, accept_ranges=True, complete_length=complete_length
+        )
+
+    response = await app.test_client().get("/data", headers=headers)
+    assert response.status_code == status
+    assert response.headers.get("Content-Range") == content_range
+    if sent is not None:
+        assert await response.get_data() == sent
+        assert response.content_length == len(sent)
+
+
+async def test_make_conditional_slices_a_generator_given_its_length(app: Quart) -> None:
+    @app.route("/gen")
+    async def gen_view() -> Response:
+        async def chunks() -> Any:
+            yield b"abc"
+            yield b"def"
+
+        response = Response(chunks(), mimetype="text/plain")
+        return await response.make_conditional(request, accept_ranges=True, complete_length=6)
+
+    client = app.test_client()
+    response = await client.get("/gen", headers={"Range": "bytes=1-3"})
+    assert response.status_code == 206
+    assert response.headers["Content-Range"] == "bytes 1-3/6"
+    assert await response.get_data() == b"bcd"
+    assert (await client.get("/gen", headers={"Range": "bytes=6-"})).status_code == 416
+
+
 async def test_make_conditional_leaves_errors_alone(app: Quart) -> None:
     @app.route("/missing")
     async def missing_view() -> Response:
@@ -753,6 +817,35 @@ async def test_send_from_directory_refuses_with_404(app: Quart, name: str) -> No
     async with app.test_request_context("/"):
         with pytest.raises(NotFound):
             await send_from_directory("files", name)
+
+
+async def test_send_from_directory_404_needs_no_app_context(root: Path) -> None:
+    # As on Quart: a name that is not a file inside the directory is a 404
+    # before anything needs the app.
+    for directory, name in [
+        ("files", "missing.txt"),
+        ("files", "../secret.txt"),
+        (root / "files", "nested"),
+    ]:
+        with pytest.raises(NotFound):
+            await send_from_directory(directory, name)
+    with pytest.raises(RuntimeError, match="app context"):
+        await send_from_directory("files", "notes.txt")
+
+
+async def test_relative_paths_are_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "cwd" / "files").mkdir(parents=True)
+    (tmp_path / "cwd" / "files" / "where.txt").write_text("working directory")
+    (tmp_path / "app" / "files").mkdir(parents=True)
+    (tmp_path / "app" / "files" / "where.txt").write_text("app root")
+    monkeypatch.chdir(tmp_path / "cwd")
+    app = Quart(__name__, root_path=str(tmp_path / "app"))
+    async with app.test_request_context("/"):
+        from_directory = await send_from_directory("files", "where.txt")
+        assert await from_directory.get_data() == b"working directory"
+        assert await (await send_file("files/where.txt")).get_data() == b"working directory"
 
 
 async def test_send_from_directory_options(app: Quart, root: Path) -> None:

@@ -57,7 +57,7 @@ app.config["VIDEO_PATH"] = os.path.abspath(os.environ.get("VIDEO_PATH", HERE / "
 
 def video_path() -> Path:
     """The configured video file (a relative ``VIDEO_PATH`` setting is relative to
-    this folder, as for ``send_file``)."""
+    this folder)."""
     return Path(current_app.root_path, current_app.config["VIDEO_PATH"])
 
 

@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ._headers import FastHeaders
 from .wrappers import Response
 
 if TYPE_CHECKING:
@@ -22,11 +20,14 @@ if TYPE_CHECKING:
 
 
 def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> ResponseTypes:
-    """Turn a view's return value into a :class:`~quart.wrappers.Response`.
+    """Turn a view's return value into a response.
 
-    Accepts ``str``, ``bytes``, ``dict``/``list`` (JSON), a response, an
-    ``HTTPException``, sync or async generators and iterables, and the
-    tuples ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
+    A :class:`~quart.wrappers.Response` or a Werkzeug response is returned
+    as it is (with the tuple's status and headers applied); an
+    ``HTTPException`` gives Werkzeug's response for it. Also accepts
+    ``str``, ``bytes``, ``dict``/``list`` (JSON), sync or async generators
+    and iterables, and the tuples ``(body, status)``, ``(body, headers)``,
+    ``(body, status, headers)``.
     """
     status: Any = None
     headers: Any = None
@@ -54,18 +55,18 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
             " returned None or ended without a return statement."
         )
     response: Any
-    if isinstance(value, Response):
+    if isinstance(value, Response | WerkzeugResponse):
+        # A Werkzeug response is passed on as it is (Quart does the same);
+        # the servers and the test client send either kind.
         response = value
     elif isinstance(value, str | bytes | bytearray):
         response = app.response_class(value)
     elif isinstance(value, dict | list):
         response = app.json.response(value)
     elif isinstance(value, HTTPException):
-        response = http_exception_response(app, value)
-    elif isinstance(value, WerkzeugResponse):
-        response = app.response_class(
-            value.response, status=value.status_code, headers=value.headers
-        )
+        # Werkzeug builds the error page (or the redirect, or the response
+        # the exception carries), as on Quart.
+        response = value.get_response()
     elif hasattr(value, "__aiter__") or hasattr(value, "__iter__"):
         response = app.response_class(value)
     else:
@@ -79,23 +80,3 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
     if headers:
         response.headers.update(headers)
     return cast("ResponseTypes", response)
-
-
-def http_exception_response(app: Quart, error: HTTPException) -> Response:
-    """The response an ``HTTPException`` stands for (its own, a redirect, or its page)."""
-    if error.response is not None:
-        wz = error.response
-        if isinstance(wz, Response):
-            return wz
-        if isinstance(wz, WerkzeugResponse):
-            return app.response_class(wz.response, status=wz.status_code, headers=wz.headers)
-        raise TypeError(
-            f"The HTTPException's response must be a Quart or Werkzeug response, not a"
-            f" {type(wz).__name__}."
-        )
-    if isinstance(error, RequestRedirect):
-        return cast(Response, app.redirect(error.new_url, error.code))
-    response = app.response_class(
-        error.get_body(), status=error.code, headers=FastHeaders(error.get_headers())
-    )
-    return response

@@ -837,11 +837,13 @@ class Quart(QuartScaffold, App):
     # -- responses ------------------------------------------------------
 
     async def make_response(self, result: ResponseReturnValue | HTTPException) -> ResponseTypes:
-        """Turn a view's return value into a :class:`~quart.wrappers.Response`.
+        """Turn a view's return value into a response.
 
-        Accepts ``str``, ``bytes``, ``dict``/``list`` (JSON), a response, an
-        ``HTTPException``, sync or async generators and iterables, and the
-        tuples ``(body, status)``, ``(body, headers)``, ``(body, status, headers)``.
+        Accepts ``str``, ``bytes``, ``dict``/``list`` (JSON), a response (a
+        Werkzeug response is returned as it is, as Quart does), an
+        ``HTTPException`` (Werkzeug's response for it), sync or async
+        generators and iterables, and the tuples ``(body, status)``,
+        ``(body, headers)``, ``(body, status, headers)``.
         """
         return _responses.make_response(self, result)
 
@@ -1197,3 +1199,90 @@ class Quart(QuartScaffold, App):
 Quart.do_teardown_request._quart_builtin = True  # type: ignore[attr-defined]
 Quart.do_teardown_websocket._quart_builtin = True  # type: ignore[attr-defined]
 Quart.do_teardown_appcontext._quart_builtin = True  # type: ignore[attr-defined]
+
+
+# -- names Quart 0.22's quart.app has at module level ---------------------------
+# Extensions and tests import (or patch) these from here.
+
+from datetime import timedelta  # noqa: E402
+
+from flask import Flask as Flask  # noqa: E402
+from werkzeug.datastructures import Authorization as Authorization  # noqa: E402
+from werkzeug.datastructures import Headers as Headers  # noqa: E402
+
+from .cli import AppGroup as AppGroup  # noqa: E402
+from .ctx import has_request_context as has_request_context  # noqa: E402
+from .ctx import has_websocket_context as has_websocket_context  # noqa: E402
+from .helpers import get_flashed_messages as get_flashed_messages  # noqa: E402
+from .helpers import send_from_directory as send_from_directory  # noqa: E402
+from .typing import ASGIHTTPProtocol as ASGIHTTPProtocol  # noqa: E402
+from .typing import ASGILifespanProtocol as ASGILifespanProtocol  # noqa: E402
+from .typing import ASGIWebsocketProtocol as ASGIWebsocketProtocol  # noqa: E402
+from .typing import Event as Event  # noqa: E402
+from .typing import StatusCode as StatusCode  # noqa: E402
+from .utils import cancel_tasks as cancel_tasks  # noqa: E402
+from .utils import file_path_to_path as file_path_to_path  # noqa: E402
+from .utils import MustReloadError as MustReloadError  # noqa: E402
+from .utils import observe_changes as observe_changes  # noqa: E402
+from .utils import restart as restart  # noqa: E402
+
+T_shell_context_processor = TypeVar(
+    "T_shell_context_processor", bound="ShellContextProcessorCallable"
+)
+T_template_filter = TypeVar("T_template_filter", bound="TemplateFilterCallable")
+T_template_global = TypeVar("T_template_global", bound="TemplateGlobalCallable")
+T_template_test = TypeVar("T_template_test", bound="TemplateTestCallable")
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    """``value`` as a :class:`~datetime.timedelta` (an int is seconds; ``None`` stays)."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every unfinished task of ``loop`` and run it until they end,
+    reporting their errors to the loop's exception handler."""
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            loop.call_exception_handler(
+                {
+                    "message": "unhandled exception during shutdown",
+                    "exception": task.exception(),
+                    "task": task,
+                }
+            )
+
+
+_LAZY_NAMES = {
+    # Imported on first use: quart.testing and Hypercorn are not needed to
+    # serve an app, so importing quart.app does not load them.
+    "make_test_body_with_headers": ("quart.testing.utils", "make_test_body_with_headers"),
+    "make_test_headers_path_and_query_string": (
+        "quart.testing.utils",
+        "make_test_headers_path_and_query_string",
+    ),
+    "make_test_scope": ("quart.testing.utils", "make_test_scope"),
+    "no_op_push": ("quart.testing.utils", "no_op_push"),
+    "serve": ("hypercorn.asyncio", "serve"),
+    "HyperConfig": ("hypercorn.config", "Config"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Quart's module-level names that are imported only when asked for."""
+    target = _LAZY_NAMES.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from types import EllipsisType
 from typing import Any
 from typing import TYPE_CHECKING
 from typing import TypeVar
@@ -72,7 +73,8 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
     :param url_defaults: Default values for the routes' URL variables.
     :param root_path: The blueprint's folder, if ``import_name`` cannot give it.
     :param cli_group: The ``quart`` command group for ``bp.cli`` commands
-        (the blueprint's name by default; ``None`` adds them to the top level).
+        (the blueprint's name by default, also given as ``...``; ``None``
+        adds them to the top level).
     """
 
     def __init__(
@@ -86,8 +88,9 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
         subdomain: str | None = None,
         url_defaults: dict[str, Any] | None = None,
         root_path: str | None = None,
-        cli_group: str | None = _sentinel,  # type: ignore[assignment]
+        cli_group: str | EllipsisType | None = _sentinel,  # type: ignore[assignment]
     ) -> None:
+        group: Any = _sentinel if cli_group is Ellipsis else cli_group
         super().__init__(
             name,
             import_name,
@@ -98,7 +101,7 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
             subdomain,
             url_defaults,
             root_path,
-            cli_group,
+            group,
         )
         #: Click commands, added to the ``quart`` command on registration.
         self.cli: AppGroup = AppGroup()
@@ -158,6 +161,13 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
         self.record_once(lambda s: s.app.while_serving(func))  # type: ignore[attr-defined]
         return func
 
+    def register(self, app: App, options: dict[str, Any]) -> None:
+        """Register the blueprint on ``app`` (see Flask's); a ``cli_group``
+        option of ``...`` means the name it is registered under."""
+        if options.get("cli_group") is Ellipsis:
+            options = {**options, "cli_group": _sentinel}
+        super().register(app, options)
+
     def make_setup_state(
         self, app: App, options: dict[str, Any], first_registration: bool = False
     ) -> BlueprintSetupState:
@@ -189,3 +199,10 @@ class _SetupState(BlueprintSetupState):
         if endpoint == "static" and view_func == getattr(self.blueprint, "send_static_file", None):
             options.setdefault("merge_slashes", False)
         super().add_url_rule(rule, endpoint, view_func, **options)
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from flask.sansio.blueprints import Blueprint as SansioBlueprint  # noqa: E402, F401
+
+from .helpers import send_from_directory as send_from_directory  # noqa: E402

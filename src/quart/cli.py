@@ -37,9 +37,9 @@ from typing import TypeVar
 import click
 from click.core import ParameterSource
 
+from ._discovery import _called_with_wrong_args as _called_with_wrong_args
 from ._discovery import find_app_by_string as find_app_by_string
 from ._discovery import find_best_app as find_best_app
-from ._discovery import locate_app as locate_app
 from ._discovery import NoAppException as NoAppException
 from ._discovery import prepare_import as prepare_import
 from .globals import _cv_app
@@ -72,6 +72,55 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: How the app's module is imported. Looked up here on each load, so a test
+#: can patch ``quart.cli.import_module`` (as with Quart).
+import_module = importlib.import_module
+#: The installed version of a distribution (``--version``); patchable here.
+version = importlib.metadata.version
+
+
+def entry_points(**params: Any) -> Any:
+    """The installed entry points (``importlib.metadata.entry_points``), looked
+    up when called; the ``quart`` command finds plugin commands through this
+    name, so a test can patch ``quart.cli.entry_points``."""
+    return importlib.metadata.entry_points(**params)
+
+
+def locate_app(
+    module_name: str, app_name: str | None, raise_if_not_found: bool = True
+) -> Quart | None:
+    """Import ``module_name`` (with :data:`import_module`) and find the app in it.
+
+    :param module_name: The module to import.
+    :param app_name: An attribute name or factory call; ``None`` to search.
+    :param raise_if_not_found: Raise (rather than return ``None``) when the
+        module does not exist.
+    :raises NoAppException: The module fails to import, or holds no app.
+    """
+    try:
+        module = import_module(module_name)
+    except ImportError as error:
+        missing = isinstance(error, ModuleNotFoundError) and (
+            error.name is not None
+            and (module_name == error.name or module_name.startswith(error.name + "."))
+        )
+        if not missing:
+            # The module exists and something it imports failed: show that,
+            # it is the real problem.
+            raise NoAppException(
+                f"While importing {module_name!r}, an ImportError was raised:\n\n"
+                f"{traceback.format_exc()}"
+            ) from None
+        if raise_if_not_found:
+            raise NoAppException(
+                f"Could not import {module_name!r}. Check the name given to --app"
+                " (or QUART_APP) and the working directory."
+            ) from None
+        return None
+    if app_name is None:
+        return find_best_app(module)
+    return find_app_by_string(module, app_name)
 
 
 class ScriptInfo:
@@ -318,8 +367,8 @@ def get_version(ctx: Any, param: Any, value: Any) -> None:
         return
     versions = (
         f"Python {platform.python_version()}\n"
-        f"Quart {importlib.metadata.version('quart')}\n"
-        f"Werkzeug {importlib.metadata.version('werkzeug')}"
+        f"Quart {version('quart')}\n"
+        f"Werkzeug {version('werkzeug')}"
     )
     click.echo(versions, color=ctx.color)
     ctx.exit()
@@ -373,6 +422,10 @@ def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None
         if key not in preset and item is not None:
             os.environ[key] = item
     return value
+
+
+#: Quart's name for the ``--env-file`` option's callback.
+_env_file_callback = _load_env_file
 
 
 _env_file_option = click.Option(
@@ -459,7 +512,7 @@ class QuartGroup(AppGroup):
     def _load_plugin_commands(self) -> None:
         if self._loaded_plugin_commands:
             return
-        for entry_point in importlib.metadata.entry_points(group="quart.commands"):
+        for entry_point in entry_points(group="quart.commands"):
             self.add_command(entry_point.load(), entry_point.name)
         self._loaded_plugin_commands = True
 

@@ -53,3 +53,8 @@ class Config(_FlaskConfig):
         :param loads: Decodes each value.
         """
         return super().from_prefixed_env(prefix, loads=loads)
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from flask.config import Config as FlaskConfig  # noqa: E402, F401

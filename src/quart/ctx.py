@@ -547,3 +547,12 @@ def has_request_context() -> bool:
 def has_websocket_context() -> bool:
     """Whether a websocket context is active."""
     return _cv_websocket.get(None) is not None
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from flask.sessions import SessionMixin as SessionMixin  # noqa: E402
+
+from .wrappers import BaseRequestWebsocket as BaseRequestWebsocket  # noqa: E402
+from .wrappers import Request as Request  # noqa: E402
+from .wrappers import Websocket as Websocket  # noqa: E402

@@ -78,3 +78,8 @@ class FileStorage(WerkzeugFileStorage):
         await run_in_thread(_copy_from_path, source, stream, buffer_size)
         stream.seek(0)
         self.stream = stream
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from werkzeug.datastructures import Headers as Headers  # noqa: E402

@@ -169,3 +169,8 @@ async def traceback_response(error: Exception) -> Response:
     ctx = _cv_app.get(None)
     response_class = ctx.app.response_class if ctx is not None else Response
     return response_class(render_traceback(error), status=500, mimetype="text/html")
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from .wrappers import Response as Response  # noqa: E402

@@ -84,3 +84,15 @@ def _get_session() -> Any:
 
 
 session: SessionMixin = cast("SessionMixin", LocalProxy(_get_session))
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+
+def _session_lookup() -> Any:
+    """The current request's (or else websocket's) context, which holds the
+    session; ``RuntimeError`` outside both."""
+    ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError("Not within a request nor websocket context")
+    return ctx

@@ -361,8 +361,8 @@ async def send_file(
     with 304, failed ``If-Match`` with 412 and ``Range`` with 206 (or 416).
     :func:`send_from_directory` and the static route have it on.
 
-    :param filename_or_io: A path (relative paths are relative to the app's
-        :attr:`~quart.Quart.root_path`); a :class:`io.BytesIO`, sent whole; or
+    :param filename_or_io: A path (a relative path is relative to the
+        current working directory, as on Quart); a :class:`io.BytesIO`, sent whole; or
         an open binary file (any object with ``read(n)``), sent from its
         current position and closed afterwards. A file from ``open(path,
         "rb")`` gets a ``Content-Length`` and range support; other objects
@@ -395,7 +395,7 @@ async def send_file(
         return await _send_stream(app, filename_or_io, options)
     if not isinstance(filename_or_io, str | bytes | os.PathLike):
         return await _send_file_object(app, filename_or_io, options)
-    path = os.path.join(app.root_path, os.fsdecode(filename_or_io))
+    path = os.fsdecode(filename_or_io)
     st = await run_in_thread(os.stat, path)
     if not stat.S_ISREG(st.st_mode):
         raise FileNotFoundError(f"{path!r} is not a regular file; send_file sends files only.")
@@ -584,12 +584,11 @@ async def send_from_directory(
     Conditional and range requests are answered (``conditional=True``).
     The other arguments are those of :func:`send_file`.
 
-    :param directory: The directory to serve from (relative paths are
-        relative to the app's :attr:`~quart.Quart.root_path`).
+    :param directory: The directory to serve from (a relative path is
+        relative to the current working directory, as on Quart).
     :param file_name: The untrusted, ``/``-separated name inside ``directory``.
     :param path: Flask's name for ``file_name``.
     """
-    app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
     options = _options(
         mimetype, as_attachment, attachment_filename, add_etags, cache_timeout, conditional,
         last_modified, download_name, etag, max_age,
@@ -597,11 +596,34 @@ async def send_from_directory(
     name = _either("file_name", file_name, "path", path)
     if name is None:
         raise TypeError("send_from_directory() needs the file name (file_name=, or Flask's path=).")
+    # As on Quart, the 404 checks come first and need no app: only a file
+    # that is there to send needs the app (its response class and config).
     joined = _safe_path(os.fsdecode(directory), name)
     if joined is None:
         raise NotFound()
-    full_path = os.path.join(app.root_path, joined)
-    st = await run_in_thread(_stat_file, full_path)
+    st = await run_in_thread(_stat_file, joined)
     if st is None:
         raise NotFound()
-    return await _send_path(app, full_path, st, options)
+    app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
+    return await _send_path(app, joined, st, options)
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from flask.helpers import get_root_path as get_root_path  # noqa: E402
+from werkzeug.exceptions import abort as werkzeug_abort  # noqa: E402, F401
+from werkzeug.utils import redirect as werkzeug_redirect  # noqa: E402, F401
+from werkzeug.wrappers import Response as WerkzeugResponse  # noqa: E402
+
+from .utils import file_path_to_path as file_path_to_path  # noqa: E402
+from .wrappers import Response as Response  # noqa: E402
+from .wrappers.response import ResponseBody as ResponseBody  # noqa: E402
+
+
+@functools.cache
+def _split_blueprint_path(name: str) -> list[str]:
+    """``"a.b.c"`` as ``["a.b.c", "a.b", "a"]``: a blueprint and its parents."""
+    names = [name]
+    while "." in names[-1]:
+        names.append(names[-1].rpartition(".")[0])
+    return names

@@ -109,3 +109,19 @@ def escape_control_characters(value: str) -> str:
         char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
         for char in value
     )
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from logging.handlers import QueueListener  # noqa: E402
+from queue import Queue  # noqa: E402
+
+
+def _setup_logging_queue(*handlers: logging.Handler) -> QueueHandler:
+    """A :class:`LocalQueueHandler` whose records a started
+    :class:`~logging.handlers.QueueListener` passes on to ``handlers``."""
+    queue: Queue[logging.LogRecord] = Queue()
+    queue_handler = LocalQueueHandler(queue)
+    listener = QueueListener(queue, *handlers, respect_handler_level=True)
+    listener.start()
+    return queue_handler

@@ -9,11 +9,14 @@ adapter carries no per-request state.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+from urllib.parse import urlsplit
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import Rule
@@ -21,7 +24,7 @@ from werkzeug.routing import Rule
 if TYPE_CHECKING:
     from .wrappers.base import BaseRequestWebsocket
 
-__all__ = ["QuartMap", "QuartRule"]
+__all__ = ["QuartMap", "QuartRule", "split_root_path"]
 
 # Host headers are client controlled; bound the cache so it cannot grow.
 _ADAPTER_CACHE_SIZE = 256
@@ -72,7 +75,7 @@ class QuartMap(Map):
     """A :class:`~werkzeug.routing.Map` that binds to Quart requests."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._adapters: dict[tuple[str, str, str, str | None, str | None], MapAdapter] = {}
+        self._adapters: dict[tuple[str, str, str, str | None, str | None, bool], MapAdapter] = {}
         self._subdomain_rules: bool | None = None
         super().__init__(*args, **kwargs)
 
@@ -103,19 +106,36 @@ class QuartMap(Map):
             from ``server_name``.
         :param server_name: The configured ``SERVER_NAME``, if any.
         """
+        inside = True
+        if request.root_path:
+            inside = _inside_root(request)
         key = (
             request.headers.get("Host", ""),
             request.scheme,
             request.root_path,
             subdomain,
             server_name,
+            inside,
         )
         adapter = self._adapters.get(key)
         if adapter is None:
             adapter = self._bind(request, subdomain, server_name)
+            if not inside:
+                adapter.__class__ = _OutsideRootAdapter
             if len(self._adapters) >= _ADAPTER_CACHE_SIZE:
                 self._adapters.clear()
             self._adapters[key] = adapter
+        if server_name is not None and not subdomain and not self.host_matching:
+            # Quart warns, on every request, when the host is not SERVER_NAME
+            # or one of its subdomains. Nothing to check without SERVER_NAME.
+            configured = getattr(adapter, "_quart_foreign_host", None)
+            if configured is not None:
+                warnings.warn(
+                    f"Current server name '{request.host}' doesn't match configured"
+                    f" server name '{configured}'",
+                    UserWarning,
+                    stacklevel=3,
+                )
         return adapter
 
     def _bind(
@@ -140,7 +160,48 @@ class QuartMap(Map):
             url_scheme=scheme,
         )
         adapter._quart_matches = {}  # type: ignore[attr-defined]
+        # The configured server name, if the request's host lies outside it.
+        bare_host = _strip_default_port(host, scheme)
+        adapter._quart_foreign_host = (  # type: ignore[attr-defined]
+            server_name
+            if bare_host != server_name and not bare_host.endswith("." + server_name)
+            else None
+        )
         return adapter
+
+
+class _OutsideRootAdapter(MapAdapter):
+    """The adapter for a request whose ASGI path lies outside its root path:
+    nothing matches (404), but URLs are built as usual."""
+
+    def match(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotFound()
+
+
+def split_root_path(path: str, root_path: str) -> tuple[str, bool]:
+    """Split an ASGI ``path`` (which includes ``root_path``) into the path
+    within the app and whether it lies under ``root_path`` at all.
+
+    The root path must end at a segment boundary: under ``/app``, ``/app/x``
+    is ``/x``, while ``/app`` itself and ``/appx`` lie outside it (kept whole;
+    Quart answers both with 404).
+    """
+    root = root_path.rstrip("/")
+    if not root:
+        return path, True
+    if path.startswith(root) and path[len(root) : len(root) + 1] == "/":
+        return path[len(root) :], True
+    return path, False
+
+
+def _inside_root(request: BaseRequestWebsocket) -> bool:
+    scope: Any = getattr(request, "scope", None)
+    raw = scope.get("path") if isinstance(scope, dict) else None
+    if not isinstance(raw, str) or not scope.get("root_path"):
+        return True  # not built from an ASGI scope: nothing to check
+    if raw[:1] != "/" and "://" in raw:
+        raw = urlsplit(raw).path or "/"
+    return split_root_path(raw, scope["root_path"])[1]
 
 
 def match(
@@ -195,3 +256,13 @@ def _strip_default_port(server_name: str, scheme: str) -> str:
     if scheme in {"https", "wss"} and server_name.endswith(":443"):
         return server_name[:-4]
     return server_name
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from .wrappers.base import BaseRequestWebsocket as BaseRequestWebsocket  # noqa: E402
+
+
+def _normalise_host(scheme: str, host: str) -> str:
+    """``host`` without the scheme's default port (``:80``, ``:443``)."""
+    return _strip_default_port(host, scheme)

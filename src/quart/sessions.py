@@ -358,3 +358,11 @@ class SecureCookieSessionInterface(SessionInterface):
             samesite=samesite,
         )
         response.vary.add("Cookie")
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from werkzeug.wrappers import Response as WerkzeugResponse  # noqa: E402, F401
+
+from .wrappers import BaseRequestWebsocket as BaseRequestWebsocket  # noqa: E402
+from .wrappers import Response as Response  # noqa: E402

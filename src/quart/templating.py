@@ -222,3 +222,19 @@ def _run_without_loop(coro: Coroutine[Any, Any, T]) -> T:
         "This template awaits something at its top level, so its attributes cannot"
         " be loaded synchronously. Use 'await template.make_module_async()' instead."
     )
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from .ctx import has_app_context as has_app_context  # noqa: E402
+from .ctx import has_request_context as has_request_context  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    """``stream_with_context``, which Quart's module imports (from
+    :mod:`quart.helpers`, which imports this module: looked up on use)."""
+    if name == "stream_with_context":
+        from .helpers import stream_with_context
+
+        return stream_with_context
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -362,3 +362,10 @@ class Event(Protocol):
 
     def set(self) -> None:
         """Set the event."""
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from http.cookiejar import CookieJar as CookieJar  # noqa: E402
+
+from .datastructures import FileStorage as FileStorage  # noqa: E402

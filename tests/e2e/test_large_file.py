@@ -40,7 +40,7 @@ def app(tmp_path: Path) -> Quart:
 
     @app.route("/big")
     async def big_file() -> object:
-        return await send_file("big.bin", conditional=True)
+        return await send_file(tmp_path / "big.bin", conditional=True)
 
     @app.route("/ping")
     async def ping() -> str:

@@ -109,7 +109,7 @@ async def test_auth_scheme_and_root_path(echo_app: Quart) -> None:
     auth = Authorization("basic", {"username": "bob", "password": "pw"})
     body = await (await client.get("/echo", auth=auth)).get_json()
     assert body["auth"] == "bob"
-    body = await (await client.get("/echo", scheme="https", root_path="/app")).get_json()
+    body = await (await client.get("/app/echo", scheme="https", root_path="/app")).get_json()
     assert (body["scheme"], body["root_path"], body["path"]) == ("https", "/app", "/echo")
 
 

@@ -26,13 +26,27 @@ top of ``quart.asgi._websocket``.
 
 from __future__ import annotations
 
+from typing import Any
 from typing import TYPE_CHECKING
 
+from werkzeug.datastructures import Headers as Headers
+from werkzeug.wrappers import Response as WerkzeugResponse  # noqa: F401
+
+from ..debug import traceback_response as traceback_response
 from ..signals import websocket_received as websocket_received
 from ..signals import websocket_sent as websocket_sent
 from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
 from ..typing import ASGISendCallable as ASGISendCallable
+from ..typing import HTTPScope as HTTPScope
+from ..typing import LifespanScope as LifespanScope
 from ..typing import ResponseTypes as ResponseTypes
+from ..typing import WebsocketScope as WebsocketScope
+from ..utils import cancel_tasks as cancel_tasks
+from ..utils import encode_headers as encode_headers
+from ..utils import raise_task_exceptions as raise_task_exceptions
+from ..wrappers import Request as Request
+from ..wrappers import Response as Response
+from ..wrappers import Websocket as Websocket
 from ._compat import ASGIHTTPConnection as ASGIHTTPConnection
 from ._compat import ASGIWebsocketConnection as ASGIWebsocketConnection
 from ._http import handle_http as handle_http
@@ -42,7 +56,6 @@ from ._websocket import handle_websocket as handle_websocket
 
 if TYPE_CHECKING:
     from ..app import Quart
-    from ..typing import LifespanScope
 
 __all__ = ["ASGIHTTPConnection", "ASGILifespan", "ASGIWebsocketConnection"]
 
@@ -61,3 +74,55 @@ class ASGILifespan:
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         """Serve the lifespan protocol until shutdown."""
         await handle_lifespan(self.app, self.scope, receive, send)
+
+
+# -- Quart 0.22's module-level helpers, for code that imports them from here ----
+
+
+def _convert_version(raw: str) -> list[int]:
+    """An ASGI spec version such as ``"2.3"`` as a list of ints, ``[2, 3]``."""
+    return list(map(int, raw.split(".")))
+
+
+async def _handle_exception(app: Quart, error: Exception) -> Response:
+    """The answer to an error that escaped the app: the traceback page in
+    debug or testing mode; otherwise the error is raised again."""
+    if app.debug or app.testing:
+        return await traceback_response(error)
+    raise error
+
+
+def _normalise_path(path: str, root_path: str) -> str:
+    """``path`` with ``root_path`` cut from its start, as Quart 0.22 does it:
+    a path that is the root path itself, or does not start with it, becomes
+    ``" "`` (which matches no ordinary route). Requests are routed with
+    :func:`quart.routing.split_root_path`, not with this."""
+    if path == root_path or not path.startswith(root_path):
+        return " "
+    return path.removeprefix(root_path)
+
+
+_HYPERCORN_EVENTS = {
+    "HTTPResponseBodyEvent",
+    "HTTPResponseStartEvent",
+    "LifespanShutdownCompleteEvent",
+    "LifespanShutdownFailedEvent",
+    "LifespanStartupCompleteEvent",
+    "LifespanStartupFailedEvent",
+    "WebsocketAcceptEvent",
+    "WebsocketCloseEvent",
+    "WebsocketResponseBodyEvent",
+    "WebsocketResponseStartEvent",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Hypercorn's ASGI event types, which Quart's module imports, loaded
+    only when asked for."""
+    if name in _HYPERCORN_EVENTS:
+        import hypercorn.typing
+
+        value = getattr(hypercorn.typing, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

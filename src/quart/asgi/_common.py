@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from werkzeug.datastructures import Headers
 
 from .._headers import FastHeaders
+from ..routing import split_root_path
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -96,16 +97,18 @@ def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
 
 
 def _split_path(scope: HTTPScope | WebsocketScope) -> tuple[str, str]:
-    """Return (root_path, path within the app)."""
+    """Return (root_path, path within the app).
+
+    An ASGI ``path`` includes the ``root_path``; a path outside it is kept
+    whole, and routing answers it with 404 (see :func:`quart.routing.split_root_path`).
+    """
     path = scope["path"]
     if path[:1] != "/" and "://" in path:
         # An absolute-form request target (RFC 9112 §3.2.2): route its path.
         path = urlsplit(path).path or "/"
     root_path = scope.get("root_path", "")
     if root_path:
-        if path == root_path or path.startswith(root_path + "/"):
-            path = path[len(root_path) :]
-        # Otherwise the server already stripped it (older uvicorn): keep path.
+        path = split_root_path(path, root_path)[0]
     if not path.isascii():
         path = _no_surrogates(path)
     return root_path, path

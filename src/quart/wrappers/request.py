@@ -525,3 +525,8 @@ class Request(BaseRequestWebsocket):
 
 
 _UNSET: Any = object()
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from ..datastructures import FileStorage as FileStorage  # noqa: E402

@@ -22,6 +22,7 @@ from io import BytesIO
 from types import TracebackType
 from typing import Any
 from typing import BinaryIO
+from typing import cast
 from typing import Literal as Literal
 from typing import overload
 from typing import TYPE_CHECKING
@@ -581,18 +582,24 @@ class Response(SansIOResponse):
         In the order of RFC 9110: a failing ``If-Match`` (or, without it,
         ``If-Unmodified-Since``) gives 412; a matching ``If-None-Match`` (or,
         without it, ``If-Modified-Since``) gives 304; then, with
-        ``accept_ranges`` or a ``complete_length``, a single satisfiable byte ``Range`` (still valid
-        per ``If-Range``) gives 206 with ``Content-Range``. Unsatisfiable,
-        malformed or multiple ranges raise
-        :class:`~werkzeug.exceptions.RequestedRangeNotSatisfiable` (416).
-        Ranges in other units, and ranges of a body that cannot seek (a
-        generator), are ignored: the whole body is sent.
+        ``accept_ranges`` or a ``complete_length``, a single satisfiable byte
+        ``Range`` (still valid per ``If-Range``) gives 206 with
+        ``Content-Range``. What is satisfiable is decided against the body the
+        response really has, with Werkzeug's rules: a range starting past its
+        end, a range of an empty body (when ``complete_length`` asks for
+        ranges), several ranges or a malformed header raise
+        :class:`~werkzeug.exceptions.RequestedRangeNotSatisfiable` (416), as
+        on Quart. Ranges in other units are ignored (RFC 9110). Without
+        ``complete_length``, an empty body and a body that cannot seek (a
+        generator) are sent whole; with it, such a body is read into memory
+        first and then sliced.
 
         :param request: The request whose headers to apply.
         :param accept_ranges: Send ``Accept-Ranges`` and answer ``Range``
             (``True`` means ``bytes``).
-        :param complete_length: The full length, if the body cannot tell;
-            given, ``Range`` is answered even without ``accept_ranges``.
+        :param complete_length: Given (and not 0), ``Range`` is answered even
+            without ``accept_ranges``; the body's own length is what the
+            range is checked against and what ``Content-Range`` reports.
         """
         if request.method not in {"GET", "HEAD"} or not 200 <= self.status_code < 300:
             return self
@@ -676,9 +683,16 @@ class Response(SansIOResponse):
     ) -> bool:
         if "Range" not in request.headers:
             return False
+        if complete_length == 0:
+            return False  # The app says there is nothing to slice.
         body = self.response
         if not isinstance(body, DataBody | _SeekableBody):
-            return False
+            if complete_length is None:
+                return False  # A stream of unknown length: send it whole.
+            # The app gave the length, so it wants ranges of this stream
+            # answered: read it into memory first (as Quart does).
+            await self.make_sequence()
+            body = cast(DataBody, self.response)
         if not self._is_range_request_processable(request):
             return False
         # Werkzeug's parser is linear in the header's length and returns
@@ -687,11 +701,14 @@ class Response(SansIOResponse):
         parsed = request.range
         if parsed is not None and parsed.units != "bytes":
             return False  # RFC 9110, 14.2: ignore units we do not know.
-        length = complete_length
-        if length is None:
-            length = await body.make_conditional(0, None)
-        if length == 0:
+        # The range is checked against the body the response really has,
+        # so the headers can never promise bytes that are not sent:
+        # complete_length only says that ranges are wanted (as on Quart).
+        length = await body.make_conditional(0, None)
+        if length == 0 and complete_length is None:
             return False  # Nothing to slice: send the empty body.
+        # Werkzeug's rules (as on Quart): several ranges, and ranges that
+        # start past the end, are not satisfiable.
         bounds = parsed.range_for_length(length) if parsed is not None else None
         if bounds is None:
             raise RequestedRangeNotSatisfiable(length)
@@ -706,3 +723,46 @@ class Response(SansIOResponse):
             self.headers.pop(key, None)
         else:
             self.headers[key] = value
+
+
+# -- names Quart 0.22's module has, for code that imports them from here --------
+
+from werkzeug.datastructures import ContentRange as ContentRange  # noqa: E402
+from werkzeug.http import is_resource_modified as is_resource_modified  # noqa: E402
+from werkzeug.http import parse_etags as parse_etags  # noqa: E402
+
+from ..utils import file_path_to_path as file_path_to_path  # noqa: E402
+
+
+def _raise_if_invalid_range(begin: int, end: int, size: int) -> None:
+    """Raise :class:`~werkzeug.exceptions.RequestedRangeNotSatisfiable` unless
+    ``[begin, end)`` is a non-empty range within ``size`` bytes."""
+    if begin >= end or abs(begin) > size:
+        raise RequestedRangeNotSatisfiable()
+
+
+def _clean_accept_ranges(accept_ranges: bool | str) -> str:
+    """The ``Accept-Ranges`` value for a ``make_conditional`` argument:
+    ``True`` is ``"bytes"``, ``False`` is ``"none"``, a string is itself."""
+    if accept_ranges is True:
+        return "bytes"
+    if accept_ranges is False:
+        return "none"
+    if isinstance(accept_ranges, str):
+        return accept_ranges
+    raise ValueError("Invalid accept_ranges value")
+
+
+class _DataBodyGen(AsyncIterator[bytes]):
+    """Iterates a :class:`DataBody` once: its selected bytes, in one chunk."""
+
+    def __init__(self, data_body: DataBody) -> None:
+        self._data_body = data_body
+        self._iterated = False
+
+    async def __anext__(self) -> bytes:
+        """The body's bytes from ``begin`` to ``end``, then the end."""
+        if self._iterated:
+            raise StopAsyncIteration
+        self._iterated = True
+        return self._data_body.data[self._data_body.begin : self._data_body.end]

@@ -1,0 +1,166 @@
+"""Werkzeug responses and HTTP exceptions pass through ``make_response`` as on Quart.
+
+Quart returns a :class:`werkzeug.wrappers.Response` as it is (with a tuple's
+status and headers applied), and turns an ``HTTPException`` into Werkzeug's
+response for it; ``after_request`` functions see those objects, and every
+server and the test client send them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from quart import abort
+from quart import make_response
+from quart import Quart
+from quart import Response
+from quart import session
+from quart.testing import QuartClient
+from quart.testing import WebsocketResponseError
+
+
+async def test_make_response_returns_the_werkzeug_response(app: Quart) -> None:
+    original = WerkzeugResponse("plain", status=201, headers={"X-A": "1"})
+    async with app.app_context():
+        assert await make_response(original) is original
+        made = await make_response(WerkzeugResponse("body"), 202, {"X-B": "2"})
+        from_tuple = await app.make_response((original, {"X-C": "3"}))
+    assert type(made) is WerkzeugResponse
+    assert (made.status_code, made.headers["X-B"], made.get_data()) == (202, "2", b"body")
+    assert from_tuple is original
+    assert (original.status_code, original.headers["X-C"]) == (201, "3")
+
+
+async def test_make_response_of_an_http_exception_is_werkzeugs(app: Quart) -> None:
+    async with app.app_context():
+        response = await app.make_response(NotFound())
+        with_status = await app.make_response((NotFound(), 410, {"X-Gone": "yes"}))
+    assert type(response) is WerkzeugResponse
+    assert response.status_code == 404
+    assert b"Not Found" in response.get_data()
+    assert (with_status.status_code, with_status.headers["X-Gone"]) == (410, "yes")
+
+
+async def test_view_returning_a_werkzeug_response(app: Quart, client: QuartClient) -> None:
+    seen: list[Any] = []
+
+    @app.after_request
+    async def record(response: Any) -> Any:
+        seen.append(response)
+        response.headers["X-After"] = "ran"
+        return response
+
+    @app.route("/alone")
+    async def alone() -> Any:
+        return WerkzeugResponse("hello", status=201, headers={"X-A": "1"})
+
+    @app.route("/tuple")
+    async def in_a_tuple() -> Any:
+        return WerkzeugResponse("hello"), 202, {"X-B": "2"}
+
+    @app.route("/iterable")
+    async def iterable() -> Any:
+        return WerkzeugResponse(iter([b"a", "b", b"c"]), mimetype="text/plain")
+
+    response = await client.get("/alone")
+    assert (response.status_code, await response.get_data()) == (201, b"hello")
+    assert (response.headers["X-A"], response.headers["X-After"]) == ("1", "ran")
+    assert type(seen[-1]) is WerkzeugResponse
+
+    response = await client.get("/tuple")
+    assert (response.status_code, response.headers["X-B"]) == (202, "2")
+    assert await response.get_data() == b"hello"
+
+    response = await client.get("/iterable")
+    assert (response.status_code, await response.get_data()) == (200, b"abc")
+
+
+async def test_after_request_sees_werkzeugs_response_for_errors(
+    app: Quart, client: QuartClient
+) -> None:
+    seen: list[tuple[type, int]] = []
+
+    @app.after_request
+    async def record(response: Any) -> Any:
+        seen.append((type(response), response.status_code))
+        return response
+
+    @app.route("/abort")
+    async def aborts() -> Any:
+        abort(404)
+
+    @app.route("/returned")
+    async def returned() -> Any:
+        return NotFound(), 410
+
+    @app.route("/custom")
+    async def custom() -> Any:
+        abort(Response("teapot", status=418))
+
+    assert (await client.get("/abort")).status_code == 404
+    response = await client.get("/returned")
+    assert response.status_code == 410
+    assert b"Not Found" in await response.get_data()
+    assert (await client.get("/missing")).status_code == 404
+    response = await client.get("/custom")
+    assert (response.status_code, await response.get_data()) == (418, b"teapot")
+    assert seen == [
+        (WerkzeugResponse, 404),
+        (WerkzeugResponse, 410),
+        (WerkzeugResponse, 404),
+        (Response, 418),
+    ]
+
+
+async def test_slash_redirect_is_werkzeugs_redirect(app: Quart, client: QuartClient) -> None:
+    @app.route("/folder/")
+    async def folder() -> str:
+        return "folder"
+
+    response = await client.get("/folder?q=1")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "http://localhost/folder/?q=1"
+
+
+async def test_session_is_saved_on_a_werkzeug_response(app: Quart, client: QuartClient) -> None:
+    app.secret_key = "test secret"
+
+    @app.route("/set")
+    async def set_value() -> Any:
+        session["user"] = "alice"
+        return WerkzeugResponse("set")
+
+    @app.route("/get")
+    async def get_value() -> Any:
+        return WerkzeugResponse(session.get("user", "nobody"))
+
+    response = await client.get("/set")
+    assert "session=" in response.headers["Set-Cookie"]
+    assert await (await client.get("/get")).get_data() == b"alice"
+
+
+async def test_websocket_refused_with_a_werkzeug_response(app: Quart, client: QuartClient) -> None:
+    @app.websocket("/ws")
+    async def ws() -> Any:
+        return WerkzeugResponse("go away", status=403, headers={"X-Why": "because"})
+
+    @app.websocket("/abort")
+    async def ws_abort() -> Any:
+        abort(401)
+
+    with pytest.raises(WebsocketResponseError) as info:
+        async with client.websocket("/ws") as connection:
+            await connection.receive()
+    response = info.value.response
+    assert (response.status_code, response.headers["X-Why"]) == (403, "because")
+    assert await response.get_data() == b"go away"
+
+    with pytest.raises(WebsocketResponseError) as info:
+        async with client.websocket("/abort") as connection:
+            await connection.receive()
+    assert info.value.response.status_code == 401
+    assert b"Unauthorized" in await info.value.response.get_data()
