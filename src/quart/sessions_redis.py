@@ -216,7 +216,8 @@ class RedisSessionInterface(SessionInterface):
         :param session: The session to save.
         :param response: The response, or ``None`` after an accepted websocket
             (the data is still stored, but a new session cannot get its cookie).
-        :raises ServiceUnavailable: Redis did not answer (the client gets 503).
+        When Redis does not answer, ``response`` is turned into a 503 (and
+        the error logged): an exception here would become a 500.
         """
         if not isinstance(session, ServerSideSession):
             return
@@ -226,13 +227,12 @@ class RedisSessionInterface(SessionInterface):
             await self._store(app, session, response)
         except self._errors as error:
             app.logger.error(
-                "Could not save the session to %s (%s); answering 503.",
+                "Could not save the session to the session store at %s (%s); answering 503.",
                 describe(self.client),
                 error,
             )
-            raise ServiceUnavailable(
-                "The session store is unavailable; try again shortly."
-            ) from None
+            if response is not None:
+                _make_unavailable(response)
 
     async def _store(
         self, app: Quart, session: ServerSideSession, response: Response | None
@@ -321,7 +321,9 @@ async def start_session_store(app: Quart) -> None:
             f"SESSION_TYPE {kind!r} is not supported: use 'redis', or leave it unset for the"
             " signed-cookie session."
         )
-    if type(app.session_interface) is not SecureCookieSessionInterface:
+    if "session_interface" in vars(app) or (
+        type(app.session_interface) is not SecureCookieSessionInterface
+    ):
         return  # the app chose its own interface
     source = app.config.get("SESSION_REDIS") or DEFAULT_REDIS_URL
     if isinstance(source, str):
@@ -349,3 +351,15 @@ async def stop_session_store(app: Quart) -> None:
     if isinstance(interface, RedisSessionInterface) and interface._owned:
         del app.session_interface
         await interface.client.aclose()
+
+
+def _make_unavailable(response: Response) -> None:
+    # Saving happens as the response is finalized, where an exception would
+    # become a 500: turn the response itself into the 503 instead. The
+    # client must not believe its change was stored.
+    error = ServiceUnavailable("The session store is unavailable; try again shortly.")
+    response.status_code = error.code or 503
+    response.set_data(error.get_body())
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    for name in ("Set-Cookie", "Location", "ETag", "Last-Modified", "Content-Disposition"):
+        response.headers.pop(name, None)
