@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint bench clean
+.PHONY: run test test-all test-extensions lint bench bench-fanout clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Fan-out of one message to 1,000 websocket subscribers over 2 workers and a
+# throwaway redis-server (needs redis-server installed). Not run in CI.
+bench-fanout: $(STAMP)
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) .venvs bench/.venv-ref .pytest_cache .mypy_cache .ruff_cache
