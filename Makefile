@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint bench compat clean
+.PHONY: run test test-all test-extensions lint bench bench-fanout compat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: $(STAMP)
 # difference. Flags go in ARGS, e.g. `make compat ARGS="-k i09 --strict"`.
 compat: $(STAMP)
 	$(BIN)/python tools/compat/run.py $(ARGS)
+
+# Fan-out of one message to 1,000 websocket subscribers over 2 workers and a
+# throwaway redis-server (needs redis-server installed). Not run in CI.
+bench-fanout: $(STAMP)
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) .venvs bench/.venv-ref .pytest_cache .mypy_cache .ruff_cache

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from redis_server import RedisServer
 
 from quart import Quart
 from quart.globals import _cv_app
@@ -194,3 +196,17 @@ async def _asgi_call(
 def asgi_call() -> AsgiCall:
     """``await asgi_call(app, scope, body)`` -> :class:`RawResponse`."""
     return _asgi_call
+
+
+# -- a real redis-server (channels, server-side sessions) --------------------
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A fresh redis-server on a free port, stopped after the test."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,63 +1,47 @@
-"""A websocket chat room: every message a client sends goes to every client.
+"""A websocket chat room: every message a client sends goes to every client,
+on every worker and machine.
 
 Run it with::
 
     .venv/bin/hypercorn examples.chat.app:app
 
-and open http://127.0.0.1:8000/ in two browser windows.
+and open http://127.0.0.1:8000/ in two browser windows. Messages travel
+through :mod:`quart.channels`: in memory by default (one process), or
+through Redis with one config line (here read from the environment), which
+lets it run on many workers and machines::
 
-Each connection has its own queue in the broker. A reader task takes the
-client's messages and publishes them to every queue; a writer task sends
-whatever arrives on the connection's queue. When the client leaves, the
-reader sees the disconnect, the task group cancels the writer, and the
-queue leaves the broker.
+    QUART_CHANNELS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/hypercorn --workers 4 examples.chat.app:app
 
-Every client first gets ``{"type": "welcome", "online": <clients>}``, then
+A reader task takes the client's messages and publishes them to the room's
+channel; a writer task sends the client whatever the channel delivers. When
+the client leaves, the reader sees the disconnect, the task group cancels
+the writer, and the subscription ends.
+
+Every client first gets ``{"type": "welcome"}``, then
 ``{"type": "message", "text": ...}`` for each message anyone sends.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+import json
 
 from quart import Quart
 from quart import render_template
 from quart import websocket
+from quart.channels import Channels
+from quart.channels import Subscription
 
 #: The longest chat message accepted, in characters.
 MAX_MESSAGE_LENGTH = 1000
-
-
-class Broker:
-    """Hands every published message to every subscribed connection."""
-
-    def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[dict[str, Any]]] = set()
-
-    def __len__(self) -> int:
-        return len(self._queues)
-
-    @contextmanager
-    def subscribe(self) -> Iterator[asyncio.Queue[dict[str, Any]]]:
-        """A queue receiving every message published while the block runs."""
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._queues.add(queue)
-        try:
-            yield queue
-        finally:
-            self._queues.discard(queue)
-
-    def publish(self, message: dict[str, Any]) -> None:
-        """Queue ``message`` for every subscriber."""
-        for queue in self._queues:
-            queue.put_nowait(message)
-
+#: The channel every message goes through.
+ROOM = "chat"
 
 app = Quart(__name__)
-broker = Broker()
+app.config["CHANNELS_URL"] = "memory://"  # "redis://127.0.0.1:6379/0" for many workers
+app.config.from_prefixed_env()  # QUART_CHANNELS_URL=... overrides it
+channels = Channels(app)
 
 
 @app.get("/")
@@ -73,25 +57,24 @@ async def _read_messages() -> None:
         text = data if isinstance(data, str) else data.decode("utf-8", "replace")
         text = text.strip()[:MAX_MESSAGE_LENGTH]
         if text:
-            broker.publish({"type": "message", "text": text})
+            await channels.publish(ROOM, json.dumps({"type": "message", "text": text}))
 
 
-async def _write_messages(queue: asyncio.Queue[dict[str, Any]]) -> None:
-    """Send the client everything published to its queue."""
-    while True:
-        message = await queue.get()
-        await websocket.send_json(message)
+async def _write_messages(messages: Subscription) -> None:
+    """Send the client everything published to the room."""
+    async for message in messages:
+        await websocket.send(message.data)
 
 
 @app.websocket("/ws")
 async def ws() -> None:
     """One chat client."""
     await websocket.accept()
-    with broker.subscribe() as queue:
-        await websocket.send_json({"type": "welcome", "online": len(broker)})
+    async with channels.subscribe(ROOM) as messages:
+        await websocket.send_json({"type": "welcome"})
         async with asyncio.TaskGroup() as group:
             group.create_task(_read_messages())
-            group.create_task(_write_messages(queue))
+            group.create_task(_write_messages(messages))
 
 
 if __name__ == "__main__":

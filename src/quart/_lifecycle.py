@@ -19,6 +19,8 @@ from ._concurrency import create_task
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .sessions_redis import start_session_store
+from .sessions_redis import stop_session_store
 
 if TYPE_CHECKING:
     from .app import Quart
@@ -59,6 +61,9 @@ async def startup(app: Quart) -> None:
     app.shutdown_event = app.event_class()
     try:
         async with app.app_context():
+            # SESSION_TYPE picks the session store first, so that startup
+            # code can already use it.
+            await start_session_store(app)
             for func in app.before_serving_funcs:
                 await app.ensure_async(func)()
             for gen_func in app.while_serving_gens:
@@ -114,6 +119,10 @@ async def shutdown(app: Quart) -> None:
                 await app.ensure_async(func)()
             except Exception as error:  # collected, raised below
                 errors.append(error)
+        try:
+            await stop_session_store(app)
+        except Exception as error:  # collected, raised below
+            errors.append(error)
     for failure in errors:
         await _serving_exception(app, failure)
     if errors:

@@ -29,6 +29,18 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PRESERVE_CONTEXT_ON_EXCEPTION": None,
     "ENV": None,
     "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
+    # quart.channels
+    "CHANNELS_URL": "memory://",
+    "CHANNELS_SUBSCRIBER_QUEUE": 1000,
+    "CHANNELS_OVERFLOW": "drop_oldest",
+    "CHANNELS_MAX_MESSAGE_SIZE": 1024 * 1024,
+    "CHANNELS_HISTORY_SIZE": 100,
+    "CHANNELS_KEY_PREFIX": "quart:",
+    # Server-side sessions (quart.sessions_redis), with Flask-Session's names.
+    "SESSION_TYPE": None,
+    "SESSION_REDIS": None,
+    "SESSION_KEY_PREFIX": "session:",
+    "SESSION_PERMANENT": True,
 }
 
 
