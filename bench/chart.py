@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -30,6 +31,11 @@ LABELS = {
     "falcon": "Falcon",
     "litestar": "Litestar",
     "raw": "raw ASGI",
+}
+#: One colour per framework in every panel.
+COLOURS = {
+    fw: f"C{i}"
+    for i, fw in enumerate(("ours", "quart", "starlette", "blacksheep", "falcon", "litestar"))
 }
 
 
@@ -46,11 +52,13 @@ def ratio_panel(
     for i, (name, values) in enumerate(series.items()):
         xs = [j + (i - (count - 1) / 2) * width for j in range(len(endpoints))]
         heights = [v if v is not None else 0.0 for v in values]
-        ax.bar(xs, heights, width, label=LABELS.get(name, name))
+        ax.bar(xs, heights, width, label=LABELS.get(name, name), color=COLOURS.get(name))
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(endpoints)))
     ax.set_xticklabels(endpoints, rotation=30, ha="right", fontsize=8)
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%gx"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, ncol=3)
