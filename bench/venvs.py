@@ -7,8 +7,9 @@
   ``requirements-ours.txt``. Used by the over-the-wire mode and the chart; the
   in-process and callgrind modes run ours from the project's ``.venv``.
 
-A venv is (re)installed whenever its requirements file changes (a SHA-256
-stamp is kept inside the venv). Both are git-ignored.
+A venv is (re)installed whenever its requirements file changes (for
+``.venv-ours`` also ``pyproject.toml``; a SHA-256 stamp is kept inside the
+venv). Both are git-ignored.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def log(msg: str) -> None:
 
 def _ensure(venv: Path, requirements: Path, python: str, editable: Path | None) -> Path:
     stamp = venv / ".bench-requirements.sha256"
-    wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    digest = hashlib.sha256(requirements.read_bytes())
+    if editable is not None:  # the package's own dependencies may change too
+        digest.update((editable / "pyproject.toml").read_bytes())
+    wanted = digest.hexdigest()
     venv_python = venv / "bin" / "python"
     if venv_python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
         return venv_python
