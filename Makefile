@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint bench bench-fanout compat clean
+.PHONY: run test test-all test-extensions lint bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout compat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench examples tools
 	$(BIN)/mypy
 
+# Benchmarks (see bench/README.md). `bench` is the in-process table; the others
+# are the over-the-wire, large-body, callgrind and import-time modes; `bench-all`
+# runs every mode once with shorter settings (about 15 minutes on 2 cores).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -64,5 +67,20 @@ compat: $(STAMP)
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py
 
+bench-wire: $(STAMP)
+	$(BIN)/python bench/run.py --wire
+
+bench-large: $(STAMP)
+	$(BIN)/python bench/run.py --large
+
+bench-instr: $(STAMP)
+	$(BIN)/python bench/run.py --callgrind
+
+bench-import: $(STAMP)
+	$(BIN)/python bench/run.py --import-time
+
+bench-all: $(STAMP)
+	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1
+
 clean:
-	rm -rf $(VENV) .venvs bench/.venv-ref .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache

@@ -3,10 +3,10 @@
 Shared by ``inproc.py`` (which drives the ASGI apps) and documented in
 ``README.md``. The apps in ``apps/`` must implement every route listed here.
 
-To add an endpoint later (e.g. a websocket echo):
-add the route to ``apps/quart_app.py`` and ``apps/starlette_app.py``, then add
-an :class:`Endpoint` to :data:`ENDPOINTS`. ``kind="websocket"`` endpoints are
-driven by the websocket driver in ``inproc.py`` (an echo of ``body``).
+To add an endpoint: add the route to every app in ``apps/`` (or list the
+endpoint in that app's ``UNSUPPORTED``), then add an :class:`Endpoint` to
+:data:`ENDPOINTS`. ``kind="websocket"`` endpoints are driven by the websocket
+driver in ``inproc.py`` (an echo of ``body``).
 """
 
 from __future__ import annotations
@@ -68,6 +68,17 @@ def _template_body() -> bytes:
 
 TEMPLATE_BODY: bytes = _template_body()
 
+# Large bodies, over the wire only (``wire.py --large``; not in ENDPOINTS, so the
+# in-process bench never requests them). The apps that serve them (ours/Quart
+# and Starlette) read the file's path from this environment variable.
+LARGE_FILE_ENV = "BENCH_LARGE_FILE"
+#: Size of the file behind ``GET /file`` and of the body of ``GET /stream``.
+LARGE_SIZE = 10 * 1024 * 1024
+#: ``GET /stream`` yields this chunk LARGE_SIZE // STREAM_CHUNK_SIZE times.
+STREAM_CHUNK_SIZE = 64 * 1024
+STREAM_CHUNK: bytes = b"x" * STREAM_CHUNK_SIZE
+STREAM_CHUNKS = LARGE_SIZE // STREAM_CHUNK_SIZE
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -78,8 +89,10 @@ class Endpoint:
     query: bytes = b""
     headers: tuple[tuple[bytes, bytes], ...] = ()
     body: bytes = b""
-    #: "http" (one request per iteration) or "websocket" (one message echoed
-    #: per iteration on an open connection; ``body`` is the text message).
+    #: "http" (one request per iteration), "websocket" (one message echoed
+    #: per iteration on an open connection; ``body`` is the text message) or
+    #: "websocket_connect" (one connection opened, accepted and closed per
+    #: iteration; checked like "websocket").
     kind: str = "http"
     status: int = 200
     #: Expected prefix of the response content-type header.
@@ -125,5 +138,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     # and its echo received (so the figure is µs per message round trip).
     "ws_echo": Endpoint(
         "GET", "/ws", kind="websocket", body=WS_MESSAGE, content_type="", expect_body=WS_MESSAGE
+    ),
+    # One websocket connection per iteration on the same route: connect, the
+    # app accepts, the client leaves, the handler ends (µs per connection).
+    "ws_connect": Endpoint(
+        "GET",
+        "/ws",
+        kind="websocket_connect",
+        body=WS_MESSAGE,
+        content_type="",
+        expect_body=WS_MESSAGE,
     ),
 }

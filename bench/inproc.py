@@ -7,26 +7,39 @@ Usage (normally driven by ``run.py``)::
 
     .venv/bin/python bench/inproc.py --framework ours
     bench/.venv-ref/bin/python bench/inproc.py --framework quart
-    bench/.venv-ref/bin/python bench/inproc.py --framework starlette
+    bench/.venv-ref/bin/python bench/inproc.py --framework starlette  # or blacksheep, ...
 
 Prints one JSON object on stdout: ``{endpoint: microseconds_per_request}``.
-Progress and diagnostics go to stderr. Exits non-zero (loudly) if any endpoint
-does not answer with the expected status / body before timing starts.
+An endpoint the framework's app lists in its ``UNSUPPORTED`` set is left out
+(``run.py`` shows ``—``). Progress and diagnostics go to stderr. Exits non-zero
+(loudly) if any endpoint does not answer with the expected status / body
+before timing starts.
+
+``--callgrind N`` (run under ``valgrind --tool=callgrind --collect-atstart=no
+--toggle-collect=ffi_call --dump-after=ffi_call``, see ``instr.py``): after
+the usual checks and a warm-up, each endpoint's N requests run inside one call
+of a ctypes callback (so libffi's ``ffi_call`` is on the C stack exactly while
+they run, and nowhere else); callgrind then writes one dump per endpoint, in
+the order printed on stdout as ``{"order": [...], "n": N}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import gc
 import json
 import sys
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from typing import cast
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -43,7 +56,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
 
-FRAMEWORKS = ("ours", "quart", "starlette")
+FRAMEWORKS = ("ours", "quart", "starlette", "blacksheep", "falcon", "litestar")
+#: Peers with their own app module ``apps/<name>_app.py`` (the Quart ones share one).
+PEER_APPS = ("starlette", "blacksheep", "falcon", "litestar")
 ASGI_INFO = {"version": "3.0", "spec_version": "2.3"}
 DISCONNECT: Message = {"type": "http.disconnect"}
 
@@ -59,13 +74,16 @@ def log(msg: str) -> None:
 # --------------------------------------------------------------------------- app loading
 
 
-def load_app(framework: str) -> tuple[ASGIApp, str]:
-    """Import the app for ``framework``; return it and a description of what was loaded."""
-    if framework == "starlette":
-        import starlette
-        from apps import starlette_app
+def load_app(framework: str) -> tuple[ASGIApp, str, frozenset[str]]:
+    """Import the app for ``framework``; return it, a description of what was
+    loaded and the endpoints it cannot serve."""
+    if framework in PEER_APPS:
+        import importlib
+        from importlib.metadata import version
 
-        return starlette_app.app, f"starlette {starlette.__version__}"
+        module = importlib.import_module(f"apps.{framework}_app")
+        unsupported = frozenset(getattr(module, "UNSUPPORTED", frozenset()))
+        return module.app, f"{framework} {version(framework)}", unsupported
 
     if framework == "ours":
         # Benchmark the working tree even if the package is not (yet) installed
@@ -92,7 +110,8 @@ def load_app(framework: str) -> tuple[ASGIApp, str]:
         ver = version("quart")
     except Exception:  # metadata is optional for the work tree
         ver = "?"
-    return quart_app.app, f"quart {ver} ({location.parent})"
+    app = cast(ASGIApp, quart_app.app)
+    return app, f"quart {ver} ({location.parent})", frozenset()
 
 
 # --------------------------------------------------------------------------- lifespan
@@ -284,24 +303,18 @@ async def run_batch(
     return elapsed
 
 
-async def bench_endpoint(
-    app: ASGIApp,
-    ep: Endpoint,
-    state: dict[str, Any],
-    *,
-    rounds: int,
-    round_time: float,
-    iterations: int,
-    warmup_time: float,
-) -> tuple[float, list[float], int]:
-    """Return (best round mean µs, all round means µs, iterations per round)."""
+Batch = Callable[[int], Awaitable[int]]
+
+
+async def http_batch_for(app: ASGIApp, ep: Endpoint, state: dict[str, Any]) -> Batch:
+    """``batch(n)``: n requests to ``ep`` back to back, returning elapsed ns."""
     scope = build_scope(ep)
     request: Message = {"type": "http.request", "body": ep.body, "more_body": False}
 
     async def batch(n: int) -> int:
         return await run_batch(app, scope, state, request, n, ep.status)
 
-    return await measure(batch, rounds, round_time, iterations, warmup_time)
+    return batch
 
 
 async def measure(
@@ -364,6 +377,7 @@ class WsPeer:
         self._loop = asyncio.get_running_loop()
         self._wakeup: asyncio.Future[None] | None = None
         self._reply: asyncio.Future[Any] | None = None
+        self._accept: asyncio.Future[None] | None = None
 
     async def receive(self) -> Message:
         while not self.inbox:
@@ -381,6 +395,8 @@ class WsPeer:
         kind = message["type"]
         if kind == "websocket.accept":
             self.accepted = True
+            if self._accept is not None and not self._accept.done():
+                self._accept.set_result(None)
         elif kind == "websocket.send":
             reply = self._reply
             self._reply = None
@@ -390,8 +406,17 @@ class WsPeer:
             reply.set_result(text if text is not None else message.get("bytes"))
         elif kind == "websocket.close" or kind.startswith("websocket.http.response"):
             self.close = message
+            error = BenchError(f"the app closed the websocket: {message}")
             if self._reply is not None and not self._reply.done():
-                self._reply.set_exception(BenchError(f"the app closed the websocket: {message}"))
+                self._reply.set_exception(error)
+            if self._accept is not None and not self._accept.done():
+                self._accept.set_exception(error)
+
+    async def accepted_future(self) -> None:
+        """Wait until the app accepts (raise if it closes instead)."""
+        if not self.accepted:
+            self._accept = self._loop.create_future()
+            await self._accept
 
     async def roundtrip(self, message: Message) -> Any:
         self._reply = self._loop.create_future()
@@ -454,7 +479,55 @@ async def ws_run_batch(peer: WsPeer, message: Message, iterations: int, expected
     return elapsed
 
 
-async def ws_bench_endpoint(
+DISCONNECT_WS: Message = {"type": "websocket.disconnect", "code": 1000, "reason": ""}
+
+
+async def ws_connect_batch(
+    app: ASGIApp, ep: Endpoint, state: dict[str, Any], iterations: int
+) -> int:
+    """Open ``iterations`` websockets one after the other (connect, wait for the
+    app's accept, then the client leaves and the handler must end); return ns."""
+    scope = build_ws_scope(ep)
+    perf = time.perf_counter_ns
+    ensure_future = asyncio.ensure_future
+    start = perf()
+    for _ in range(iterations):
+        peer = WsPeer()
+        task = ensure_future(app({**scope, "state": state.copy()}, peer.receive, peer.send))
+        await peer.accepted_future()
+        peer.push(DISCONNECT_WS)
+        await task
+    return perf() - start
+
+
+@asynccontextmanager
+async def open_batch(app: ASGIApp, ep: Endpoint, state: dict[str, Any]) -> AsyncIterator[Batch]:
+    """The ``batch(n)`` callable for one endpoint of any kind (n operations back
+    to back, returning elapsed ns), with whatever it needs kept open meanwhile:
+    for ``websocket`` the one connection all messages go over."""
+    if ep.kind == "http":
+        yield await http_batch_for(app, ep, state)
+    elif ep.kind == "websocket_connect":
+
+        async def connect_batch(n: int) -> int:
+            return await ws_connect_batch(app, ep, state, n)
+
+        yield connect_batch
+    else:
+        text = ep.body.decode()
+        message: Message = {"type": "websocket.receive", "text": text}
+        peer, task = await ws_open(app, ep, state)
+
+        async def batch(n: int) -> int:
+            return await ws_run_batch(peer, message, n, text)
+
+        try:
+            yield batch
+        finally:
+            await ws_close(peer, task)
+
+
+async def bench(
     app: ASGIApp,
     ep: Endpoint,
     state: dict[str, Any],
@@ -464,48 +537,51 @@ async def ws_bench_endpoint(
     iterations: int,
     warmup_time: float,
 ) -> tuple[float, list[float], int]:
-    """Like :func:`bench_endpoint`, per message on one open connection."""
-    text = ep.body.decode()
-    message: Message = {"type": "websocket.receive", "text": text}
-    peer, task = await ws_open(app, ep, state)
-
-    async def batch(n: int) -> int:
-        return await ws_run_batch(peer, message, n, text)
-
-    try:
+    """Return (best round mean µs, all round means µs, iterations per round)."""
+    async with open_batch(app, ep, state) as batch:
         return await measure(batch, rounds, round_time, iterations, warmup_time)
-    finally:
-        await ws_close(peer, task)
 
 
-async def main_async(args: argparse.Namespace) -> dict[str, float]:
-    app, description = load_app(args.framework)
-    log(f"[{args.framework}] {description}")
+async def verify_any(app: ASGIApp, name: str, ep: Endpoint, state: dict[str, Any]) -> None:
+    """Check one endpoint of any kind (raise :class:`BenchError` if broken)."""
+    if ep.kind == "http":
+        await verify(app, name, ep, state)
+    else:
+        await ws_verify(app, name, ep, state)
 
+
+def select_endpoints(arg: str, unsupported: frozenset[str]) -> list[str]:
+    """The endpoint names to run: ``arg`` (comma list) or all, minus the unsupported."""
     names = list(ENDPOINTS)
-    if args.endpoints:
-        wanted = [n.strip() for n in args.endpoints.split(",") if n.strip()]
+    if arg:
+        wanted = [n.strip() for n in arg.split(",") if n.strip()]
         unknown = [n for n in wanted if n not in ENDPOINTS]
         if unknown:
             raise BenchError(f"unknown endpoints {unknown}; known: {names}")
         names = wanted
     for name in names:
-        if ENDPOINTS[name].kind not in {"http", "websocket"}:
+        if ENDPOINTS[name].kind not in {"http", "websocket", "websocket_connect"}:
             raise BenchError(f"endpoint {name!r}: kind {ENDPOINTS[name].kind!r} is not driven")
+    skipped = [n for n in names if n in unsupported]
+    if skipped:
+        log(f"  not supported by this framework (shown as —): {', '.join(skipped)}")
+    return [n for n in names if n not in unsupported]
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, float]:
+    app, description, unsupported = load_app(args.framework)
+    log(f"[{args.framework}] {description}")
+    names = select_endpoints(args.endpoints, unsupported)
 
     lifespan = Lifespan(app)
     await lifespan.startup()
     state = lifespan.state
 
     for name in names:
-        if ENDPOINTS[name].kind == "websocket":
-            await ws_verify(app, name, ENDPOINTS[name], state)
-        else:
-            await verify(app, name, ENDPOINTS[name], state)
+        await verify_any(app, name, ENDPOINTS[name], state)
 
     results: dict[str, float] = {}
     for name in names:
-        bench = ws_bench_endpoint if ENDPOINTS[name].kind == "websocket" else bench_endpoint
         best, means, iters = await bench(
             app,
             ENDPOINTS[name],
@@ -521,13 +597,76 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
 
     # Re-verify after the hot loops: state leaking between requests would show here.
     for name in names:
-        if ENDPOINTS[name].kind == "websocket":
-            await ws_verify(app, name, ENDPOINTS[name], state)
-        else:
-            await verify(app, name, ENDPOINTS[name], state)
+        await verify_any(app, name, ENDPOINTS[name], state)
 
     await lifespan.shutdown()
     return results
+
+
+# --------------------------------------------------------------------------- callgrind mode
+
+#: A C function pointer type for the marker: calling a ctypes callback goes
+#: through libffi's ``ffi_call``, which callgrind toggles collection on.
+_MARKER = ctypes.CFUNCTYPE(None)
+
+
+def run_marked(fn: Callable[[], Any]) -> Any:
+    """Call ``fn()`` with ``ffi_call`` on the C stack (collection on under
+    ``--toggle-collect=ffi_call``); return its result, re-raise its exception."""
+    outcome: list[Any] = []
+
+    def body() -> None:
+        try:
+            outcome.append((True, fn()))
+        except BaseException as exc:  # re-raised below: ctypes would swallow it
+            outcome.append((False, exc))
+
+    _MARKER(body)()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+async def _null_app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    """The cheapest correct ASGI app: the harness's own cost per request."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"Hello, World!"})
+
+
+def callgrind_main(args: argparse.Namespace) -> dict[str, Any]:
+    """Run each endpoint's N requests inside :func:`run_marked`, one after the
+    other (plus ``_harness``: the null app on ``plaintext``'s request, first)."""
+    app, description, unsupported = load_app(args.framework)
+    log(f"[{args.framework}] {description} (callgrind, n={args.callgrind})")
+    names = select_endpoints(args.endpoints, unsupported)
+    n, warm = args.callgrind, args.callgrind_warmup
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    lifespan = Lifespan(app)
+    loop.run_until_complete(lifespan.startup())
+    state = lifespan.state
+    for name in names:
+        loop.run_until_complete(verify_any(app, name, ENDPOINTS[name], state))
+
+    order: list[str] = []
+    harness = loop.run_until_complete(http_batch_for(_null_app, ENDPOINTS["plaintext"], {}))
+    loop.run_until_complete(harness(warm))
+    run_marked(lambda: loop.run_until_complete(harness(n)))
+    order.append("_harness")
+    for name in names:
+        ctx = open_batch(app, ENDPOINTS[name], state)
+        batch = loop.run_until_complete(ctx.__aenter__())
+        loop.run_until_complete(batch(warm))
+        gc.collect()
+        run_marked(lambda batch=batch: loop.run_until_complete(batch(n)))  # type: ignore[misc]
+        order.append(name)
+        loop.run_until_complete(ctx.__aexit__(None, None, None))
+    for name in names:
+        loop.run_until_complete(verify_any(app, name, ENDPOINTS[name], state))
+    loop.run_until_complete(lifespan.shutdown())
+    loop.close()
+    return {"order": order, "n": n}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -542,6 +681,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--iterations", type=int, default=0, help="fixed requests per round (0 = auto)"
     )
     parser.add_argument("--endpoints", default="", help="comma-separated subset to run")
+    parser.add_argument(
+        "--callgrind",
+        type=int,
+        default=0,
+        metavar="N",
+        help="callgrind mode: N requests per endpoint inside the marker (see instr.py)",
+    )
+    parser.add_argument(
+        "--callgrind-warmup", type=int, default=200, help="requests before the marked ones"
+    )
     args = parser.parse_args(argv)
     if args.rounds is None:
         args.rounds = 2 if args.quick else 5
@@ -554,7 +703,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        results = asyncio.run(main_async(args))
+        if args.callgrind:
+            results: dict[str, Any] = callgrind_main(args)
+        else:
+            results = asyncio.run(main_async(args))
     except BenchError as exc:
         log(f"[{args.framework}] BENCHMARK FAILED: {exc}")
         return 1

@@ -1,25 +1,36 @@
-"""Run the in-process benchmark on ours, real Quart and Starlette; print a table.
+"""The bench's entry point: in-process table (default) and every other mode.
 
-Stdlib only. Creates ``bench/.venv-ref`` (real Quart + Starlette, pinned in
-``bench/requirements-ref.txt``) on first use, then runs ``bench/inproc.py`` once
-per framework, each in its own process and interpreter:
+Stdlib only (runs in the project's ``.venv``). Modes:
 
-* ours:      ``.venv/bin/python bench/inproc.py --framework ours``
-* quart:     ``bench/.venv-ref/bin/python bench/inproc.py --framework quart``
-* starlette: ``bench/.venv-ref/bin/python bench/inproc.py --framework starlette``
+* default / ``--inproc``: the in-process ASGI benchmark of ours against real
+  Quart, Starlette, BlackSheep, Falcon and Litestar (``inproc.py``, one child
+  process per framework, frameworks taking turns over ``--passes``).
+* ``--wire``: over the wire with wrk on uvicorn, granian and Hypercorn (``wire.py``).
+* ``--large``: 10 MB ``send_file`` and a streamed response on uvicorn (``wire.py``).
+* ``--callgrind``: instructions per request under callgrind (``instr.py``).
+* ``--import-time``: wall time of ``import <framework>`` (``importtime.py``).
+* ``--all``: all of the above, in that order.
+
+Every mode prints its Markdown table, merges its figures into
+``bench/results/results.json`` and redraws ``bench/results/ratios.png``
+(``chart.py``, in ``bench/.venv-ours``, which has matplotlib).
+
+The venvs: ours in-process runs from the project's ``.venv`` (``src/`` first
+on ``sys.path``); the peers run from ``bench/.venv-ref`` and the servers for
+ours from ``bench/.venv-ours`` (see ``venvs.py``); both are created on first use.
 
 Examples::
 
-    python3 bench/run.py                   # full comparison
+    python3 bench/run.py                   # in-process comparison
     python3 bench/run.py --quick           # smoke run
     python3 bench/run.py --only ours       # just this package
     python3 bench/run.py --json out.json --check-ratio 3
+    python3 bench/run.py --all             # everything (~15 min)
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -28,48 +39,40 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 INPROC = BENCH_DIR / "inproc.py"
-REF_VENV = BENCH_DIR / ".venv-ref"
-REF_PYTHON = REF_VENV / "bin" / "python"
-REF_REQUIREMENTS = BENCH_DIR / "requirements-ref.txt"
-REF_STAMP = REF_VENV / ".bench-requirements.sha256"
-OURS_PYTHON = ROOT / ".venv" / "bin" / "python"
+RESULTS_DIR = BENCH_DIR / "results"
+RESULTS_JSON = RESULTS_DIR / "results.json"
+CHART_PNG = RESULTS_DIR / "ratios.png"
 
-FRAMEWORKS = ("ours", "quart", "starlette")
-LABELS = {"ours": "ours", "quart": "Quart", "starlette": "Starlette"}
-DIST_NAMES = {"ours": "quart", "quart": "quart", "starlette": "starlette"}
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+from venvs import ensure_ours_venv  # noqa: E402
+from venvs import ensure_ref_venv  # noqa: E402
+from venvs import PROJECT_PYTHON  # noqa: E402
+from venvs import REF_PYTHON  # noqa: E402
+
+OURS_PYTHON = PROJECT_PYTHON
+
+FRAMEWORKS = ("ours", "quart", "starlette", "blacksheep", "falcon", "litestar")
+PEERS = FRAMEWORKS[1:]
+LABELS = {
+    "ours": "ours",
+    "quart": "Quart",
+    "starlette": "Starlette",
+    "blacksheep": "BlackSheep",
+    "falcon": "Falcon",
+    "litestar": "Litestar",
+}
+DIST_NAMES = {fw: ("quart" if fw == "ours" else fw) for fw in FRAMEWORKS}
 
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def ensure_ref_venv(python: str) -> None:
-    """Create bench/.venv-ref and install the pinned reference frameworks if needed."""
-    wanted = hashlib.sha256(REF_REQUIREMENTS.read_bytes()).hexdigest()
-    if REF_PYTHON.exists() and REF_STAMP.exists() and REF_STAMP.read_text().strip() == wanted:
-        return
-    if not REF_PYTHON.exists():
-        log(f"creating {REF_VENV.relative_to(ROOT)} ...")
-        subprocess.run([python, "-m", "venv", str(REF_VENV)], check=True)
-    log(f"installing {REF_REQUIREMENTS.relative_to(ROOT)} into {REF_VENV.relative_to(ROOT)} ...")
-    subprocess.run(
-        [
-            str(REF_PYTHON),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-            str(REF_REQUIREMENTS),
-        ],
-        check=True,
-    )
-    REF_STAMP.write_text(wanted + "\n")
 
 
 def child_env() -> dict[str, str]:
@@ -143,37 +146,36 @@ def geomean(values: list[float]) -> float | None:
 
 
 def render_table(results: dict[str, dict[str, float] | None]) -> str:
+    """The in-process table: µs per framework, then other/ours ratios, then a geomean row."""
     endpoints: list[str] = []
     for data in results.values():
         for name in data or {}:
             if name not in endpoints:
                 endpoints.append(name)
+    shown = [fw for fw in FRAMEWORKS if fw in results]
+    peers = [fw for fw in shown if fw != "ours"]
 
     def get(fw: str, ep: str) -> float | None:
         data = results.get(fw)
         return None if data is None else data.get(ep)
 
-    lines = [
-        "| endpoint | ours µs | Quart µs | Starlette µs | Quart/ours | Starlette/ours |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    q_ratios: list[float] = []
-    s_ratios: list[float] = []
+    head = ["endpoint", *(f"{LABELS[fw]} µs" for fw in shown)]
+    head += [f"{LABELS[fw]}/ours" for fw in peers]
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+    ratios: dict[str, list[float]] = {fw: [] for fw in peers}
     for ep in endpoints:
-        ours, quart, star = get("ours", ep), get("quart", ep), get("starlette", ep)
-        rq, rs = ratio(quart, ours), ratio(star, ours)
-        if rq is not None:
-            q_ratios.append(rq)
-        if rs is not None:
-            s_ratios.append(rs)
-        lines.append(
-            f"| {ep} | {fmt_us(ours)} | {fmt_us(quart)} | {fmt_us(star)} "
-            f"| {fmt_ratio(rq)} | {fmt_ratio(rs)} |"
-        )
-    if q_ratios or s_ratios:
-        lines.append(
-            f"| *geomean* | | | | {fmt_ratio(geomean(q_ratios))} | {fmt_ratio(geomean(s_ratios))} |"
-        )
+        ours = get("ours", ep)
+        cells = [ep, *(fmt_us(get(fw, ep)) for fw in shown)]
+        for fw in peers:
+            r = ratio(get(fw, ep), ours)
+            if r is not None:
+                ratios[fw].append(r)
+            cells.append(fmt_ratio(r))
+        lines.append("| " + " | ".join(cells) + " |")
+    if any(ratios.values()):
+        cells = ["*geomean*", *("" for _ in shown)]
+        cells += [fmt_ratio(geomean(ratios[fw])) for fw in peers]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -184,13 +186,14 @@ def websocket_endpoints() -> set[str]:
         from endpoints import ENDPOINTS
     finally:
         sys.path.remove(str(BENCH_DIR))
-    return {name for name, ep in ENDPOINTS.items() if ep.kind == "websocket"}
+    return {name for name, ep in ENDPOINTS.items() if ep.kind.startswith("websocket")}
 
 
 def render_messages_per_second(results: dict[str, dict[str, float] | None]) -> str:
     """The websocket rows again, as messages per second (higher is better)."""
     lines = []
     for name in sorted(websocket_endpoints()):
+        unit = "connections/s" if name == "ws_connect" else "messages/s"
         cells = []
         for fw in FRAMEWORKS:
             data = results.get(fw)
@@ -198,7 +201,7 @@ def render_messages_per_second(results: dict[str, dict[str, float] | None]) -> s
             if fw in results:
                 cells.append(f"{LABELS[fw]} {1e6 / value:,.0f}" if value else f"{LABELS[fw]} —")
         if any(not cell.endswith("—") for cell in cells):
-            lines.append(f"{name}, messages/s (higher is better): " + ", ".join(cells))
+            lines.append(f"{name}, {unit} (higher is better): " + ", ".join(cells))
     return "\n".join(lines)
 
 
@@ -214,7 +217,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=None,
         metavar="FRAMEWORK",
-        help="run only this framework (ours, quart, starlette); repeatable or comma-separated",
+        help="run only this framework (ours, quart, starlette, blacksheep, falcon, litestar);"
+        " repeatable or comma-separated",
     )
     parser.add_argument("--json", metavar="FILE", help="also save results as JSON to FILE")
     parser.add_argument(
@@ -245,6 +249,50 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=sys.executable,
         help="interpreter used to create bench/.venv-ref (default: this one)",
     )
+    modes = parser.add_argument_group("modes (default: --inproc)")
+    modes.add_argument("--inproc", action="store_true", help="the in-process table")
+    modes.add_argument("--wire", action="store_true", help="over the wire (wrk; wire.py)")
+    modes.add_argument(
+        "--large", action="store_true", help="10 MB file and stream on uvicorn (wire.py)"
+    )
+    modes.add_argument(
+        "--callgrind", action="store_true", help="instructions per request (instr.py)"
+    )
+    modes.add_argument(
+        "--import-time", action="store_true", help="import time per framework (importtime.py)"
+    )
+    modes.add_argument("--all", action="store_true", help="every mode, in the order above")
+    parser.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not update bench/results/results.json and ratios.png",
+    )
+    wire_opts = parser.add_argument_group("wire / large options")
+    wire_opts.add_argument(
+        "--duration", type=float, default=5.0, help="wrk seconds per measurement (default 5)"
+    )
+    wire_opts.add_argument(
+        "--warmup", type=float, default=1.0, help="wrk warm-up seconds before each (default 1)"
+    )
+    wire_opts.add_argument(
+        "--connections", type=int, default=64, help="wrk connections (default 64)"
+    )
+    wire_opts.add_argument(
+        "--servers", default="uvicorn,granian,hypercorn", help="comma list of servers"
+    )
+    wire_opts.add_argument(
+        "--wire-endpoints",
+        default="plaintext,json,json_echo,template",
+        help="comma list of endpoints for --wire",
+    )
+    cg_opts = parser.add_argument_group("callgrind options")
+    cg_opts.add_argument(
+        "--callgrind-n", type=int, default=100, help="requests counted per endpoint (default 100)"
+    )
+    imp_opts = parser.add_argument_group("import-time options")
+    imp_opts.add_argument(
+        "--import-runs", type=int, default=9, help="runs per framework, median kept (default 9)"
+    )
     args = parser.parse_args(argv)
 
     selected: list[str] = []
@@ -263,9 +311,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-
+def run_inproc(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    """The in-process comparison: print its table; return (exit status, JSON section)."""
     passthrough: list[str] = []
     if args.quick:
         passthrough.append("--quick")
@@ -278,10 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.iterations is not None:
         passthrough += ["--iterations", str(args.iterations)]
 
-    if {"quart", "starlette"} & set(args.frameworks):
+    if set(PEERS) & set(args.frameworks):
         ensure_ref_venv(args.venv_python)
 
-    pythons = {"ours": args.ours_python, "quart": str(REF_PYTHON), "starlette": str(REF_PYTHON)}
+    pythons = {fw: str(REF_PYTHON) for fw in PEERS}
+    pythons["ours"] = args.ours_python
     versions = {fw: dist_version(pythons[fw], DIST_NAMES[fw]) for fw in args.frameworks}
     passes = 1 if args.quick else max(1, args.passes)
     results: dict[str, dict[str, float] | None] = {}
@@ -297,10 +345,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        "In-process ASGI, µs per request (best round mean over"
+        "## In-process ASGI\n\nµs per request (best round mean over"
         f" {passes} pass{'es' if passes > 1 else ''}; lower is better; for"
-        " websocket endpoints, µs per echoed message on one open connection). "
-        "Ratios are other/ours: >1 means ours is faster."
+        " ws_echo µs per echoed message on one open connection, for ws_connect µs per"
+        " connection opened, accepted and closed). "
+        "Ratios are other/ours: >1 means ours is faster; — = not supported or failed."
     )
     print(
         "Versions: "
@@ -320,14 +369,15 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print(f"\nFAILED: {', '.join(failed)} (see stderr above)")
 
+    payload: dict[str, Any] = {
+        "unit": "microseconds_per_request",
+        "quick": args.quick,
+        "passes": passes,
+        "python": platform.python_version(),
+        "versions": versions,
+        "results": results,
+    }
     if args.json:
-        payload = {
-            "unit": "microseconds_per_request",
-            "quick": args.quick,
-            "python": platform.python_version(),
-            "versions": versions,
-            "results": results,
-        }
         Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
         log(f"saved {args.json}")
 
@@ -335,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         ours, quart = results.get("ours"), results.get("quart")
         if ours is None or quart is None:
             print(f"\n--check-ratio {args.check_ratio}: cannot check, a run failed")
-            return 1
+            return 1, payload
         below = [
             (ep, r)
             for ep in ours
@@ -344,8 +394,81 @@ def main(argv: list[str] | None = None) -> int:
         if below:
             detail = ", ".join(f"{ep} {fmt_ratio(r)}" for ep, r in below)
             print(f"\n--check-ratio {args.check_ratio}: FAIL ({detail})")
-            return 1
+            return 1, payload
         print(f"\n--check-ratio {args.check_ratio}: ok")
+    return status, payload
+
+
+def save_section(name: str, section: dict[str, Any]) -> None:
+    """Merge one mode's figures into bench/results/results.json (other modes kept)."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    data: dict[str, Any] = {}
+    if RESULTS_JSON.exists():
+        try:
+            data = json.loads(RESULTS_JSON.read_text())
+        except ValueError:
+            data = {}
+    data[name] = {**section, "taken": time.strftime("%Y-%m-%d %H:%M:%S")}
+    data["machine"] = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+    RESULTS_JSON.write_text(json.dumps(data, indent=2) + "\n")
+    log(f"saved {RESULTS_JSON.relative_to(ROOT)}")
+
+
+def draw_chart(venv_python: str) -> None:
+    """Redraw bench/results/ratios.png from results.json (matplotlib, in .venv-ours)."""
+    try:
+        python = ensure_ours_venv(venv_python)
+    except subprocess.CalledProcessError as exc:
+        log(f"chart skipped: could not set up bench/.venv-ours ({exc})")
+        return
+    proc = subprocess.run(
+        [str(python), str(BENCH_DIR / "chart.py"), str(RESULTS_JSON), str(CHART_PNG)],
+        env=child_env(),
+        check=False,
+    )
+    if proc.returncode == 0:
+        log(f"saved {CHART_PNG.relative_to(ROOT)}")
+    else:
+        log(f"chart failed (exit {proc.returncode})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    modes = ["inproc", "wire", "large", "callgrind", "import_time"] if args.all else []
+    for mode in ("inproc", "wire", "large", "callgrind", "import_time"):
+        if getattr(args, mode) and mode not in modes:
+            modes.append(mode)
+    if not modes:
+        modes = ["inproc"]
+    status = 0
+    started = time.monotonic()
+    for mode in modes:
+        mode_started = time.monotonic()
+        if mode == "inproc":
+            code, section = run_inproc(args)
+        elif mode in ("wire", "large"):
+            import wire
+
+            code, section = wire.run_mode(mode, args)
+        elif mode == "callgrind":
+            import instr
+
+            code, section = instr.run_mode(args)
+        else:
+            import importtime
+
+            code, section = importtime.run_mode(args)
+        status = status or code
+        log(f"({mode}: {time.monotonic() - mode_started:.0f}s)")
+        if not args.no_save:
+            save_section(mode, section)
+    if not args.no_save:
+        draw_chart(args.venv_python)
+    log(f"(total {time.monotonic() - started:.0f}s)")
     return status
 
 

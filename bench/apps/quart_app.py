@@ -10,8 +10,13 @@ Routes must stay behaviourally identical to ``starlette_app.py``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
 from typing import Any
 
+from endpoints import LARGE_FILE_ENV
+from endpoints import STREAM_CHUNK
+from endpoints import STREAM_CHUNKS
 from endpoints import TEMPLATE_ITEMS
 from endpoints import TEMPLATE_TITLE
 
@@ -19,6 +24,7 @@ from quart import g
 from quart import Quart
 from quart import render_template
 from quart import request
+from quart import send_file
 from quart import websocket
 
 PLAINTEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
@@ -105,6 +111,19 @@ def create_app() -> Quart:
         # receive(); Quart 0.22: the handler is cancelled).
         while True:
             await websocket.send(await websocket.receive())
+
+    # Large bodies, over the wire only (wire.py --large).
+    @app.get("/file")
+    async def large_file() -> Any:
+        return await send_file(os.environ[LARGE_FILE_ENV], mimetype="application/octet-stream")
+
+    @app.get("/stream")
+    async def large_stream() -> Any:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(STREAM_CHUNKS):
+                yield STREAM_CHUNK
+
+        return chunks(), {"Content-Type": "application/octet-stream"}
 
     return app
 

@@ -14,17 +14,24 @@ Choices made to keep the comparison fair:
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from endpoints import LARGE_FILE_ENV
+from endpoints import STREAM_CHUNK
+from endpoints import STREAM_CHUNKS
 from endpoints import TEMPLATE_ITEMS
 from endpoints import TEMPLATE_TITLE
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import FileResponse
 from starlette.responses import JSONResponse
 from starlette.responses import PlainTextResponse
 from starlette.responses import Response
+from starlette.responses import StreamingResponse
 from starlette.routing import Route
 from starlette.routing import WebSocketRoute
 from starlette.templating import Jinja2Templates
@@ -125,6 +132,19 @@ async def ws_echo(websocket: WebSocket) -> None:
         pass
 
 
+async def large_file(request: Request) -> Response:
+    # Large bodies, over the wire only (wire.py --large).
+    return FileResponse(os.environ[LARGE_FILE_ENV], media_type="application/octet-stream")
+
+
+async def large_stream(request: Request) -> Response:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(STREAM_CHUNKS):
+            yield STREAM_CHUNK
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+
 def create_app() -> Starlette:
     routes = [
         Route(rule, _make_filler(str(i))) for i, rule in enumerate(STATIC_FILLERS + PARAM_FILLERS)
@@ -139,6 +159,8 @@ def create_app() -> Starlette:
         Route("/g", g_view, methods=["GET"]),
         Route("/template", template, methods=["GET"]),
         WebSocketRoute("/ws", ws_echo),
+        Route("/file", large_file, methods=["GET"]),
+        Route("/stream", large_stream, methods=["GET"]),
     ]
     return Starlette(routes=routes, middleware=[Middleware(SetUserMiddleware)])
 
