@@ -135,17 +135,28 @@ async def test_chat_example_on_two_workers(redis_server: RedisServer) -> None:
     try:
         with hypercorn("examples.chat.app:app", redis_server.url, "--workers", "2") as port:
             await wait_ready_chat(port)
-            async with asyncio.timeout(30), AsyncExitStack() as stack:
-                clients = []
-                # Connect until both workers have chat clients: each worker
-                # holds one Redis subscription to the room.
-                while len(clients) < 40:
+            async with asyncio.timeout(60), AsyncExitStack() as stack:
+                clients: list[Any] = []
+
+                async def join() -> None:
                     ws = await stack.enter_async_context(connect(f"ws://127.0.0.1:{port}/ws"))
                     assert await ws.recv() == '{"type": "welcome"}'
                     clients.append(ws)
+
+                # Connect until both workers have chat clients (each worker
+                # holds one Redis subscription to the room). The workers
+                # share one listening socket, and connections made one after
+                # the other may all go to the worker that is idle first (or
+                # the only one started yet), so connect in concurrent
+                # batches: while one worker handles a handshake, the other
+                # accepts.
+                workers = 0
+                for _ in range(40):
+                    await asyncio.gather(*(join() for _ in range(8)))
                     [(_, workers)] = await inspector.pubsub_numsub("quart:channel:chat")
-                    if workers == 2 and len(clients) >= 4:
+                    if workers == 2:
                         break
+                    await asyncio.sleep(0.2)  # The second worker may still be starting.
                 assert workers == 2, "the kernel gave every connection to one worker"
                 await clients[0].send("hello, everyone")
                 for ws in clients:

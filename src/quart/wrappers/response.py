@@ -581,25 +581,25 @@ class Response(SansIOResponse):
 
         In the order of RFC 9110: a failing ``If-Match`` (or, without it,
         ``If-Unmodified-Since``) gives 412; a matching ``If-None-Match`` (or,
-        without it, ``If-Modified-Since``) gives 304; then, with
-        ``accept_ranges`` or a ``complete_length``, a single satisfiable byte
+        without it, ``If-Modified-Since``) gives 304; then, when
+        ``complete_length`` is given (as Werkzeug and Quart require), a single
+        satisfiable byte
         ``Range`` (still valid per ``If-Range``) gives 206 with
         ``Content-Range``. What is satisfiable is decided against the body the
         response really has, with Werkzeug's rules: a range starting past its
         end, a range of an empty body (when ``complete_length`` asks for
         ranges), several ranges or a malformed header raise
         :class:`~werkzeug.exceptions.RequestedRangeNotSatisfiable` (416), as
-        on Quart. Ranges in other units are ignored (RFC 9110). Without
-        ``complete_length``, an empty body and a body that cannot seek (a
-        generator) are sent whole; with it, such a body is read into memory
-        first and then sliced.
+        on Quart. Ranges in other units are ignored (RFC 9110). A body that
+        cannot seek (a generator) is read into memory first and then sliced.
 
         :param request: The request whose headers to apply.
         :param accept_ranges: Send ``Accept-Ranges`` and answer ``Range``
             (``True`` means ``bytes``).
-        :param complete_length: Given (and not 0), ``Range`` is answered even
-            without ``accept_ranges``; the body's own length is what the
-            range is checked against and what ``Content-Range`` reports.
+        :param complete_length: Given (and not 0), ``Range`` is answered
+            (without it, the whole body is sent, as on Quart); the body's own
+            length is what the range is checked against and what
+            ``Content-Range`` reports.
         """
         if request.method not in {"GET", "HEAD"} or not 200 <= self.status_code < 300:
             return self
@@ -622,12 +622,13 @@ class Response(SansIOResponse):
         if accept_ranges:
             self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
         if (
-            (accept_ranges or complete_length is not None)
+            complete_length
             and self.status_code == 200
             and await self._process_range_request(request, complete_length)
         ):
-            # As in Werkzeug, a known complete_length is enough to answer a
-            # range; accept_ranges decides the Accept-Ranges header.
+            # As in Werkzeug and Quart, ranges are answered only when the app
+            # gives the complete length (send_file does); accept_ranges
+            # decides the Accept-Ranges header.
             self.status_code = 206
         return self
 
