@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from examples.video.app import sample_bytes
 from examples.video.app import SAMPLE_SIZE
 from examples.video.app import video_path
 from examples.video.app import write_sample
+from examples.video.clip import _nal
+from examples.video.clip import clip_bytes
+from examples.video.clip import write_clip
 
 from quart import Quart
 from quart.testing import QuartClient
@@ -181,3 +185,41 @@ async def test_sample_written_when_serving_starts(
         assert response.status_code == 206
         assert response.mimetype == "application/octet-stream"
         assert await response.get_data() == DATA[-4:]
+
+
+def _boxes(data: bytes) -> list[tuple[bytes, bytes]]:
+    """The top-level MP4 boxes: (type, payload)."""
+    boxes, offset = [], 0
+    while offset < len(data):
+        size, kind = struct.unpack_from(">I4s", data, offset)
+        assert size >= 8
+        boxes.append((kind, data[offset + 8 : offset + size]))
+        offset += size
+    assert offset == len(data)  # sizes add up exactly
+    return boxes
+
+
+def test_clip_is_an_indexed_mp4() -> None:
+    data = clip_bytes(seconds=1)
+    assert [kind for kind, _ in _boxes(data)] == [b"ftyp", b"moov", b"mdat"]  # index first
+    moov = dict(_boxes(data))[b"moov"]
+    assert b"avc1" in moov and b"avcC" in moov
+    # The chunk offset in the index points at the first sample: a 4-byte length
+    # followed by an IDR slice NAL unit (header 0x65).
+    (offset,) = struct.unpack_from(">I", moov, moov.index(b"stco") + 12)
+    (length,) = struct.unpack_from(">I", data, offset)
+    assert data[offset + 4] == 0x65
+    assert offset + 4 + length <= len(data)
+    assert clip_bytes(seconds=1) == data  # deterministic
+    assert len(clip_bytes(seconds=2)) > len(data)
+
+
+def test_nal_units_escape_start_code_lookalikes() -> None:
+    # H.264 7.4.1: "00 00 0x" (x <= 3) inside a NAL unit gets an 03 inserted.
+    assert _nal(0x65, b"\0\0\1\0\0\0\0\0\3\7") == b"\x65\0\0\3\1\0\0\3\0\0\3\0\3\7"
+    assert _nal(0x67, b"\0\4\0\0\4") == b"\x67\0\4\0\0\4"
+
+
+def test_write_clip(tmp_path: Path) -> None:
+    write_clip(tmp_path / "clip.mp4", seconds=1)
+    assert (tmp_path / "clip.mp4").read_bytes() == clip_bytes(seconds=1)
