@@ -16,7 +16,6 @@ from quart import Quart
 from quart.globals import _cv_app
 from quart.globals import _cv_request
 from quart.globals import _cv_websocket
-from quart.testing import QuartClient
 
 
 @pytest.fixture(autouse=True)
@@ -36,13 +35,12 @@ def _no_context_leaks() -> Iterator[None]:
 
 @pytest.fixture
 def app() -> Quart:
-    """A bare application; tests register the routes they need."""
+    """A bare application; tests register the routes they need.
+
+    The quart pytest plugin (this package's own) builds ``client``, ``runner``,
+    ``test_app``, ``app_ctx`` and ``live_server`` on it.
+    """
     return Quart(__name__)
-
-
-@pytest.fixture
-def client(app: Quart) -> QuartClient:
-    return app.test_client()  # type: ignore[return-value]
 
 
 HTTPScopeFactory = Callable[..., dict[str, Any]]

@@ -10,34 +10,30 @@ from quart.testing import QuartClient
 
 
 @pytest.fixture
-def api() -> Quart:
+def app() -> Quart:
+    # The plugin's `client` fixture builds on this.
     return create_app()
 
 
-@pytest.fixture
-def api_client(api: Quart) -> QuartClient:
-    return api.test_client()  # type: ignore[return-value]
-
-
-async def test_starts_empty(api_client: QuartClient) -> None:
-    response = await api_client.get("/todos")
+async def test_starts_empty(client: QuartClient) -> None:
+    response = await client.get("/todos")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert await response.get_json() == {"todos": []}
 
 
-async def test_create_then_list_and_get(api_client: QuartClient) -> None:
-    response = await api_client.post("/todos", json={"title": "Buy milk"})
+async def test_create_then_list_and_get(client: QuartClient) -> None:
+    response = await client.post("/todos", json={"title": "Buy milk"})
     assert response.status_code == 201
     created = await response.get_json()
     assert created == {"id": 1, "title": "Buy milk", "done": False}
     assert response.headers["Location"] == "/todos/1"
 
-    response = await api_client.post("/todos", json={"title": "Walk the dog", "done": True})
+    response = await client.post("/todos", json={"title": "Walk the dog", "done": True})
     assert response.status_code == 201
     assert (await response.get_json())["id"] == 2
 
-    response = await api_client.get("/todos")
+    response = await client.get("/todos")
     assert await response.get_json() == {
         "todos": [
             {"id": 1, "title": "Buy milk", "done": False},
@@ -45,28 +41,28 @@ async def test_create_then_list_and_get(api_client: QuartClient) -> None:
         ]
     }
 
-    response = await api_client.get("/todos/1")
+    response = await client.get("/todos/1")
     assert response.status_code == 200
     assert await response.get_json() == created
 
 
-async def test_get_missing_is_404_json(api_client: QuartClient) -> None:
-    response = await api_client.get("/todos/42")
+async def test_get_missing_is_404_json(client: QuartClient) -> None:
+    response = await client.get("/todos/42")
     assert response.status_code == 404
     assert await response.get_json() == {"error": "todo 42 not found"}
 
 
-async def test_delete(api_client: QuartClient) -> None:
-    await api_client.post("/todos", json={"title": "Temporary"})
+async def test_delete(client: QuartClient) -> None:
+    await client.post("/todos", json={"title": "Temporary"})
 
-    response = await api_client.delete("/todos/1")
+    response = await client.delete("/todos/1")
     assert response.status_code == 204
     assert await response.get_data() == b""
 
-    assert (await api_client.get("/todos/1")).status_code == 404
-    assert await (await api_client.get("/todos")).get_json() == {"todos": []}
+    assert (await client.get("/todos/1")).status_code == 404
+    assert await (await client.get("/todos")).get_json() == {"todos": []}
 
-    response = await api_client.delete("/todos/1")
+    response = await client.delete("/todos/1")
     assert response.status_code == 404
     assert await response.get_json() == {"error": "todo 1 not found"}
 
@@ -75,22 +71,22 @@ async def test_delete(api_client: QuartClient) -> None:
     "body",
     [{}, {"title": ""}, {"title": 7}, {"title": "x" * 201}, {"title": "ok", "done": "maybe"}],
 )
-async def test_invalid_todo_is_400(api_client: QuartClient, body: dict[str, object]) -> None:
-    response = await api_client.post("/todos", json=body)
+async def test_invalid_todo_is_400(client: QuartClient, body: dict[str, object]) -> None:
+    response = await client.post("/todos", json=body)
     assert response.status_code == 400
     assert "error" in await response.get_json()
-    assert await (await api_client.get("/todos")).get_json() == {"todos": []}
+    assert await (await client.get("/todos")).get_json() == {"todos": []}
 
 
-async def test_form_body_is_400(api_client: QuartClient) -> None:
-    response = await api_client.post("/todos", form={"title": "Buy milk"})
+async def test_form_body_is_400(client: QuartClient) -> None:
+    response = await client.post("/todos", form={"title": "Buy milk"})
     assert response.status_code == 400
     assert response.mimetype == "application/json"
     assert "error" in await response.get_json()
 
 
-async def test_malformed_json_is_400_json(api_client: QuartClient) -> None:
-    response = await api_client.post(
+async def test_malformed_json_is_400_json(client: QuartClient) -> None:
+    response = await client.post(
         "/todos", data='{"title": ', headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
@@ -98,15 +94,15 @@ async def test_malformed_json_is_400_json(api_client: QuartClient) -> None:
     assert (await response.get_json())["error"]
 
 
-async def test_unknown_url_is_404_json(api_client: QuartClient) -> None:
-    response = await api_client.get("/nothing-here")
+async def test_unknown_url_is_404_json(client: QuartClient) -> None:
+    response = await client.get("/nothing-here")
     assert response.status_code == 404
     assert response.mimetype == "application/json"
     assert (await response.get_json())["error"].startswith("The requested URL was not found")
 
 
-async def test_wrong_method_is_405_json(api_client: QuartClient) -> None:
-    response = await api_client.put("/todos/1", json={"title": "x"})
+async def test_wrong_method_is_405_json(client: QuartClient) -> None:
+    response = await client.put("/todos/1", json={"title": "x"})
     assert response.status_code == 405
     assert response.mimetype == "application/json"
     assert "error" in await response.get_json()
@@ -119,8 +115,8 @@ async def test_each_app_has_its_own_store() -> None:
     assert await (await second.get("/todos")).get_json() == {"todos": []}
 
 
-async def test_openapi_document(api_client: QuartClient) -> None:
-    response = await api_client.get("/openapi.json")
+async def test_openapi_document(client: QuartClient) -> None:
+    response = await client.get("/openapi.json")
     assert response.status_code == 200
     document = await response.get_json()
     assert document["openapi"].startswith("3.")
@@ -142,8 +138,8 @@ async def test_openapi_document(api_client: QuartClient) -> None:
     assert parameters[0]["schema"] == {"type": "integer"}
 
 
-async def test_docs_page(api_client: QuartClient) -> None:
-    response = await api_client.get("/docs")
+async def test_docs_page(client: QuartClient) -> None:
+    response = await client.get("/docs")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert "/openapi.json" in (await response.get_data(as_text=True))
