@@ -287,7 +287,9 @@ async def test_one_pubsub_connection_however_many_subscribers(redis_server: Redi
         await inspector.aclose()
 
 
-async def test_redis_unreachable_at_startup_names_the_url(redis_server: RedisServer) -> None:
+async def test_redis_unreachable_at_startup_names_the_url(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
     redis_server.stop()
     url = f"redis://:hunter2@127.0.0.1:{redis_server.port}/0"
     app, channels = make_app(url)
@@ -298,6 +300,10 @@ async def test_redis_unreachable_at_startup_names_the_url(redis_server: RedisSer
     assert f"Cannot reach Redis at redis://:***@127.0.0.1:{redis_server.port}/0" in message
     assert "CHANNELS_URL" in message
     assert "hunter2" not in message
+    # The log says why in one line, with no traceback to bury it.
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.getMessage().startswith("Cannot start: Cannot reach Redis at redis://:***@")
+    assert record.exc_info is None
 
 
 async def test_redis_outage_subscribers_wait_and_resume(

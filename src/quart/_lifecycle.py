@@ -145,4 +145,10 @@ async def _drain_background_tasks(app: Quart, timeout: float | None) -> None:
 async def _serving_exception(app: Quart, error: Exception) -> None:
     if signals.got_serving_exception.receivers:
         await signals.got_serving_exception.send_async(app, exception=error)
+    if getattr(error, "_one_line", False):
+        # A service the app needs is unreachable (the error names its URL and
+        # config key): one clear line says why the app refuses to start; a
+        # traceback through the lifespan would only bury it.
+        app.logger.error(f"Cannot start: {error}")
+        return
     app.logger.error("Exception in serving", exc_info=(type(error), error, error.__traceback__))

@@ -79,6 +79,9 @@ class ChannelsUnavailable(ChannelsError):
     """The channels backend cannot be reached: Redis is down, or was never
     connected. Messages published meanwhile are lost."""
 
+    # Logged as one line when it stops the app from starting (_lifecycle).
+    _one_line = True
+
 
 class MessageTooLarge(ChannelsError, ValueError):
     """A message or channel name is larger than the configured limit."""

@@ -68,6 +68,9 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 class SessionStoreUnavailable(RuntimeError):
     """The session store did not answer when the app started."""
 
+    # Logged as one line when it stops the app from starting (_lifecycle).
+    _one_line = True
+
 
 class ServerSideSession(SecureCookieSession):
     """A session whose data lives on the server; ``sid`` is its id (``None``
