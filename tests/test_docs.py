@@ -78,3 +78,8 @@ def test_readme_sections_the_docs_include_exist() -> None:
     for page in DOCS.glob("*.md"):
         for title in re.findall(r"<!-- quartdocs: readme-section (.+?) -->", page.read_text()):
             assert quartdocs.readme_section(title).strip()
+
+
+def test_every_limit_is_a_config_key() -> None:
+    limits = _load("config_descriptions").LIMITS
+    assert set(limits) <= set(Quart.default_config)

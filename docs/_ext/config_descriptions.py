@@ -104,3 +104,21 @@ DESCRIPTIONS: dict[str, str] = {
     "SESSION_PERMANENT": """Server-side sessions: give the cookie an expiry (it outlives
         the browser). Off: a browser-session cookie.""",
 }
+
+#: The keys that limit what a client can make the app do, and what happens
+#: past each limit: the Limits table of docs/configuration.md (the defaults
+#: come from the app at build time).
+LIMITS: dict[str, str] = {
+    "MAX_CONTENT_LENGTH": """413, from `Content-Length` before reading, or while reading
+        a chunked body""",
+    "MAX_FORM_MEMORY_SIZE": "413 for a larger non-file form field or urlencoded body",
+    "MAX_FORM_PARTS": "413 for more multipart parts",
+    "BODY_TIMEOUT": "408 when reading the body takes longer",
+    "RESPONSE_TIMEOUT": """sending stops and the connection closes (for files: that
+        long without the client reading)""",
+    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": "background tasks still running at shutdown are cancelled",
+    "WEBSOCKET_MAX_MESSAGE_SIZE": "the websocket is closed with 1009",
+    "CHANNELS_MAX_MESSAGE_SIZE": "`publish` raises `MessageTooLarge`",
+    "CHANNELS_SUBSCRIBER_QUEUE": """the oldest message is dropped (or the subscription
+        ends, see `CHANNELS_OVERFLOW`)""",
+}

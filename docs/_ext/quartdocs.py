@@ -10,6 +10,8 @@ and the marker is replaced by Markdown before the page is parsed:
     every key of ``Quart.default_config`` with its default and the
     description from ``config_descriptions.py`` (a key without one fails
     the build).
+``limits-table``
+    the keys in ``LIMITS`` (``config_descriptions.py``) with their defaults.
 ``readme-section NAME``
     the ``## NAME`` section of the repository's README.md, so the page and
     the README never disagree.
@@ -113,6 +115,21 @@ def config_table() -> str:
                 f": Default: {format_default(key, value)}. {description}",
                 "",
             ]
+    return "\n".join(lines)
+
+
+def limits_table() -> str:
+    """The keys that limit clients: default and what happens past it."""
+    from config_descriptions import LIMITS
+
+    from quart import Quart
+
+    lines = ["| key | default | when exceeded |", "|---|---|---|"]
+    for key, text in LIMITS.items():
+        if key not in Quart.default_config:
+            raise ExtensionError(f"LIMITS names {key}, which is not a config key")
+        default = format_default(key, Quart.default_config[key])
+        lines.append(f"| `{key}` | {default} | {' '.join(text.split())} |")
     return "\n".join(lines)
 
 
@@ -336,6 +353,8 @@ def expand(text: str, note_dependency: Any = None) -> str:
         kind, argument = found.group(1), (found.group(2) or "").strip()
         if kind == "config-table":
             return config_table()
+        if kind == "limits-table":
+            return limits_table()
         if kind == "readme-section":
             if note_dependency:
                 note_dependency(str(README))
