@@ -27,3 +27,10 @@ async def test_search():
     response = await client.get("/search", query_string={"q": "quart"})
     assert await response.get_json() == {"term": "quart"}
     assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_minimal():
+    from minimal import app as minimal_app
+
+    response = await minimal_app.test_client().get("/")
+    assert await response.get_data(as_text=True) == "Hello, World!"
