@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout compat clean
+.PHONY: run test test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout compat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +46,21 @@ test-extensions: $(STAMP)
 	$(BIN)/python tools/extension_suites.py $(EXTENSION_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples tools
-	$(BIN)/ruff format --check src tests bench examples tools
+	$(BIN)/ruff check src tests bench examples tools docs
+	$(BIN)/ruff format --check src tests bench examples tools docs
 	$(BIN)/mypy
+
+# The documentation site (docs/, Sphinx + MyST + furo): warnings fail the build;
+# offline. Open docs/_build/html/index.html. The docs extra goes into the same
+# .venv (its own stamp, so `make test` does not need it).
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -W --keep-going -E -q -b html docs docs/_build/html
 
 # Benchmarks (see bench/README.md). `bench` is the in-process table; the others
 # are the over-the-wire, large-body, callgrind and import-time modes; `bench-all`
@@ -83,4 +95,4 @@ bench-all: $(STAMP)
 	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1
 
 clean:
-	rm -rf $(VENV) .venvs bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs docs/_build bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache

@@ -219,6 +219,7 @@ class RedisSessionInterface(SessionInterface):
         :param session: The session to save.
         :param response: The response, or ``None`` after an accepted websocket
             (the data is still stored, but a new session cannot get its cookie).
+
         When Redis does not answer, ``response`` is turned into a 503 (and
         the error logged): an exception here would become a 500.
         """
