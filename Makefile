@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout compat clean
+.PHONY: run test test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals compat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,12 @@ compat: $(STAMP)
 # throwaway redis-server (needs redis-server installed). Not run in CI.
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py
+
+# What signals cost per request, with and without receivers (bench/signals.py):
+# time, then instructions under callgrind (needs valgrind). Not a test.
+bench-signals: $(STAMP)
+	$(BIN)/python bench/signals.py
+	$(BIN)/python bench/signals.py --callgrind
 
 bench-wire: $(STAMP)
 	$(BIN)/python bench/run.py --wire

@@ -102,11 +102,23 @@ class QuartSignal(NamedSignal):
             by default it is called on the event loop.
         :param kwargs: The signal's data, passed to each receiver.
         """
-        return await super().send_async(
-            sender,
-            _sync_wrapper=_sync_wrapper or _call_inline,  # type: ignore[arg-type]
-            **kwargs,
-        )
+        # As blinker's send_async, without its per-call wrapper of each sync
+        # receiver, and returning at once when no receiver is for ``sender``
+        # (a receiver connected for another app makes ``receivers`` true).
+        if self.is_muted or not self.has_receivers_for(sender):
+            return []
+        results = []
+        for receiver in self.receivers_for(sender):
+            if inspect.iscoroutinefunction(receiver):
+                result = await receiver(sender, **kwargs)
+            elif _sync_wrapper is None:
+                result = receiver(sender, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+            else:
+                result = await _sync_wrapper(receiver)(sender, **kwargs)
+            results.append((receiver, result))
+        return results
 
 
 class _QuartNamespace(Namespace):
