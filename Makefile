@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals compat clean
+.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals compat fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The suite once with asyncio's debug mode (on the test loops too) and every
+# warning an error: unawaited coroutines, unclosed resources, slow callbacks.
+test-strict: $(STAMP)
+	PYTHONASYNCIODEBUG=1 $(BIN)/python -m pytest -W error --asyncio-debug
 
 # The suite on every supported Python found on this machine (3.11-3.13), each in
 # its own venv under .venvs/; a version that is not installed is skipped.
@@ -46,8 +51,8 @@ test-extensions: $(STAMP)
 	$(BIN)/python tools/extension_suites.py $(EXTENSION_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples tools docs
-	$(BIN)/ruff format --check src tests bench examples tools docs
+	$(BIN)/ruff check src tests bench examples tools docs fuzz
+	$(BIN)/ruff format --check src tests bench examples tools docs fuzz
 	$(BIN)/mypy
 
 # The documentation site (docs/, Sphinx + MyST + furo): warnings fail the build;
@@ -100,5 +105,20 @@ bench-import: $(STAMP)
 bench-all: $(STAMP)
 	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1
 
+# Coverage-guided fuzzing (atheris, in its own venv .venvs/fuzz; not in CI):
+# every target in fuzz/ for FUZZ_SECONDS each (FUZZ_TARGETS="json range" for
+# some). New inputs and crashes go to .fuzz-work/; exits non-zero on a crash.
+FUZZ_SECONDS ?= 60
+FUZZ := .venvs/fuzz/bin
+
+$(FUZZ)/.installed: pyproject.toml
+	$(PYTHON) -m venv .venvs/fuzz
+	$(FUZZ)/python -m pip install --quiet --upgrade pip
+	$(FUZZ)/python -m pip install --quiet atheris -e .
+	touch $@
+
+fuzz: $(FUZZ)/.installed
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(FUZZ)/python fuzz/run.py
+
 clean:
-	rm -rf $(VENV) .venvs docs/_build bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs .fuzz-work docs/_build bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache

@@ -26,8 +26,11 @@ from flask.sessions import NullSession as NullSession
 from flask.sessions import SecureCookieSession as SecureCookieSession
 from flask.sessions import session_json_serializer as session_json_serializer
 from flask.sessions import SessionMixin as SessionMixin
+from itsdangerous import BadData
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode
+from itsdangerous.encoding import base64_encode
 
 if TYPE_CHECKING:
     from .app import Quart
@@ -207,6 +210,16 @@ async def _call(app: Quart, method: Any, *args: Any) -> Any:
     return result
 
 
+def _canonical_signature(value: str) -> bool:
+    """Whether the signature ending ``value`` is in the one base64 form that
+    signing produces (no other spelling of the same bytes)."""
+    signature = value.rpartition(".")[2]
+    try:
+        return base64_encode(base64_decode(signature)).decode("ascii") == signature
+    except BadData:
+        return False
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in the client's cookie, signed (not encrypted) with
     ``SECRET_KEY`` through itsdangerous, using Flask's tagged JSON, so
@@ -276,6 +289,11 @@ class SecureCookieSessionInterface(SessionInterface):
         except (BadSignature, ValueError, TypeError, KeyError):
             # Tampered, truncated, expired or signed by an unknown key: the
             # client starts over rather than seeing an error.
+            return self.session_class()
+        if not _canonical_signature(value):
+            # The signature's last base64 character has unused bits, so a few
+            # altered cookies decode to the same signature; only the exact
+            # cookie this app signed is accepted.
             return self.session_class()
         if not isinstance(data, dict):
             return self.session_class()

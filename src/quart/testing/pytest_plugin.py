@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import threading
 from collections.abc import AsyncIterator
@@ -199,6 +200,9 @@ class LiveServer:
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
         self._lifespan_failure: str | None = None
+        # Hypercorn wraps the listening socket only once the app's startup
+        # has completed; until then it is ours to close.
+        self._socket_taken = False
 
     @property
     def url(self) -> str:
@@ -283,6 +287,9 @@ class LiveServer:
         except BaseException as error:  # reported by start() or stop()
             self._error = error
         finally:
+            if not self._socket_taken:
+                # A failed or hung startup: Hypercorn never took the socket.
+                os.close(fd)
             self._ready.set()
 
     async def _serve(self, fd: int) -> None:
@@ -308,6 +315,8 @@ class LiveServer:
             # The lifespan's replies tell start() when (and whether) it started.
             if message["type"].endswith(".failed"):
                 self._lifespan_failure = f"{message['type']}: {message.get('message', '')}"
+            elif message["type"] == "lifespan.startup.complete":
+                self._socket_taken = True
             await send(message)
             if message["type"].startswith("lifespan.startup."):
                 self._ready.set()

@@ -520,7 +520,9 @@ class Request(BaseRequestWebsocket):
     async def close(self) -> None:
         """Close any uploaded files."""
         if self._files is not None:
-            for file in self._files.values():
+            # Every file, also the second and later ones sent under one name
+            # (``<input type="file" multiple>``): values() gives only the first.
+            for _, file in self._files.items(multi=True):
                 file.close()
 
 
