@@ -14,6 +14,7 @@ from werkzeug.exceptions import InternalServerError
 from .._headers import FastHeaders
 from ..logging import escape_control_characters
 from ..wrappers.base import ClientDisconnectedError
+from ..wrappers.request import _parse_length
 from ..wrappers.response import _SeekableBody
 from ..wrappers.response import DataBody
 from ..wrappers.response import ReaderBody
@@ -58,10 +59,7 @@ async def _no_push(path: str, headers: Headers) -> None:
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
-def _declares_no_body(headers: FastHeaders, method: str) -> bool:
-    framing = headers._framing
-    if framing is None:
-        framing = (headers.get("Content-Length"), "Transfer-Encoding" in headers)
+def _declares_no_body(framing: tuple[str | None, bool], method: str) -> bool:
     length, chunked = framing
     if length is not None:
         return length.strip() == "0"
@@ -95,8 +93,6 @@ def request_from_scope(
     app may serve."""
     http_version = scope.get("http_version", "1.1")
     headers, framing = _decode_headers(scope["headers"], http_version)
-    # For the request constructor (and _declares_no_body): no lookups again.
-    headers._framing = framing
     if http_version != "1.1":
         _default_host(app, scope, headers)
     root_path, path = _split_path(scope)
@@ -113,11 +109,10 @@ def request_from_scope(
         max_content_length=config["MAX_CONTENT_LENGTH"],
         body_timeout=config["BODY_TIMEOUT"],
         send_push_promise=send_push_promise,
+        # Found while decoding: the constructor need not look it up again.
+        content_length=_parse_length(framing[0]),
     )
-    no_body = _declares_no_body(headers, request.method)
-    # From here on the app may change the headers: drop the decode-time view.
-    headers._framing = None
-    return request, no_body
+    return request, _declares_no_body(framing, request.method)
 
 
 async def handle_http(
@@ -142,7 +137,6 @@ async def handle_http(
         request.body._set_source(_BodySource(receive, request.body))
     dog = current_watchdog()
     task = dog.add(receive, request)
-    request._deadline_guard = dog.deadline
     request._body_deadline = dog
     try:
         try:
