@@ -23,32 +23,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from collections import defaultdict
 from collections.abc import AsyncGenerator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
-from itertools import chain
 from types import TracebackType
 from typing import Any
 from typing import cast
+from typing import ClassVar
 from typing import NoReturn
 from typing import overload
 from typing import ParamSpec
 from typing import TYPE_CHECKING
 from typing import TypeVar
-from urllib.parse import quote
 
 from flask.ctx import _AppCtxGlobals
 from flask.sansio.app import App
 from flask.sansio.scaffold import setupmethod
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.exceptions import Aborter
-from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import InternalServerError
-from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
@@ -57,6 +52,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from . import _lifecycle
 from . import _responses
 from . import signals
+from ._app import pipeline
+from ._app import urls
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
 from ._scaffold import QuartScaffold
@@ -64,7 +61,6 @@ from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .asgi import handle_http
-from .asgi._common import _being_cancelled
 from .config import Config
 from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
@@ -72,7 +68,6 @@ from .ctx import AppContext
 from .ctx import raise_collected
 from .ctx import RequestContext
 from .ctx import WebsocketContext
-from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 
@@ -90,8 +85,6 @@ from .json.provider import DefaultJSONProvider
 from .logging import escape_control_characters
 from .routing import QuartMap
 from .routing import QuartRule
-from .sessions import _is_lazy
-from .sessions import _save_session as _save_session_with
 from .sessions import SecureCookieSessionInterface
 from .signals import appcontext_tearing_down as appcontext_tearing_down
 from .signals import got_background_exception as got_background_exception
@@ -137,8 +130,6 @@ from .wrappers import BaseRequestWebsocket
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
-from .wrappers.base import ClientDisconnectedError
-from .wrappers.websocket import _is_disconnect
 
 if TYPE_CHECKING:
     from .cli import AppGroup
@@ -158,51 +149,6 @@ T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
 _ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
 
 _sentinel: Any = object()
-
-
-_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
-
-
-class _Kind:
-    """What differs between the HTTP and websocket runs of the pipeline."""
-
-    __slots__ = (
-        "after",
-        "before",
-        "finished",
-        "got_exception",
-        "started",
-        "tearing_down",
-        "teardown",
-    )
-
-    def __init__(self, prefix: str, signal_prefix: str) -> None:
-        self.before = f"before_{prefix}_funcs"
-        self.after = f"after_{prefix}_funcs"
-        self.teardown = f"teardown_{prefix}_funcs"
-        self.started = getattr(signals, f"{signal_prefix}_started")
-        self.finished = getattr(signals, f"{signal_prefix}_finished")
-        self.tearing_down = getattr(signals, f"{signal_prefix}_tearing_down")
-        self.got_exception = getattr(signals, f"got_{signal_prefix}_exception")
-
-
-_HTTP = _Kind("request", "request")
-
-# The public steps that _plain_pipeline checks a subclass has not overridden.
-_PIPELINE_STEPS = (
-    "full_dispatch_request",
-    "preprocess_request",
-    "finalize_request",
-    "process_response",
-)
-_PLAIN_PIPELINE: dict[type, bool] = {}
-_WEBSOCKET = _Kind("websocket", "websocket")
-
-
-def _really_cancelled(error: BaseException) -> bool:
-    """Whether ``error`` is the serving task being cancelled, not a
-    ``CancelledError`` app code raised on its own (which is an error)."""
-    return isinstance(error, asyncio.CancelledError) and _being_cancelled()
 
 
 class Quart(QuartScaffold, App):
@@ -435,35 +381,7 @@ class Quart(QuartScaffold, App):
 
     def create_url_adapter(self, request: BaseRequestWebsocket | None) -> MapAdapter | None:
         """Bind the URL map to ``request``, or to ``SERVER_NAME`` without one."""
-        if request is not None:
-            trusted = self.config["TRUSTED_HOSTS"]
-            if trusted is not None:
-                request.trusted_hosts = trusted
-                # Validates the Host header now (SecurityError is a 400): the
-                # adapter cache below is keyed by the raw header.
-                request.__dict__.pop("host", None)
-                _ = request.host
-            subdomain = None
-            server_name = self.config["SERVER_NAME"]
-            if self.url_map.host_matching:
-                server_name = None
-            elif not self.subdomain_matching and not (
-                server_name and self.url_map.has_subdomain_rules  # type: ignore[attr-defined]
-            ):
-                # Flask's rule: without subdomain_matching every request
-                # is on the default subdomain. Quart matches subdomain routes
-                # whenever SERVER_NAME is set, and apps with such routes rely
-                # on it: they get Quart's behaviour.
-                subdomain = self.url_map.default_subdomain or ""
-            return self.url_map.bind_to_request(request, subdomain, server_name)  # type: ignore[attr-defined,no-any-return]
-        if self.config["SERVER_NAME"] is not None:
-            scheme = "https" if self.config["PREFER_SECURE_URLS"] else "http"
-            return self.url_map.bind(
-                self.config["SERVER_NAME"],
-                script_name=self.config["APPLICATION_ROOT"],
-                url_scheme=scheme,
-            )
-        return None
+        return urls.create_url_adapter(self, request)
 
     def url_for(
         self,
@@ -476,44 +394,7 @@ class Quart(QuartScaffold, App):
         **values: Any,
     ) -> str:
         """Build the URL of ``endpoint`` (see :func:`quart.url_for`)."""
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        if ctx is not None:
-            adapter = ctx.url_adapter
-            blueprint = ctx._request_websocket.blueprint
-            if endpoint[:1] == ".":
-                endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
-            if _external is None:
-                _external = _scheme is not None
-        else:
-            app_ctx = _cv_app.get(None)
-            adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
-            if adapter is None:
-                raise RuntimeError(
-                    "Unable to build URLs outside an active request without"
-                    " 'SERVER_NAME' configured. Set SERVER_NAME (and APPLICATION_ROOT,"
-                    " PREFER_SECURE_URLS as needed)."
-                )
-            if _external is None:
-                _external = True
-        if _scheme is not None and not _external:
-            raise ValueError("When specifying '_scheme', '_external' must be True.")
-        self.inject_url_defaults(endpoint, values)
-        old_scheme = None
-        if _scheme is not None:
-            old_scheme, adapter.url_scheme = adapter.url_scheme, _scheme  # type: ignore[union-attr]
-        try:
-            url = adapter.build(  # type: ignore[union-attr]
-                endpoint, values, method=_method, force_external=_external
-            )
-        except BuildError as error:
-            values.update(_anchor=_anchor, _external=_external, _method=_method, _scheme=_scheme)
-            return self.handle_url_build_error(error, endpoint, values)
-        finally:
-            if old_scheme is not None:
-                adapter.url_scheme = old_scheme  # type: ignore[union-attr]
-        if _anchor is not None:
-            url = f"{url}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
-        return url
+        return urls.url_for(self, endpoint, _anchor, _external, _method, _scheme, values)
 
     def redirect(self, location: str, code: int = 302) -> WerkzeugResponse:
         """A redirect response (see :func:`quart.redirect`).
@@ -527,51 +408,37 @@ class Quart(QuartScaffold, App):
         """
         return super().redirect(_safe_location(location), code)
 
-    # -- the request pipeline -------------------------------------------
+    # -- the request pipeline ---------------------------------------------
+    # Each public step is an override point with Quart 0.22's signature and
+    # a one-line call into its private step (see quart._app.pipeline); the
+    # pipeline itself reaches each step through the class's table, so an
+    # override is honoured and Quart's own steps are called directly.
+
+    #: Which public steps this class overrides, and the HTTP and websocket
+    #: tables of steps (set for every subclass by ``__init_subclass__``).
+    _overridden: ClassVar[frozenset[str]]
+    _http_steps: ClassVar[pipeline.Steps]
+    _websocket_steps: ClassVar[pipeline.Steps]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _decide_steps(cls, pipeline.overridden(cls, Quart))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A step replaced on one app (quart-schema wraps ``app.make_response``)
+        # is honoured too: that app gets tables of its own. Only setting an
+        # attribute pays for this check, never reading one.
+        object.__setattr__(self, name, value)
+        if name in pipeline.PUBLIC_STEPS:
+            _decide_steps(self, self._overridden | {name})
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Handle one HTTP request from start to finish and return the response."""
-        ctx = self.request_context(request)
-        return await self._handle(ctx, _HTTP)  # type: ignore[return-value]
+        return await self._http_steps.handle(self, self.request_context(request))  # type: ignore[return-value]
 
     async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:
         """Handle one websocket from start to finish; a response means it was refused."""
-        ctx = self.websocket_context(websocket)
-        return await self._handle(ctx, _WEBSOCKET)
-
-    async def _handle(self, ctx: _BaseRequestWebsocketContext, kind: _Kind) -> ResponseTypes | None:
-        await ctx.push()
-        error: BaseException | None = None
-        try:
-            try:
-                if kind is _HTTP:
-                    if self._plain_pipeline():
-                        return await self._full_dispatch(ctx, kind, True)
-                    return await self.full_dispatch_request(ctx)  # type: ignore[arg-type]
-                return await self.full_dispatch_websocket(ctx)  # type: ignore[arg-type]
-            except ClientDisconnectedError:
-                raise
-            except (Exception, asyncio.CancelledError) as exc:
-                if _really_cancelled(exc):
-                    raise  # A real cancellation (client gone, shutdown, timeout).
-                # Anything else, including a CancelledError the app raised
-                # itself (no error handler can be registered for it), is an
-                # unhandled error: teardown functions and the tearing-down
-                # signals get it even though it becomes a 500, as in Flask.
-                error = exc
-                failure = cast(Exception, exc)
-                if kind is _HTTP:
-                    return await self.handle_exception(failure)
-                return await self.handle_websocket_exception(failure)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            if ctx._request_websocket.scope.get("_quart._preserve_context", False):
-                ctx.preserved = True
-                self._preserved_context = ctx
-            else:
-                await ctx.pop(error)
+        return await self._websocket_steps.handle(self, self.websocket_context(websocket))
 
     async def full_dispatch_request(
         self, request_context: RequestContext | None = None
@@ -579,73 +446,14 @@ class Quart(QuartScaffold, App):
         """Send ``request_started``, run the hooks and the view, handle errors,
         and finalize the response."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._full_dispatch(ctx, _HTTP)  # type: ignore[return-value]
+        return await self._http_steps._full_dispatch(self, ctx)  # type: ignore[return-value]
 
     async def full_dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`full_dispatch_request`."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._full_dispatch(ctx, _WEBSOCKET)
-
-    def _plain_pipeline(self) -> bool:
-        """Whether this app's class keeps Quart's own HTTP pipeline steps, so
-        the private steps may be called directly (one coroutine each fewer)."""
-        cls = type(self)
-        plain = _PLAIN_PIPELINE.get(cls)
-        if plain is None:
-            plain = all(getattr(cls, name) is getattr(Quart, name) for name in _PIPELINE_STEPS)
-            _PLAIN_PIPELINE[cls] = plain
-        return plain
-
-    async def _full_dispatch(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, plain: bool = False
-    ) -> ResponseTypes | None:
-        # Flask marks the first request here, after which adding routes or
-        # hooks raises; Quart does not, and apps (and their tests) that add
-        # a route after serving a request rely on that, so neither do we.
-        result: ResponseReturnValue | HTTPException | None
-        try:
-            if kind.started.receivers:
-                await kind.started.send_async(self)
-            if kind is _HTTP:
-                if plain:
-                    result = await self._preprocess(ctx, kind)
-                else:
-                    result = await self.preprocess_request(ctx)  # type: ignore[arg-type]
-                if result is None:
-                    result = await self.dispatch_request(ctx)  # type: ignore[arg-type]
-            else:
-                result = await self.preprocess_websocket(ctx)  # type: ignore[arg-type]
-                if result is None:
-                    result = await self.dispatch_websocket(ctx)  # type: ignore[arg-type]
-        except ClientDisconnectedError:
-            if kind is _HTTP:
-                raise
-            # The client closed the websocket: how one usually ends, not an
-            # error, so the after hooks and websocket_finished still run.
-            result = None
-        except Exception as error:
-            if kind is _WEBSOCKET and _is_disconnect(error):
-                result = None  # The same, from a TaskGroup of readers/writers.
-            else:
-                result = await self._handle_user_exception(ctx, error)
-        if kind is _HTTP:
-            if plain:
-                return await self._finalize_plain(ctx, result)
-            return await self.finalize_request(result, ctx)  # type: ignore[arg-type]
-        return await self.finalize_websocket(result, ctx)  # type: ignore[arg-type]
-
-    async def _finalize_plain(
-        self, ctx: _BaseRequestWebsocketContext, result: ResponseReturnValue | HTTPException | None
-    ) -> ResponseTypes:
-        # finalize_request + process_response, for an app that overrides
-        # neither (see _plain_pipeline).
-        response = await self.make_response(result)  # type: ignore[arg-type]
-        response = await self._postprocess(ctx, _HTTP, response)
-        if signals.request_finished.receivers:
-            await signals.request_finished.send_async(self, response=response)
-        return response
+        return await self._websocket_steps._full_dispatch(self, ctx)
 
     async def preprocess_request(
         self, request_context: RequestContext | None = None
@@ -653,34 +461,14 @@ class Quart(QuartScaffold, App):
         """Run URL value preprocessors and ``before_request`` functions (app
         first, then blueprints outer to inner); a non-``None`` result wins."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._preprocess(ctx, _HTTP)
+        return await self._http_steps._preprocess(self, ctx)
 
     async def preprocess_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_websocket`` functions."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._preprocess(ctx, _WEBSOCKET)
-
-    async def _preprocess(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind
-    ) -> ResponseReturnValue | None:
-        request = ctx._request_websocket
-        blueprints = request.blueprints
-        names = (None, *reversed(blueprints)) if blueprints else (None,)
-        preprocessors = self.url_value_preprocessors
-        if preprocessors:
-            for name in names:
-                for processor in preprocessors.get(name, ()):
-                    processor(request.endpoint, request.view_args)
-        hooks: dict[str | None, list[Callable[[], Any]]] = getattr(self, kind.before)
-        if hooks:
-            for name in names:
-                for func in hooks.get(name, ()):
-                    result = await self.ensure_async(func)()
-                    if result is not None:
-                        return result  # type: ignore[no-any-return]
-        return None
+        return await self._websocket_steps._preprocess(self, ctx)
 
     async def dispatch_request(
         self, request_context: RequestContext | None = None
@@ -688,32 +476,14 @@ class Quart(QuartScaffold, App):
         """Call the view for the request (or raise its routing error; answer
         automatic ``OPTIONS``)."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        request = ctx.request
-        if request.routing_exception is not None:
-            self.raise_routing_exception(request)
-        rule = request.url_rule
-        if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
-            return await self.make_default_options_response()
-        view = self.view_functions[rule.endpoint]  # type: ignore[union-attr]
-        # Flask types views as returning its own ResponseReturnValue.
-        return cast(
-            "ResponseReturnValue", await self.ensure_async(view)(**(request.view_args or {}))
-        )
+        return await pipeline.dispatch_request(self, ctx)
 
     async def dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Call the websocket view (or raise its routing error)."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        websocket = ctx.websocket
-        if websocket.routing_exception is not None:
-            self.raise_routing_exception(websocket)
-        view = self.view_functions[websocket.url_rule.endpoint]  # type: ignore[union-attr]
-        # Flask types views as returning its own ResponseReturnValue.
-        return cast(
-            "ResponseReturnValue | None",
-            await self.ensure_async(view)(**(websocket.view_args or {})),
-        )
+        return await pipeline.dispatch_websocket(self, ctx)
 
     def raise_routing_exception(self, request: BaseRequestWebsocket) -> NoReturn:
         """Raise the request's routing error (404, 405, or a slash redirect)."""
@@ -737,19 +507,7 @@ class Quart(QuartScaffold, App):
         """Turn the view's result into a response, run the after hooks, save
         the session and send ``request_finished``."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        response = await self.make_response(result)
-        try:
-            response = await self.process_response(response, ctx)
-            if signals.request_finished.receivers:
-                await signals.request_finished.send_async(self, response=response)
-        except (Exception, asyncio.CancelledError) as error:
-            if not from_error_handler or _really_cancelled(error):
-                raise
-            self.logger.error(
-                "Request finalizing failed with an error while handling an error",
-                exc_info=(type(error), error, error.__traceback__),
-            )
-        return response
+        return await self._http_steps._finalize(self, ctx, result, from_error_handler)  # type: ignore[return-value]
 
     async def finalize_websocket(
         self,
@@ -760,19 +518,7 @@ class Quart(QuartScaffold, App):
         """Turn a websocket view's result (if any) into a response and run the
         after hooks and ``websocket_finished``."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        response = await self.make_response(result) if result is not None else None
-        try:
-            response = await self.postprocess_websocket(response, ctx)
-            if signals.websocket_finished.receivers:
-                await signals.websocket_finished.send_async(self, response=response)
-        except (Exception, asyncio.CancelledError) as error:
-            if not from_error_handler or _really_cancelled(error):
-                raise
-            self.logger.error(
-                "Websocket finalizing failed with an error while handling an error",
-                exc_info=(type(error), error, error.__traceback__),
-            )
-        return response
+        return await self._websocket_steps._finalize(self, ctx, result, from_error_handler)
 
     async def process_response(
         self, response: ResponseTypes, request_context: RequestContext | None = None
@@ -780,7 +526,7 @@ class Quart(QuartScaffold, App):
         """Run ``after_this_request`` and ``after_request`` functions (inner
         blueprints first, app last) and save the session."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._postprocess(ctx, _HTTP, response)
+        return await self._http_steps._postprocess(self, ctx, response)
 
     async def postprocess_websocket(
         self,
@@ -789,50 +535,7 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes | None:
         """Run ``after_this_websocket`` and ``after_websocket`` functions and save the session."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._postprocess(ctx, _WEBSOCKET, response)
-
-    async def _postprocess(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, response: _ResponseT
-    ) -> _ResponseT:
-        for func in ctx._after_funcs:
-            response = await self.ensure_async(func)(response)
-        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(self, kind.after)
-        if hooks:
-            for name in chain(ctx._request_websocket.blueprints, (None,)):
-                for func in reversed(hooks.get(name, ())):
-                    response = await self.ensure_async(func)(response)
-        # A session never touched, on a request without cookies, has nothing
-        # to save or refresh: skip the call.
-        if ctx._session is not None or "Cookie" in ctx._request_websocket.headers:
-            await self._save_session(ctx, response)
-        return response
-
-    async def _save_session(self, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
-        interface = self.session_interface
-        session = ctx._session
-        if response is None:
-            # An accepted websocket: no response to carry a cookie, but a
-            # server-side interface can still store what changed (Quart
-            # calls save_session with response=None).
-            if session is not None and not interface.is_null_session(session):
-                await _save_session_with(interface, self, session, None)
-            return
-        if session is None:
-            # Never touched: only a permanent cookie that must be refreshed
-            # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
-            if not (
-                _is_lazy(interface)
-                and self.config["SESSION_REFRESH_EACH_REQUEST"]
-                and "cookie" in ctx._request_websocket.headers
-                and interface.get_cookie_name(self) in ctx._request_websocket.cookies
-            ):
-                return
-            session = ctx._load_session()
-            if not session.permanent:
-                return
-        if interface.is_null_session(session):
-            return
-        await _save_session_with(interface, self, session, response)
+        return await self._websocket_steps._postprocess(self, ctx, response)
 
     # -- responses ------------------------------------------------------
 
@@ -852,22 +555,7 @@ class Quart(QuartScaffold, App):
     async def handle_user_exception(self, error: Exception) -> HTTPException | ResponseReturnValue:
         """Find and call the error handler for ``error`` (re-raised if none)."""
         ctx = _cv_request.get(None) or _cv_websocket.get()
-        return await self._handle_user_exception(ctx, error)
-
-    async def _handle_user_exception(
-        self, ctx: _BaseRequestWebsocketContext, error: Exception
-    ) -> HTTPException | ResponseReturnValue:
-        if isinstance(error, BadRequestKeyError) and (
-            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
-        ):
-            error.show_exception = True
-        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
-            return await self.handle_http_exception(error)
-        handler = self._find_error_handler(error, ctx._request_websocket.blueprints)
-        if handler is None:
-            raise error
-        # Flask types handlers as returning its own ResponseReturnValue.
-        return cast("ResponseReturnValue", await self.ensure_async(handler)(error))
+        return await pipeline.user_exception(self, ctx, error)
 
     async def handle_http_exception(
         self, error: HTTPException
@@ -888,38 +576,11 @@ class Quart(QuartScaffold, App):
         """Handle an error no handler dealt with: send ``got_request_exception``,
         then re-raise (``PROPAGATE_EXCEPTIONS``, on in debug and testing) or log
         it and answer 500 (through a 500 handler if there is one)."""
-        return await self._handle_exception(error, _HTTP)  # type: ignore[return-value]
+        return await self._http_steps._exception(self, _cv_request.get(None), error)  # type: ignore[no-any-return]
 
     async def handle_websocket_exception(self, error: Exception) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`handle_exception`."""
-        return await self._handle_exception(error, _WEBSOCKET)
-
-    async def _handle_exception(self, error: Exception, kind: _Kind) -> ResponseTypes | None:
-        exc_info = sys.exc_info()
-        if kind.got_exception.receivers:
-            await kind.got_exception.send_async(self, exception=error)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
-            if exc_info[1] is error:
-                raise
-            raise error
-        if exc_info[1] is not error:
-            # Called outside the ``except`` block: log ``error`` itself. Its
-            # traceback is None if it was never raised, which logging accepts
-            # but ``log_exception``'s (Flask's) signature does not.
-            exc_info = (type(error), error, error.__traceback__)  # type: ignore[assignment]
-        self.log_exception(exc_info)
-        server_error: Any = InternalServerError(original_exception=error)
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
-        handler = self._find_error_handler(server_error, blueprints)
-        if handler is not None:
-            server_error = await self.ensure_async(handler)(server_error)
-        if kind is _HTTP:
-            return await self.finalize_request(server_error, from_error_handler=True)
-        return await self.finalize_websocket(server_error, from_error_handler=True)
+        return await self._websocket_steps._exception(self, _cv_websocket.get(None), error)  # type: ignore[no-any-return]
 
     def log_exception(
         self,
@@ -943,30 +604,14 @@ class Quart(QuartScaffold, App):
         """Run ``teardown_request`` functions (all of them, even if some raise)
         and send ``request_tearing_down``."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        await self._teardown(ctx, _HTTP, exc)
+        await self._http_steps.teardown(self, ctx, exc)
 
     async def do_teardown_websocket(
         self, exc: BaseException | None, websocket_context: WebsocketContext | None = None
     ) -> None:
         """Run ``teardown_websocket`` functions and send ``websocket_tearing_down``."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        await self._teardown(ctx, _WEBSOCKET, exc)
-
-    async def _teardown(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, exc: BaseException | None
-    ) -> None:
-        errors: list[BaseException] = []
-        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(self, kind.teardown)
-        if hooks:
-            for name in chain(ctx._request_websocket.blueprints, (None,)):
-                for func in reversed(hooks.get(name, ())):
-                    try:
-                        await self.ensure_async(func)(exc)
-                    except Exception as error:
-                        errors.append(error)
-        if kind.tearing_down.receivers:
-            await kind.tearing_down.send_async(self, exc=exc)
-        raise_collected(errors)
+        await self._websocket_steps.teardown(self, ctx, exc)
 
     async def do_teardown_appcontext(self, exc: BaseException | None) -> None:
         """Run ``teardown_appcontext`` functions and send ``appcontext_tearing_down``."""
@@ -1193,12 +838,18 @@ class Quart(QuartScaffold, App):
         return create_logger(self)
 
 
-# Marks the teardown methods as Quart's own, so contexts may skip calling them
-# when there is nothing to run (see ctx._has_appcontext_teardown); a subclass
-# that overrides one is always called.
-Quart.do_teardown_request._quart_builtin = True  # type: ignore[attr-defined]
-Quart.do_teardown_websocket._quart_builtin = True  # type: ignore[attr-defined]
-Quart.do_teardown_appcontext._quart_builtin = True  # type: ignore[attr-defined]
+def _decide_steps(owner: type[Quart] | Quart, overrides: frozenset[str]) -> None:
+    """Record which public steps ``owner`` (an app class, or one app whose
+    own attributes replace steps) overrides, and build its tables of steps:
+    Quart's own, or calls to the overrides."""
+    # object.__setattr__: on an app, Quart.__setattr__ would call us again.
+    set_attribute = type.__setattr__ if isinstance(owner, type) else object.__setattr__
+    set_attribute(owner, "_overridden", overrides)
+    set_attribute(owner, "_http_steps", pipeline.Steps(pipeline.HTTP, overrides))
+    set_attribute(owner, "_websocket_steps", pipeline.Steps(pipeline.WEBSOCKET, overrides))
+
+
+_decide_steps(Quart, frozenset())
 
 
 # -- names Quart 0.22's quart.app has at module level ---------------------------
