@@ -1,19 +1,9 @@
-"""The application: Flask's sans-IO app plus one async dispatch pipeline.
+"""The application: Flask's sans-IO app, the registration API and Quart
+0.22's public override points.
 
-The pipeline (for HTTP requests and websockets alike)::
-
-    handle_request / handle_websocket     push the context, catch errors
-      full_dispatch_*                     started signal, then
-        preprocess_*                      url value preprocessors, before_* hooks
-        dispatch_*                        routing errors, OPTIONS, the view
-        (handle_user_exception)           error handlers by code and class
-      finalize_*                          make_response, after_* hooks, session
-    (handle_exception)                    unhandled: log, signal, 500
-    context pop                           teardown_* functions, collected errors
-
-The public ``*_request``/``*_websocket`` methods keep Quart 0.22's
-signatures as override points; each is a thin call into a private step
-(``_preprocess``, ``_teardown``, ...) parameterised by :class:`_Kind`.
+This module is the public surface. The dispatch pipeline (for HTTP requests
+and websockets alike) is in :mod:`quart._app.pipeline`, URL building in
+:mod:`quart._app.urls`; each public step here is a thin call into them.
 Sync hooks and views are wrapped once (cached by :meth:`ensure_async`),
 never per request.
 """
@@ -30,12 +20,10 @@ from collections.abc import Callable
 from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any
-from typing import cast
 from typing import ClassVar
 from typing import NoReturn
 from typing import overload
 from typing import ParamSpec
-from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from flask.ctx import _AppCtxGlobals
@@ -45,13 +33,13 @@ from werkzeug.datastructures import ImmutableDict
 from werkzeug.exceptions import Aborter
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
-from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import _lifecycle
 from . import _responses
 from . import signals
+from ._app import errors
 from ._app import pipeline
 from ._app import urls
 from ._concurrency import is_async_callable
@@ -70,9 +58,6 @@ from .ctx import RequestContext
 from .ctx import WebsocketContext
 from .globals import _cv_request
 from .globals import _cv_websocket
-
-# Names Quart 0.22 has in this module's namespace, kept for code importing them
-# from here (``from quart.app import request``...).
 from .globals import g as g
 from .globals import request as request
 from .globals import request_ctx
@@ -82,7 +67,6 @@ from .globals import websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .json.provider import DefaultJSONProvider
-from .logging import escape_control_characters
 from .routing import QuartMap
 from .routing import QuartRule
 from .sessions import SecureCookieSessionInterface
@@ -90,36 +74,29 @@ from .signals import appcontext_tearing_down as appcontext_tearing_down
 from .signals import got_background_exception as got_background_exception
 from .signals import got_request_exception as got_request_exception
 from .signals import got_serving_exception as got_serving_exception
-from .signals import got_websocket_exception as got_websocket_exception
 from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import websocket_finished as websocket_finished
-from .signals import websocket_started as websocket_started
 from .signals import websocket_tearing_down as websocket_tearing_down
 from .templating import _default_template_ctx_processor
+from .templating import create_environment
 from .templating import Environment
+from .templating import update_context
 from .testing import QuartClient
 from .testing import QuartCliRunner
 from .testing import TestApp
-from .testing.utils import sentinel as sentinel
 from .typing import AfterServingCallable as AfterServingCallable
 from .typing import AfterWebsocketCallable as AfterWebsocketCallable
-from .typing import AppOrBlueprintKey as AppOrBlueprintKey
 from .typing import ASGIReceiveCallable as ASGIReceiveCallable
 from .typing import ASGISendCallable as ASGISendCallable
 from .typing import BeforeServingCallable as BeforeServingCallable
 from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable
 from .typing import FilePath as FilePath
-from .typing import HeadersValue as HeadersValue
 from .typing import ResponseReturnValue as ResponseReturnValue
 from .typing import ResponseTypes as ResponseTypes
 from .typing import Scope as Scope
-from .typing import ShellContextProcessorCallable as ShellContextProcessorCallable
 from .typing import TeardownCallable as TeardownCallable
-from .typing import TemplateFilterCallable as TemplateFilterCallable
-from .typing import TemplateGlobalCallable as TemplateGlobalCallable
-from .typing import TemplateTestCallable as TemplateTestCallable
 from .typing import TestAppProtocol
 from .typing import TestClientProtocol
 from .typing import WebsocketCallable as WebsocketCallable
@@ -130,9 +107,6 @@ from .wrappers import BaseRequestWebsocket
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
-
-if TYPE_CHECKING:
-    from .cli import AppGroup
 
 __all__ = ["Quart"]
 
@@ -145,10 +119,6 @@ T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallabl
 T_teardown = TypeVar("T_teardown", bound="TeardownCallable")
 T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
-# A response, or no response (an accepted websocket), through the after hooks.
-_ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
-
-_sentinel: Any = object()
 
 
 class Quart(QuartScaffold, App):
@@ -408,29 +378,23 @@ class Quart(QuartScaffold, App):
         """
         return super().redirect(_safe_location(location), code)
 
-    # -- the request pipeline ---------------------------------------------
-    # Each public step is an override point with Quart 0.22's signature and
-    # a one-line call into its private step (see quart._app.pipeline); the
-    # pipeline itself reaches each step through the class's table, so an
-    # override is honoured and Quart's own steps are called directly.
+    # -- the request pipeline (see quart._app.pipeline) --------------------
 
-    #: Which public steps this class overrides, and the HTTP and websocket
-    #: tables of steps (set for every subclass by ``__init_subclass__``).
+    #: The public steps this class overrides, and its tables of steps.
     _overridden: ClassVar[frozenset[str]]
     _http_steps: ClassVar[pipeline.Steps]
     _websocket_steps: ClassVar[pipeline.Steps]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _decide_steps(cls, pipeline.overridden(cls, Quart))
+        pipeline.decide(cls, pipeline.overridden(cls, Quart))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # A step replaced on one app (quart-schema wraps ``app.make_response``)
-        # is honoured too: that app gets tables of its own. Only setting an
-        # attribute pays for this check, never reading one.
+        # A step replaced on one app (quart-schema wraps app.make_response) is
+        # honoured too: that app gets its own tables. Reading pays nothing.
         object.__setattr__(self, name, value)
         if name in pipeline.PUBLIC_STEPS:
-            _decide_steps(self, self._overridden | {name})
+            pipeline.decide(self, self._overridden | {name})
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Handle one HTTP request from start to finish and return the response."""
@@ -491,12 +455,7 @@ class Quart(QuartScaffold, App):
 
     async def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` response: 200 with ``Allow``."""
-        ctx = _cv_request.get()
-        adapter = ctx.url_adapter
-        methods = adapter.allowed_methods(ctx.request.path) if adapter is not None else []
-        response = self.response_class("")
-        response.allow.update(methods)
-        return response
+        return pipeline.default_options_response(self, _cv_request.get())
 
     async def finalize_request(
         self,
@@ -554,23 +513,14 @@ class Quart(QuartScaffold, App):
 
     async def handle_user_exception(self, error: Exception) -> HTTPException | ResponseReturnValue:
         """Find and call the error handler for ``error`` (re-raised if none)."""
-        ctx = _cv_request.get(None) or _cv_websocket.get()
-        return await pipeline.user_exception(self, ctx, error)
+        return await errors.user_exception(self, pipeline.current(), error)  # type: ignore[arg-type]
 
     async def handle_http_exception(
         self, error: HTTPException
     ) -> HTTPException | ResponseReturnValue:
         """Call the handler registered for an HTTP error, or return the error
         itself (which becomes its default response)."""
-        if error.code is None or isinstance(error, RoutingException):
-            return error
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
-        handler = self._find_error_handler(error, blueprints)
-        if handler is None:
-            return error
-        # Flask types handlers as returning its own ResponseReturnValue.
-        return cast("ResponseReturnValue", await self.ensure_async(handler)(error))
+        return await errors.http_exception(self, pipeline.current(), error)
 
     async def handle_exception(self, error: Exception) -> ResponseTypes:
         """Handle an error no handler dealt with: send ``got_request_exception``,
@@ -587,14 +537,7 @@ class Quart(QuartScaffold, App):
         exception_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
     ) -> None:
         """Log an unhandled error (path and method escaped: one line per request)."""
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        if ctx is not None:
-            target = ctx._request_websocket
-            what = f"{target.method} {escape_control_characters(target.path)}"
-            kind = "websocket" if ctx._is_websocket else "request"
-            self.logger.error(f"Exception on {kind} {what}", exc_info=exception_info)
-        else:
-            self.logger.error("Exception", exc_info=exception_info)
+        errors.log_exception(self, pipeline.current(), exception_info)
 
     # -- teardown -------------------------------------------------------
 
@@ -629,39 +572,11 @@ class Quart(QuartScaffold, App):
 
     def create_jinja_environment(self) -> Environment:  # type: ignore[override]
         """Create the async Jinja environment with Quart's globals."""
-        from .globals import g
-        from .globals import request
-        from .globals import session
-        from .helpers import get_flashed_messages
-
-        options = dict(self.jinja_options)
-        options.setdefault("autoescape", self.select_jinja_autoescape)
-        if "auto_reload" not in options:
-            auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
-            options["auto_reload"] = self.debug if auto_reload is None else auto_reload
-        env = self.jinja_environment(self, **options)
-        env.globals.update(
-            config=self.config,
-            g=g,
-            get_flashed_messages=get_flashed_messages,
-            request=request,
-            session=session,
-            url_for=self.url_for,
-        )
-        env.policies["json.dumps_function"] = self.json.dumps
-        return env
+        return create_environment(self)
 
     async def update_template_context(self, context: dict[str, Any]) -> None:
         """Add the context processors' values to ``context`` (explicit values win)."""
-        names: tuple[str | None, ...] = (None,)
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        if ctx is not None:
-            names = (None, *reversed(ctx._request_websocket.blueprints))
-        original = context.copy()
-        for name in names:
-            for processor in self.template_context_processors.get(name, ()):
-                context.update(await self.ensure_async(processor)())
-        context.update(original)
+        await update_context(self, context)
 
     # -- files ----------------------------------------------------------
 
@@ -738,18 +653,7 @@ class Quart(QuartScaffold, App):
         """
         from .serving import run
 
-        run(
-            self,
-            host=host,
-            port=port,
-            debug=debug,
-            use_reloader=use_reloader,
-            loop=loop,
-            ca_certs=ca_certs,
-            certfile=certfile,
-            keyfile=keyfile,
-            **kwargs,
-        )
+        run(self, host, port, debug, use_reloader, loop, ca_certs, certfile, keyfile, **kwargs)
 
     def run_task(
         self,
@@ -764,16 +668,7 @@ class Quart(QuartScaffold, App):
         """A coroutine that serves the app on Hypercorn in the running loop."""
         from .serving import run_task
 
-        return run_task(
-            self,
-            host=host,
-            port=port,
-            debug=debug,
-            ca_certs=ca_certs,
-            certfile=certfile,
-            keyfile=keyfile,
-            shutdown_trigger=shutdown_trigger,
-        )
+        return run_task(self, host, port, debug, ca_certs, certfile, keyfile, shutdown_trigger)
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClientProtocol:
         """A client that calls the app in-process: ``await client.get("/")``."""
@@ -838,102 +733,15 @@ class Quart(QuartScaffold, App):
         return create_logger(self)
 
 
-def _decide_steps(owner: type[Quart] | Quart, overrides: frozenset[str]) -> None:
-    """Record which public steps ``owner`` (an app class, or one app whose
-    own attributes replace steps) overrides, and build its tables of steps:
-    Quart's own, or calls to the overrides."""
-    # object.__setattr__: on an app, Quart.__setattr__ would call us again.
-    set_attribute = type.__setattr__ if isinstance(owner, type) else object.__setattr__
-    set_attribute(owner, "_overridden", overrides)
-    set_attribute(owner, "_http_steps", pipeline.Steps(pipeline.HTTP, overrides))
-    set_attribute(owner, "_websocket_steps", pipeline.Steps(pipeline.WEBSOCKET, overrides))
+pipeline.decide(Quart, frozenset())
 
 
-_decide_steps(Quart, frozenset())
-
-
-# -- names Quart 0.22's quart.app has at module level ---------------------------
-# Extensions and tests import (or patch) these from here.
-
-from datetime import timedelta  # noqa: E402
-
-from flask import Flask as Flask  # noqa: E402
-from werkzeug.datastructures import Authorization as Authorization  # noqa: E402
-from werkzeug.datastructures import Headers as Headers  # noqa: E402
-
-from .cli import AppGroup as AppGroup  # noqa: E402
-from .ctx import has_request_context as has_request_context  # noqa: E402
-from .ctx import has_websocket_context as has_websocket_context  # noqa: E402
-from .helpers import get_flashed_messages as get_flashed_messages  # noqa: E402
-from .helpers import send_from_directory as send_from_directory  # noqa: E402
-from .typing import ASGIHTTPProtocol as ASGIHTTPProtocol  # noqa: E402
-from .typing import ASGILifespanProtocol as ASGILifespanProtocol  # noqa: E402
-from .typing import ASGIWebsocketProtocol as ASGIWebsocketProtocol  # noqa: E402
-from .typing import Event as Event  # noqa: E402
-from .typing import StatusCode as StatusCode  # noqa: E402
-from .utils import cancel_tasks as cancel_tasks  # noqa: E402
-from .utils import file_path_to_path as file_path_to_path  # noqa: E402
-from .utils import MustReloadError as MustReloadError  # noqa: E402
-from .utils import observe_changes as observe_changes  # noqa: E402
-from .utils import restart as restart  # noqa: E402
-
-T_shell_context_processor = TypeVar(
-    "T_shell_context_processor", bound="ShellContextProcessorCallable"
-)
-T_template_filter = TypeVar("T_template_filter", bound="TemplateFilterCallable")
-T_template_global = TypeVar("T_template_global", bound="TemplateGlobalCallable")
-T_template_test = TypeVar("T_template_test", bound="TemplateTestCallable")
-
-
-def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
-    """``value`` as a :class:`~datetime.timedelta` (an int is seconds; ``None`` stays)."""
-    if value is None or isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=value)
-
-
-def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel every unfinished task of ``loop`` and run it until they end,
-    reporting their errors to the loop's exception handler."""
-    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    if not tasks:
-        return
-    for task in tasks:
-        task.cancel()
-    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            loop.call_exception_handler(
-                {
-                    "message": "unhandled exception during shutdown",
-                    "exception": task.exception(),
-                    "task": task,
-                }
-            )
-
-
-_LAZY_NAMES = {
-    # Imported on first use: quart.testing and Hypercorn are not needed to
-    # serve an app, so importing quart.app does not load them.
-    "make_test_body_with_headers": ("quart.testing.utils", "make_test_body_with_headers"),
-    "make_test_headers_path_and_query_string": (
-        "quart.testing.utils",
-        "make_test_headers_path_and_query_string",
-    ),
-    "make_test_scope": ("quart.testing.utils", "make_test_scope"),
-    "no_op_push": ("quart.testing.utils", "no_op_push"),
-    "serve": ("hypercorn.asyncio", "serve"),
-    "HyperConfig": ("hypercorn.config", "Config"),
-}
+# Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...).
+from ._app.names import *  # noqa: E402, F403
+from ._app.names import lazy_name  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
     """Quart's module-level names that are imported only when asked for."""
-    target = _LAZY_NAMES.get(name)
-    if target is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(target[0]), target[1])
-    globals()[name] = value
+    value = globals()[name] = lazy_name(name)
     return value

@@ -31,6 +31,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 if TYPE_CHECKING:
     from .app import Quart
+    from .ctx import _BaseRequestWebsocketContext
     from .wrappers import BaseRequestWebsocket
     from .wrappers import Response
 
@@ -366,3 +367,34 @@ from werkzeug.wrappers import Response as WerkzeugResponse  # noqa: E402, F401
 
 from .wrappers import BaseRequestWebsocket as BaseRequestWebsocket  # noqa: E402
 from .wrappers import Response as Response  # noqa: E402
+
+
+async def save_session(app: Quart, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
+    """Save (or refresh) the session of ``ctx`` once the after hooks ran
+    (the last step of finalizing a request or websocket)."""
+    interface = app.session_interface
+    session = ctx._session
+    if response is None:
+        # An accepted websocket: no response to carry a cookie, but a
+        # server-side interface can still store what changed (Quart
+        # calls save_session with response=None).
+        if session is not None and not interface.is_null_session(session):
+            await _save_session(interface, app, session, None)
+        return
+    if session is None:
+        # Never touched: only a permanent cookie that must be refreshed
+        # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
+        request = ctx._request_websocket
+        if not (
+            _is_lazy(interface)
+            and app.config["SESSION_REFRESH_EACH_REQUEST"]
+            and "cookie" in request.headers
+            and interface.get_cookie_name(app) in request.cookies
+        ):
+            return
+        session = ctx._load_session()
+        if not session.permanent:
+            return
+    if interface.is_null_session(session):
+        return
+    await _save_session(interface, app, session, response)

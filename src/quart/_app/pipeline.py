@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from blinker import NamedSignal
-from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
@@ -47,42 +46,38 @@ from .. import _responses
 from .. import signals
 from ..asgi._common import _being_cancelled
 from ..ctx import raise_collected
-from ..sessions import _is_lazy
-from ..sessions import _save_session
+from ..globals import _cv_request
+from ..globals import _cv_websocket
+from ..sessions import save_session
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import _is_disconnect
+from .errors import user_exception
 
 if TYPE_CHECKING:
     from ..app import Quart
     from ..ctx import _BaseRequestWebsocketContext as Ctx
     from ..typing import ResponseReturnValue
     from ..typing import ResponseTypes
+    from ..wrappers import Response
 
     Result = ResponseReturnValue | HTTPException | None
 
 _ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
 
-#: The public methods a subclass may override that the pipeline (or a
-#: context's pop) reaches; decided once per class by :func:`overridden`.
-PUBLIC_STEPS = (
-    "do_teardown_appcontext",
-    "do_teardown_request",
-    "do_teardown_websocket",
-    "dispatch_request",
-    "dispatch_websocket",
-    "finalize_request",
-    "finalize_websocket",
-    "full_dispatch_request",
-    "full_dispatch_websocket",
-    "handle_exception",
-    "handle_user_exception",
-    "handle_websocket_exception",
-    "make_response",
-    "postprocess_websocket",
-    "preprocess_request",
-    "preprocess_websocket",
-    "process_response",
-)
+
+def current() -> Ctx | None:
+    """The request or websocket context being handled, if any."""
+    return _cv_request.get(None) or _cv_websocket.get(None)
+
+
+def decide(owner: type[Quart] | Quart, overrides: frozenset[str]) -> None:
+    """Record which public steps ``owner`` (an app class, or one app whose
+    own attributes replace steps) overrides, and build its tables of steps."""
+    # object.__setattr__: on an app, Quart.__setattr__ would call us again.
+    set_attribute = type.__setattr__ if isinstance(owner, type) else object.__setattr__
+    set_attribute(owner, "_overridden", overrides)
+    set_attribute(owner, "_http_steps", Steps(HTTP, overrides))
+    set_attribute(owner, "_websocket_steps", Steps(WEBSOCKET, overrides))
 
 
 def overridden(cls: type, base: type) -> frozenset[str]:
@@ -150,6 +145,13 @@ WEBSOCKET = Kind(
     },
 )
 
+#: The public methods a subclass may override that the pipeline (or a
+#: context's pop) reaches; decided once per class by :func:`overridden`.
+PUBLIC_STEPS = frozenset(
+    {*HTTP.names.values(), *WEBSOCKET.names.values(), "make_response", "handle_user_exception"}
+    | {"do_teardown_appcontext", "do_teardown_request", "do_teardown_websocket"}
+)
+
 
 class Steps:
     """The pipeline of one kind of connection, as one app class runs it."""
@@ -166,52 +168,37 @@ class Steps:
         "preprocess",
         "user_exception",
     )
+    full_dispatch: Callable[[Quart, Ctx], Awaitable[ResponseTypes | None]]
+    preprocess: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]]
+    dispatch: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]]
+    finalize: Callable[..., Awaitable[ResponseTypes | None]]
+    postprocess: Callable[[Quart, Ctx, Any], Awaitable[Any]]
+    exception: Callable[[Quart, Ctx, Exception], Awaitable[ResponseTypes | None]]
+    user_exception: Callable[[Quart, Ctx, Exception], Awaitable[Result]]
+    dispatch_error: Callable[[Quart, Ctx, Exception], Awaitable[Result]]
+    make_response: Callable[[Quart, Any], Awaitable[ResponseTypes | None]]
 
     def __init__(self, kind: Kind, overrides: frozenset[str]) -> None:
         self.kind = kind
-        names = kind.names
         websocket = kind is WEBSOCKET
-
-        def public(entry: str) -> str | None:
-            name = names[entry]
-            return name if name in overrides else None
-
-        name = public("full_dispatch")
-        self.full_dispatch: Callable[[Quart, Ctx], Awaitable[ResponseTypes | None]] = (
-            self._full_dispatch if name is None else _with_ctx(name)
+        own: tuple[tuple[str, Any, Callable[[str], Any]], ...] = (
+            ("full_dispatch", self._full_dispatch, _with_ctx),
+            ("preprocess", self._preprocess, _with_ctx),
+            ("dispatch", dispatch_websocket if websocket else dispatch_request, _with_ctx),
+            ("finalize", self._finalize, _finalize_with),
+            ("postprocess", self._postprocess, _postprocess_with),
+            ("exception", self._exception, _exception_with),
         )
-        name = public("preprocess")
-        self.preprocess: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]] = (
-            self._preprocess if name is None else _with_ctx(name)
-        )
-        name = public("dispatch")
-        default = dispatch_websocket if websocket else dispatch_request
-        self.dispatch: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]] = (
-            default if name is None else _with_ctx(name)
-        )
-        name = public("finalize")
-        self.finalize: Callable[..., Awaitable[ResponseTypes | None]] = (
-            self._finalize if name is None else _finalize_with(name)
-        )
-        name = public("postprocess")
-        self.postprocess: Callable[[Quart, Ctx, Any], Awaitable[Any]] = (
-            self._postprocess if name is None else _postprocess_with(name)
-        )
-        name = public("exception")
-        self.exception: Callable[[Quart, Ctx, Exception], Awaitable[ResponseTypes | None]] = (
-            self._exception if name is None else _exception_with(name)
-        )
-        self.user_exception: Callable[[Quart, Ctx, Exception], Awaitable[Result]] = (
+        for entry, default, call_override in own:
+            name = kind.names[entry]
+            setattr(self, entry, call_override(name) if name in overrides else default)
+        self.user_exception = (
             user_exception
             if "handle_user_exception" not in overrides
             else lambda app, ctx, error: app.handle_user_exception(error)
         )
-        self.dispatch_error: Callable[[Quart, Ctx, Exception], Awaitable[Result]] = (
-            self._websocket_error if websocket else self._request_error
-        )
-        make: Callable[[Quart, Any], Awaitable[ResponseTypes]] = (
-            _make_response if "make_response" not in overrides else _make_response_public
-        )
+        self.dispatch_error = self._websocket_error if websocket else self._request_error
+        make = _make_response if "make_response" not in overrides else _make_response_public
         # A websocket view may return nothing (it was accepted): no response.
         self.make_response = _or_none(make) if websocket else make
 
@@ -396,51 +383,13 @@ async def dispatch_websocket(app: Quart, ctx: Ctx) -> ResponseReturnValue | None
     )
 
 
-async def user_exception(
-    app: Quart, ctx: Ctx, error: Exception
-) -> ResponseReturnValue | HTTPException:
-    """Find and call the error handler for ``error`` (re-raised if none)."""
-    if isinstance(error, BadRequestKeyError) and (
-        app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]
-    ):
-        error.show_exception = True
-    if isinstance(error, HTTPException) and not app.trap_http_exception(error):
-        return await app.handle_http_exception(error)
-    handler = app._find_error_handler(error, ctx._request_websocket.blueprints)
-    if handler is None:
-        raise error
-    # Flask types handlers as returning its own ResponseReturnValue.
-    return cast("ResponseReturnValue", await app.ensure_async(handler)(error))
-
-
-async def save_session(app: Quart, ctx: Ctx, response: Any) -> None:
-    """Save (or refresh) the session after the after hooks ran."""
-    interface = app.session_interface
-    session = ctx._session
-    if response is None:
-        # An accepted websocket: no response to carry a cookie, but a
-        # server-side interface can still store what changed (Quart
-        # calls save_session with response=None).
-        if session is not None and not interface.is_null_session(session):
-            await _save_session(interface, app, session, None)
-        return
-    if session is None:
-        # Never touched: only a permanent cookie that must be refreshed
-        # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
-        request = ctx._request_websocket
-        if not (
-            _is_lazy(interface)
-            and app.config["SESSION_REFRESH_EACH_REQUEST"]
-            and "cookie" in request.headers
-            and interface.get_cookie_name(app) in request.cookies
-        ):
-            return
-        session = ctx._load_session()
-        if not session.permanent:
-            return
-    if interface.is_null_session(session):
-        return
-    await _save_session(interface, app, session, response)
+def default_options_response(app: Quart, ctx: Ctx) -> Response:
+    """The automatic ``OPTIONS`` response: 200 with ``Allow``."""
+    adapter = ctx.url_adapter
+    methods = adapter.allowed_methods(ctx._request_websocket.path) if adapter is not None else []
+    response = app.response_class("")
+    response.allow.update(methods)
+    return response
 
 
 async def _make_response(app: Quart, result: Any) -> ResponseTypes:
