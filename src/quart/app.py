@@ -49,6 +49,7 @@ from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .asgi import handle_http
+from .asgi import handle_websocket
 from .config import Config
 from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
@@ -249,13 +250,16 @@ class Quart(QuartScaffold, App):
         client goes through the middleware too.
         """
         scope_type = scope["type"]
+        # A connection class overriding none of its steps only forwards: skip it.
         if scope_type == "http":
-            if self.asgi_http_class is ASGIHTTPConnection:
-                # The default class only forwards: skip building it.
+            if not getattr(self.asgi_http_class, "_overrides", True):
                 await handle_http(self, scope, receive, send)  # type: ignore[arg-type]
                 return
             handler: Any = self.asgi_http_class(self, scope)
         elif scope_type == "websocket":
+            if not getattr(self.asgi_websocket_class, "_overrides", True):
+                await handle_websocket(self, scope, receive, send)  # type: ignore[arg-type]
+                return
             handler = self.asgi_websocket_class(self, scope)
         elif scope_type == "lifespan":
             handler = self.asgi_lifespan_class(self, scope)

@@ -152,9 +152,10 @@ class SessionInterface:
 
     # -- how the app drives the interface (private) ----------------------
 
-    def _lazy_open(self) -> bool:
-        """Whether the session can be opened synchronously on first access."""
-        return False
+    #: Whether sessions can be opened synchronously on first access (only
+    #: Quart's cookie interface, unless a subclass changes how it opens):
+    #: decided once per class.
+    _lazy_open: bool = False
 
     def _open_session_now(self, app: Quart, request: BaseRequestWebsocket) -> SessionMixin | None:
         raise RuntimeError(
@@ -174,8 +175,7 @@ class SessionInterface:
 
 def _is_lazy(interface: SessionInterface) -> bool:
     """Whether ``interface`` opens sessions synchronously on first access."""
-    method = getattr(type(interface), "_lazy_open", None)
-    return method is not None and method(interface) is True
+    return getattr(type(interface), "_lazy_open", False) is True
 
 
 async def _open_session(
@@ -255,9 +255,11 @@ class SecureCookieSessionInterface(SessionInterface):
             },
         )
 
-    def _lazy_open(self) -> bool:
-        cls = type(self)
-        return (
+    _lazy_open = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._lazy_open = (
             cls.open_session is SecureCookieSessionInterface.open_session
             and cls.make_null_session is SessionInterface.make_null_session
         )

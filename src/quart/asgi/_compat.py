@@ -57,7 +57,11 @@ if TYPE_CHECKING:
     from ..wrappers import Request
     from ..wrappers import Websocket
 
+# What a subclass may override; __init__ and __call__ too, so that asgi_app
+# builds a subclass that changes them.
 _HTTP_STEPS = (
+    "__call__",
+    "__init__",
     "_create_request_from_scope",
     "_send_push_promise",
     "_send_response",
@@ -65,6 +69,8 @@ _HTTP_STEPS = (
     "handle_request",
 )
 _WEBSOCKET_STEPS = (
+    "__call__",
+    "__init__",
     "_create_websocket_from_scope",
     "accept_connection",
     "close_connection",
