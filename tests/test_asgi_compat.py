@@ -150,6 +150,23 @@ async def test_the_plain_class_is_the_fast_path(app: Quart, client: QuartClient)
     assert tasks[1] == tasks[0] + 2
 
 
+async def test_a_class_overriding_call_is_built(app: Quart, client: QuartClient) -> None:
+    served: list[str] = []
+
+    class Calling(ASGIHTTPConnection):
+        async def __call__(self, receive: Any, send: Any) -> None:
+            served.append(self.scope["path"])
+            await super().__call__(receive, send)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    app.asgi_http_class = Calling
+    assert await (await client.get("/")).get_data() == b"ok"
+    assert served == ["/"]
+
+
 class ShoutingWebsocketConnection(ASGIWebsocketConnection):
     """Upper-cases every text message the app sends, and records closes."""
 

@@ -26,12 +26,6 @@ _NEWLINE = re.compile(r"[\r\n]")
 class FastHeaders(Headers):
     """``Headers`` with exception-free ``get`` and ``in``."""
 
-    #: The request framing headers as found while decoding a request head:
-    #: (the first ``Content-Length`` value or ``None``, whether a
-    #: ``Transfer-Encoding`` header is present). Set by the ASGI adapter for
-    #: the request constructor, and cleared before the app sees the headers.
-    _framing: tuple[str | None, bool] | None = None
-
     # The same overloads as ``Headers.get``; like Werkzeug's, the fourth
     # names ``type`` second, where the implementation has ``default`` (only
     # ``get(key, type=...)`` is meant), which mypy flags on the implementation.

@@ -1,19 +1,9 @@
-"""The application: Flask's sans-IO app plus one async dispatch pipeline.
+"""The application: Flask's sans-IO app, the registration API and Quart
+0.22's public override points.
 
-The pipeline (for HTTP requests and websockets alike)::
-
-    handle_request / handle_websocket     push the context, catch errors
-      full_dispatch_*                     started signal, then
-        preprocess_*                      url value preprocessors, before_* hooks
-        dispatch_*                        routing errors, OPTIONS, the view
-        (handle_user_exception)           error handlers by code and class
-      finalize_*                          make_response, after_* hooks, session
-    (handle_exception)                    unhandled: log, signal, 500
-    context pop                           teardown_* functions, collected errors
-
-The public ``*_request``/``*_websocket`` methods keep Quart 0.22's
-signatures as override points; each is a thin call into a private step
-(``_preprocess``, ``_teardown``, ...) parameterised by :class:`_Kind`.
+This module is the public surface. The dispatch pipeline (for HTTP requests
+and websockets alike) is in :mod:`quart._app.pipeline`, URL building in
+:mod:`quart._app.urls`; each public step here is a thin call into them.
 Sync hooks and views are wrapped once (cached by :meth:`ensure_async`),
 never per request.
 """
@@ -23,40 +13,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from collections import defaultdict
 from collections.abc import AsyncGenerator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
-from itertools import chain
 from types import TracebackType
 from typing import Any
-from typing import cast
+from typing import ClassVar
 from typing import NoReturn
 from typing import overload
 from typing import ParamSpec
-from typing import TYPE_CHECKING
 from typing import TypeVar
-from urllib.parse import quote
 
 from flask.ctx import _AppCtxGlobals
 from flask.sansio.app import App
 from flask.sansio.scaffold import setupmethod
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.exceptions import Aborter
-from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import InternalServerError
-from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
-from werkzeug.routing import RoutingException
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import _lifecycle
 from . import _responses
 from . import signals
+from ._app import errors
+from ._app import pipeline
+from ._app import urls
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
 from ._scaffold import QuartScaffold
@@ -64,7 +49,7 @@ from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .asgi import handle_http
-from .asgi._common import _being_cancelled
+from .asgi import handle_websocket
 from .config import Config
 from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
@@ -72,12 +57,8 @@ from .ctx import AppContext
 from .ctx import raise_collected
 from .ctx import RequestContext
 from .ctx import WebsocketContext
-from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
-
-# Names Quart 0.22 has in this module's namespace, kept for code importing them
-# from here (``from quart.app import request``...).
 from .globals import g as g
 from .globals import request as request
 from .globals import request_ctx
@@ -87,46 +68,36 @@ from .globals import websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .json.provider import DefaultJSONProvider
-from .logging import escape_control_characters
 from .routing import QuartMap
 from .routing import QuartRule
-from .sessions import _is_lazy
-from .sessions import _save_session as _save_session_with
 from .sessions import SecureCookieSessionInterface
 from .signals import appcontext_tearing_down as appcontext_tearing_down
 from .signals import got_background_exception as got_background_exception
 from .signals import got_request_exception as got_request_exception
 from .signals import got_serving_exception as got_serving_exception
-from .signals import got_websocket_exception as got_websocket_exception
 from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import websocket_finished as websocket_finished
-from .signals import websocket_started as websocket_started
 from .signals import websocket_tearing_down as websocket_tearing_down
 from .templating import _default_template_ctx_processor
+from .templating import create_environment
 from .templating import Environment
+from .templating import update_context
 from .testing import QuartClient
 from .testing import QuartCliRunner
 from .testing import TestApp
-from .testing.utils import sentinel as sentinel
 from .typing import AfterServingCallable as AfterServingCallable
 from .typing import AfterWebsocketCallable as AfterWebsocketCallable
-from .typing import AppOrBlueprintKey as AppOrBlueprintKey
 from .typing import ASGIReceiveCallable as ASGIReceiveCallable
 from .typing import ASGISendCallable as ASGISendCallable
 from .typing import BeforeServingCallable as BeforeServingCallable
 from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable
 from .typing import FilePath as FilePath
-from .typing import HeadersValue as HeadersValue
 from .typing import ResponseReturnValue as ResponseReturnValue
 from .typing import ResponseTypes as ResponseTypes
 from .typing import Scope as Scope
-from .typing import ShellContextProcessorCallable as ShellContextProcessorCallable
 from .typing import TeardownCallable as TeardownCallable
-from .typing import TemplateFilterCallable as TemplateFilterCallable
-from .typing import TemplateGlobalCallable as TemplateGlobalCallable
-from .typing import TemplateTestCallable as TemplateTestCallable
 from .typing import TestAppProtocol
 from .typing import TestClientProtocol
 from .typing import WebsocketCallable as WebsocketCallable
@@ -137,11 +108,6 @@ from .wrappers import BaseRequestWebsocket
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
-from .wrappers.base import ClientDisconnectedError
-from .wrappers.websocket import _is_disconnect
-
-if TYPE_CHECKING:
-    from .cli import AppGroup
 
 __all__ = ["Quart"]
 
@@ -154,55 +120,6 @@ T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallabl
 T_teardown = TypeVar("T_teardown", bound="TeardownCallable")
 T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
-# A response, or no response (an accepted websocket), through the after hooks.
-_ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
-
-_sentinel: Any = object()
-
-
-_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
-
-
-class _Kind:
-    """What differs between the HTTP and websocket runs of the pipeline."""
-
-    __slots__ = (
-        "after",
-        "before",
-        "finished",
-        "got_exception",
-        "started",
-        "tearing_down",
-        "teardown",
-    )
-
-    def __init__(self, prefix: str, signal_prefix: str) -> None:
-        self.before = f"before_{prefix}_funcs"
-        self.after = f"after_{prefix}_funcs"
-        self.teardown = f"teardown_{prefix}_funcs"
-        self.started = getattr(signals, f"{signal_prefix}_started")
-        self.finished = getattr(signals, f"{signal_prefix}_finished")
-        self.tearing_down = getattr(signals, f"{signal_prefix}_tearing_down")
-        self.got_exception = getattr(signals, f"got_{signal_prefix}_exception")
-
-
-_HTTP = _Kind("request", "request")
-
-# The public steps that _plain_pipeline checks a subclass has not overridden.
-_PIPELINE_STEPS = (
-    "full_dispatch_request",
-    "preprocess_request",
-    "finalize_request",
-    "process_response",
-)
-_PLAIN_PIPELINE: dict[type, bool] = {}
-_WEBSOCKET = _Kind("websocket", "websocket")
-
-
-def _really_cancelled(error: BaseException) -> bool:
-    """Whether ``error`` is the serving task being cancelled, not a
-    ``CancelledError`` app code raised on its own (which is an error)."""
-    return isinstance(error, asyncio.CancelledError) and _being_cancelled()
 
 
 class Quart(QuartScaffold, App):
@@ -333,13 +250,16 @@ class Quart(QuartScaffold, App):
         client goes through the middleware too.
         """
         scope_type = scope["type"]
+        # A connection class overriding none of its steps only forwards: skip it.
         if scope_type == "http":
-            if self.asgi_http_class is ASGIHTTPConnection:
-                # The default class only forwards: skip building it.
+            if not getattr(self.asgi_http_class, "_overrides", True):
                 await handle_http(self, scope, receive, send)  # type: ignore[arg-type]
                 return
             handler: Any = self.asgi_http_class(self, scope)
         elif scope_type == "websocket":
+            if not getattr(self.asgi_websocket_class, "_overrides", True):
+                await handle_websocket(self, scope, receive, send)  # type: ignore[arg-type]
+                return
             handler = self.asgi_websocket_class(self, scope)
         elif scope_type == "lifespan":
             handler = self.asgi_lifespan_class(self, scope)
@@ -435,35 +355,7 @@ class Quart(QuartScaffold, App):
 
     def create_url_adapter(self, request: BaseRequestWebsocket | None) -> MapAdapter | None:
         """Bind the URL map to ``request``, or to ``SERVER_NAME`` without one."""
-        if request is not None:
-            trusted = self.config["TRUSTED_HOSTS"]
-            if trusted is not None:
-                request.trusted_hosts = trusted
-                # Validates the Host header now (SecurityError is a 400): the
-                # adapter cache below is keyed by the raw header.
-                request.__dict__.pop("host", None)
-                _ = request.host
-            subdomain = None
-            server_name = self.config["SERVER_NAME"]
-            if self.url_map.host_matching:
-                server_name = None
-            elif not self.subdomain_matching and not (
-                server_name and self.url_map.has_subdomain_rules  # type: ignore[attr-defined]
-            ):
-                # Flask's rule: without subdomain_matching every request
-                # is on the default subdomain. Quart matches subdomain routes
-                # whenever SERVER_NAME is set, and apps with such routes rely
-                # on it: they get Quart's behaviour.
-                subdomain = self.url_map.default_subdomain or ""
-            return self.url_map.bind_to_request(request, subdomain, server_name)  # type: ignore[attr-defined,no-any-return]
-        if self.config["SERVER_NAME"] is not None:
-            scheme = "https" if self.config["PREFER_SECURE_URLS"] else "http"
-            return self.url_map.bind(
-                self.config["SERVER_NAME"],
-                script_name=self.config["APPLICATION_ROOT"],
-                url_scheme=scheme,
-            )
-        return None
+        return urls.create_url_adapter(self, request)
 
     def url_for(
         self,
@@ -476,44 +368,7 @@ class Quart(QuartScaffold, App):
         **values: Any,
     ) -> str:
         """Build the URL of ``endpoint`` (see :func:`quart.url_for`)."""
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        if ctx is not None:
-            adapter = ctx.url_adapter
-            blueprint = ctx._request_websocket.blueprint
-            if endpoint[:1] == ".":
-                endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
-            if _external is None:
-                _external = _scheme is not None
-        else:
-            app_ctx = _cv_app.get(None)
-            adapter = app_ctx.url_adapter if app_ctx is not None else self.create_url_adapter(None)
-            if adapter is None:
-                raise RuntimeError(
-                    "Unable to build URLs outside an active request without"
-                    " 'SERVER_NAME' configured. Set SERVER_NAME (and APPLICATION_ROOT,"
-                    " PREFER_SECURE_URLS as needed)."
-                )
-            if _external is None:
-                _external = True
-        if _scheme is not None and not _external:
-            raise ValueError("When specifying '_scheme', '_external' must be True.")
-        self.inject_url_defaults(endpoint, values)
-        old_scheme = None
-        if _scheme is not None:
-            old_scheme, adapter.url_scheme = adapter.url_scheme, _scheme  # type: ignore[union-attr]
-        try:
-            url = adapter.build(  # type: ignore[union-attr]
-                endpoint, values, method=_method, force_external=_external
-            )
-        except BuildError as error:
-            values.update(_anchor=_anchor, _external=_external, _method=_method, _scheme=_scheme)
-            return self.handle_url_build_error(error, endpoint, values)
-        finally:
-            if old_scheme is not None:
-                adapter.url_scheme = old_scheme  # type: ignore[union-attr]
-        if _anchor is not None:
-            url = f"{url}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
-        return url
+        return urls.url_for(self, endpoint, _anchor, _external, _method, _scheme, values)
 
     def redirect(self, location: str, code: int = 302) -> WerkzeugResponse:
         """A redirect response (see :func:`quart.redirect`).
@@ -527,51 +382,31 @@ class Quart(QuartScaffold, App):
         """
         return super().redirect(_safe_location(location), code)
 
-    # -- the request pipeline -------------------------------------------
+    # -- the request pipeline (see quart._app.pipeline) --------------------
+
+    #: The public steps this class overrides, and its tables of steps.
+    _overridden: ClassVar[frozenset[str]]
+    _http_steps: ClassVar[pipeline.Steps]
+    _websocket_steps: ClassVar[pipeline.Steps]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        pipeline.decide(cls, pipeline.overridden(cls, Quart))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A step replaced on one app (quart-schema wraps app.make_response) is
+        # honoured too: that app gets its own tables. Reading pays nothing.
+        object.__setattr__(self, name, value)
+        if name in pipeline.PUBLIC_STEPS:
+            pipeline.decide(self, self._overridden | {name})
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Handle one HTTP request from start to finish and return the response."""
-        ctx = self.request_context(request)
-        return await self._handle(ctx, _HTTP)  # type: ignore[return-value]
+        return await self._http_steps.handle(self, self.request_context(request))  # type: ignore[return-value]
 
     async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:
         """Handle one websocket from start to finish; a response means it was refused."""
-        ctx = self.websocket_context(websocket)
-        return await self._handle(ctx, _WEBSOCKET)
-
-    async def _handle(self, ctx: _BaseRequestWebsocketContext, kind: _Kind) -> ResponseTypes | None:
-        await ctx.push()
-        error: BaseException | None = None
-        try:
-            try:
-                if kind is _HTTP:
-                    if self._plain_pipeline():
-                        return await self._full_dispatch(ctx, kind, True)
-                    return await self.full_dispatch_request(ctx)  # type: ignore[arg-type]
-                return await self.full_dispatch_websocket(ctx)  # type: ignore[arg-type]
-            except ClientDisconnectedError:
-                raise
-            except (Exception, asyncio.CancelledError) as exc:
-                if _really_cancelled(exc):
-                    raise  # A real cancellation (client gone, shutdown, timeout).
-                # Anything else, including a CancelledError the app raised
-                # itself (no error handler can be registered for it), is an
-                # unhandled error: teardown functions and the tearing-down
-                # signals get it even though it becomes a 500, as in Flask.
-                error = exc
-                failure = cast(Exception, exc)
-                if kind is _HTTP:
-                    return await self.handle_exception(failure)
-                return await self.handle_websocket_exception(failure)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            if ctx._request_websocket.scope.get("_quart._preserve_context", False):
-                ctx.preserved = True
-                self._preserved_context = ctx
-            else:
-                await ctx.pop(error)
+        return await self._websocket_steps.handle(self, self.websocket_context(websocket))
 
     async def full_dispatch_request(
         self, request_context: RequestContext | None = None
@@ -579,73 +414,14 @@ class Quart(QuartScaffold, App):
         """Send ``request_started``, run the hooks and the view, handle errors,
         and finalize the response."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._full_dispatch(ctx, _HTTP)  # type: ignore[return-value]
+        return await self._http_steps._full_dispatch(self, ctx)  # type: ignore[return-value]
 
     async def full_dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`full_dispatch_request`."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._full_dispatch(ctx, _WEBSOCKET)
-
-    def _plain_pipeline(self) -> bool:
-        """Whether this app's class keeps Quart's own HTTP pipeline steps, so
-        the private steps may be called directly (one coroutine each fewer)."""
-        cls = type(self)
-        plain = _PLAIN_PIPELINE.get(cls)
-        if plain is None:
-            plain = all(getattr(cls, name) is getattr(Quart, name) for name in _PIPELINE_STEPS)
-            _PLAIN_PIPELINE[cls] = plain
-        return plain
-
-    async def _full_dispatch(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, plain: bool = False
-    ) -> ResponseTypes | None:
-        # Flask marks the first request here, after which adding routes or
-        # hooks raises; Quart does not, and apps (and their tests) that add
-        # a route after serving a request rely on that, so neither do we.
-        result: ResponseReturnValue | HTTPException | None
-        try:
-            if kind.started.receivers:
-                await kind.started.send_async(self)
-            if kind is _HTTP:
-                if plain:
-                    result = await self._preprocess(ctx, kind)
-                else:
-                    result = await self.preprocess_request(ctx)  # type: ignore[arg-type]
-                if result is None:
-                    result = await self.dispatch_request(ctx)  # type: ignore[arg-type]
-            else:
-                result = await self.preprocess_websocket(ctx)  # type: ignore[arg-type]
-                if result is None:
-                    result = await self.dispatch_websocket(ctx)  # type: ignore[arg-type]
-        except ClientDisconnectedError:
-            if kind is _HTTP:
-                raise
-            # The client closed the websocket: how one usually ends, not an
-            # error, so the after hooks and websocket_finished still run.
-            result = None
-        except Exception as error:
-            if kind is _WEBSOCKET and _is_disconnect(error):
-                result = None  # The same, from a TaskGroup of readers/writers.
-            else:
-                result = await self._handle_user_exception(ctx, error)
-        if kind is _HTTP:
-            if plain:
-                return await self._finalize_plain(ctx, result)
-            return await self.finalize_request(result, ctx)  # type: ignore[arg-type]
-        return await self.finalize_websocket(result, ctx)  # type: ignore[arg-type]
-
-    async def _finalize_plain(
-        self, ctx: _BaseRequestWebsocketContext, result: ResponseReturnValue | HTTPException | None
-    ) -> ResponseTypes:
-        # finalize_request + process_response, for an app that overrides
-        # neither (see _plain_pipeline).
-        response = await self.make_response(result)  # type: ignore[arg-type]
-        response = await self._postprocess(ctx, _HTTP, response)
-        if signals.request_finished.receivers:
-            await signals.request_finished.send_async(self, response=response)
-        return response
+        return await self._websocket_steps._full_dispatch(self, ctx)
 
     async def preprocess_request(
         self, request_context: RequestContext | None = None
@@ -653,34 +429,14 @@ class Quart(QuartScaffold, App):
         """Run URL value preprocessors and ``before_request`` functions (app
         first, then blueprints outer to inner); a non-``None`` result wins."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._preprocess(ctx, _HTTP)
+        return await self._http_steps._preprocess(self, ctx)
 
     async def preprocess_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_websocket`` functions."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._preprocess(ctx, _WEBSOCKET)
-
-    async def _preprocess(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind
-    ) -> ResponseReturnValue | None:
-        request = ctx._request_websocket
-        blueprints = request.blueprints
-        names = (None, *reversed(blueprints)) if blueprints else (None,)
-        preprocessors = self.url_value_preprocessors
-        if preprocessors:
-            for name in names:
-                for processor in preprocessors.get(name, ()):
-                    processor(request.endpoint, request.view_args)
-        hooks: dict[str | None, list[Callable[[], Any]]] = getattr(self, kind.before)
-        if hooks:
-            for name in names:
-                for func in hooks.get(name, ()):
-                    result = await self.ensure_async(func)()
-                    if result is not None:
-                        return result  # type: ignore[no-any-return]
-        return None
+        return await self._websocket_steps._preprocess(self, ctx)
 
     async def dispatch_request(
         self, request_context: RequestContext | None = None
@@ -688,32 +444,14 @@ class Quart(QuartScaffold, App):
         """Call the view for the request (or raise its routing error; answer
         automatic ``OPTIONS``)."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        request = ctx.request
-        if request.routing_exception is not None:
-            self.raise_routing_exception(request)
-        rule = request.url_rule
-        if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
-            return await self.make_default_options_response()
-        view = self.view_functions[rule.endpoint]  # type: ignore[union-attr]
-        # Flask types views as returning its own ResponseReturnValue.
-        return cast(
-            "ResponseReturnValue", await self.ensure_async(view)(**(request.view_args or {}))
-        )
+        return await pipeline.dispatch_request(self, ctx)
 
     async def dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Call the websocket view (or raise its routing error)."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        websocket = ctx.websocket
-        if websocket.routing_exception is not None:
-            self.raise_routing_exception(websocket)
-        view = self.view_functions[websocket.url_rule.endpoint]  # type: ignore[union-attr]
-        # Flask types views as returning its own ResponseReturnValue.
-        return cast(
-            "ResponseReturnValue | None",
-            await self.ensure_async(view)(**(websocket.view_args or {})),
-        )
+        return await pipeline.dispatch_websocket(self, ctx)
 
     def raise_routing_exception(self, request: BaseRequestWebsocket) -> NoReturn:
         """Raise the request's routing error (404, 405, or a slash redirect)."""
@@ -721,12 +459,7 @@ class Quart(QuartScaffold, App):
 
     async def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` response: 200 with ``Allow``."""
-        ctx = _cv_request.get()
-        adapter = ctx.url_adapter
-        methods = adapter.allowed_methods(ctx.request.path) if adapter is not None else []
-        response = self.response_class("")
-        response.allow.update(methods)
-        return response
+        return pipeline.default_options_response(self, _cv_request.get())
 
     async def finalize_request(
         self,
@@ -737,19 +470,7 @@ class Quart(QuartScaffold, App):
         """Turn the view's result into a response, run the after hooks, save
         the session and send ``request_finished``."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        response = await self.make_response(result)
-        try:
-            response = await self.process_response(response, ctx)
-            if signals.request_finished.receivers:
-                await signals.request_finished.send_async(self, response=response)
-        except (Exception, asyncio.CancelledError) as error:
-            if not from_error_handler or _really_cancelled(error):
-                raise
-            self.logger.error(
-                "Request finalizing failed with an error while handling an error",
-                exc_info=(type(error), error, error.__traceback__),
-            )
-        return response
+        return await self._http_steps._finalize(self, ctx, result, from_error_handler)  # type: ignore[return-value]
 
     async def finalize_websocket(
         self,
@@ -760,19 +481,7 @@ class Quart(QuartScaffold, App):
         """Turn a websocket view's result (if any) into a response and run the
         after hooks and ``websocket_finished``."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        response = await self.make_response(result) if result is not None else None
-        try:
-            response = await self.postprocess_websocket(response, ctx)
-            if signals.websocket_finished.receivers:
-                await signals.websocket_finished.send_async(self, response=response)
-        except (Exception, asyncio.CancelledError) as error:
-            if not from_error_handler or _really_cancelled(error):
-                raise
-            self.logger.error(
-                "Websocket finalizing failed with an error while handling an error",
-                exc_info=(type(error), error, error.__traceback__),
-            )
-        return response
+        return await self._websocket_steps._finalize(self, ctx, result, from_error_handler)
 
     async def process_response(
         self, response: ResponseTypes, request_context: RequestContext | None = None
@@ -780,7 +489,7 @@ class Quart(QuartScaffold, App):
         """Run ``after_this_request`` and ``after_request`` functions (inner
         blueprints first, app last) and save the session."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._postprocess(ctx, _HTTP, response)
+        return await self._http_steps._postprocess(self, ctx, response)
 
     async def postprocess_websocket(
         self,
@@ -789,50 +498,7 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes | None:
         """Run ``after_this_websocket`` and ``after_websocket`` functions and save the session."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._postprocess(ctx, _WEBSOCKET, response)
-
-    async def _postprocess(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, response: _ResponseT
-    ) -> _ResponseT:
-        for func in ctx._after_funcs:
-            response = await self.ensure_async(func)(response)
-        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(self, kind.after)
-        if hooks:
-            for name in chain(ctx._request_websocket.blueprints, (None,)):
-                for func in reversed(hooks.get(name, ())):
-                    response = await self.ensure_async(func)(response)
-        # A session never touched, on a request without cookies, has nothing
-        # to save or refresh: skip the call.
-        if ctx._session is not None or "Cookie" in ctx._request_websocket.headers:
-            await self._save_session(ctx, response)
-        return response
-
-    async def _save_session(self, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
-        interface = self.session_interface
-        session = ctx._session
-        if response is None:
-            # An accepted websocket: no response to carry a cookie, but a
-            # server-side interface can still store what changed (Quart
-            # calls save_session with response=None).
-            if session is not None and not interface.is_null_session(session):
-                await _save_session_with(interface, self, session, None)
-            return
-        if session is None:
-            # Never touched: only a permanent cookie that must be refreshed
-            # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
-            if not (
-                _is_lazy(interface)
-                and self.config["SESSION_REFRESH_EACH_REQUEST"]
-                and "cookie" in ctx._request_websocket.headers
-                and interface.get_cookie_name(self) in ctx._request_websocket.cookies
-            ):
-                return
-            session = ctx._load_session()
-            if not session.permanent:
-                return
-        if interface.is_null_session(session):
-            return
-        await _save_session_with(interface, self, session, response)
+        return await self._websocket_steps._postprocess(self, ctx, response)
 
     # -- responses ------------------------------------------------------
 
@@ -851,89 +517,31 @@ class Quart(QuartScaffold, App):
 
     async def handle_user_exception(self, error: Exception) -> HTTPException | ResponseReturnValue:
         """Find and call the error handler for ``error`` (re-raised if none)."""
-        ctx = _cv_request.get(None) or _cv_websocket.get()
-        return await self._handle_user_exception(ctx, error)
-
-    async def _handle_user_exception(
-        self, ctx: _BaseRequestWebsocketContext, error: Exception
-    ) -> HTTPException | ResponseReturnValue:
-        if isinstance(error, BadRequestKeyError) and (
-            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
-        ):
-            error.show_exception = True
-        if isinstance(error, HTTPException) and not self.trap_http_exception(error):
-            return await self.handle_http_exception(error)
-        handler = self._find_error_handler(error, ctx._request_websocket.blueprints)
-        if handler is None:
-            raise error
-        # Flask types handlers as returning its own ResponseReturnValue.
-        return cast("ResponseReturnValue", await self.ensure_async(handler)(error))
+        return await errors.user_exception(self, pipeline.current(), error)  # type: ignore[arg-type]
 
     async def handle_http_exception(
         self, error: HTTPException
     ) -> HTTPException | ResponseReturnValue:
         """Call the handler registered for an HTTP error, or return the error
         itself (which becomes its default response)."""
-        if error.code is None or isinstance(error, RoutingException):
-            return error
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
-        handler = self._find_error_handler(error, blueprints)
-        if handler is None:
-            return error
-        # Flask types handlers as returning its own ResponseReturnValue.
-        return cast("ResponseReturnValue", await self.ensure_async(handler)(error))
+        return await errors.http_exception(self, pipeline.current(), error)
 
     async def handle_exception(self, error: Exception) -> ResponseTypes:
         """Handle an error no handler dealt with: send ``got_request_exception``,
         then re-raise (``PROPAGATE_EXCEPTIONS``, on in debug and testing) or log
         it and answer 500 (through a 500 handler if there is one)."""
-        return await self._handle_exception(error, _HTTP)  # type: ignore[return-value]
+        return await self._http_steps._exception(self, _cv_request.get(None), error)  # type: ignore[no-any-return]
 
     async def handle_websocket_exception(self, error: Exception) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`handle_exception`."""
-        return await self._handle_exception(error, _WEBSOCKET)
-
-    async def _handle_exception(self, error: Exception, kind: _Kind) -> ResponseTypes | None:
-        exc_info = sys.exc_info()
-        if kind.got_exception.receivers:
-            await kind.got_exception.send_async(self, exception=error)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
-            if exc_info[1] is error:
-                raise
-            raise error
-        if exc_info[1] is not error:
-            # Called outside the ``except`` block: log ``error`` itself. Its
-            # traceback is None if it was never raised, which logging accepts
-            # but ``log_exception``'s (Flask's) signature does not.
-            exc_info = (type(error), error, error.__traceback__)  # type: ignore[assignment]
-        self.log_exception(exc_info)
-        server_error: Any = InternalServerError(original_exception=error)
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
-        handler = self._find_error_handler(server_error, blueprints)
-        if handler is not None:
-            server_error = await self.ensure_async(handler)(server_error)
-        if kind is _HTTP:
-            return await self.finalize_request(server_error, from_error_handler=True)
-        return await self.finalize_websocket(server_error, from_error_handler=True)
+        return await self._websocket_steps._exception(self, _cv_websocket.get(None), error)  # type: ignore[no-any-return]
 
     def log_exception(
         self,
         exception_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
     ) -> None:
         """Log an unhandled error (path and method escaped: one line per request)."""
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        if ctx is not None:
-            target = ctx._request_websocket
-            what = f"{target.method} {escape_control_characters(target.path)}"
-            kind = "websocket" if ctx._is_websocket else "request"
-            self.logger.error(f"Exception on {kind} {what}", exc_info=exception_info)
-        else:
-            self.logger.error("Exception", exc_info=exception_info)
+        errors.log_exception(self, pipeline.current(), exception_info)
 
     # -- teardown -------------------------------------------------------
 
@@ -943,30 +551,14 @@ class Quart(QuartScaffold, App):
         """Run ``teardown_request`` functions (all of them, even if some raise)
         and send ``request_tearing_down``."""
         ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        await self._teardown(ctx, _HTTP, exc)
+        await self._http_steps.teardown(self, ctx, exc)
 
     async def do_teardown_websocket(
         self, exc: BaseException | None, websocket_context: WebsocketContext | None = None
     ) -> None:
         """Run ``teardown_websocket`` functions and send ``websocket_tearing_down``."""
         ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
-        await self._teardown(ctx, _WEBSOCKET, exc)
-
-    async def _teardown(
-        self, ctx: _BaseRequestWebsocketContext, kind: _Kind, exc: BaseException | None
-    ) -> None:
-        errors: list[BaseException] = []
-        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(self, kind.teardown)
-        if hooks:
-            for name in chain(ctx._request_websocket.blueprints, (None,)):
-                for func in reversed(hooks.get(name, ())):
-                    try:
-                        await self.ensure_async(func)(exc)
-                    except Exception as error:
-                        errors.append(error)
-        if kind.tearing_down.receivers:
-            await kind.tearing_down.send_async(self, exc=exc)
-        raise_collected(errors)
+        await self._websocket_steps.teardown(self, ctx, exc)
 
     async def do_teardown_appcontext(self, exc: BaseException | None) -> None:
         """Run ``teardown_appcontext`` functions and send ``appcontext_tearing_down``."""
@@ -984,39 +576,11 @@ class Quart(QuartScaffold, App):
 
     def create_jinja_environment(self) -> Environment:  # type: ignore[override]
         """Create the async Jinja environment with Quart's globals."""
-        from .globals import g
-        from .globals import request
-        from .globals import session
-        from .helpers import get_flashed_messages
-
-        options = dict(self.jinja_options)
-        options.setdefault("autoescape", self.select_jinja_autoescape)
-        if "auto_reload" not in options:
-            auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
-            options["auto_reload"] = self.debug if auto_reload is None else auto_reload
-        env = self.jinja_environment(self, **options)
-        env.globals.update(
-            config=self.config,
-            g=g,
-            get_flashed_messages=get_flashed_messages,
-            request=request,
-            session=session,
-            url_for=self.url_for,
-        )
-        env.policies["json.dumps_function"] = self.json.dumps
-        return env
+        return create_environment(self)
 
     async def update_template_context(self, context: dict[str, Any]) -> None:
         """Add the context processors' values to ``context`` (explicit values win)."""
-        names: tuple[str | None, ...] = (None,)
-        ctx = _cv_request.get(None) or _cv_websocket.get(None)
-        if ctx is not None:
-            names = (None, *reversed(ctx._request_websocket.blueprints))
-        original = context.copy()
-        for name in names:
-            for processor in self.template_context_processors.get(name, ()):
-                context.update(await self.ensure_async(processor)())
-        context.update(original)
+        await update_context(self, context)
 
     # -- files ----------------------------------------------------------
 
@@ -1093,18 +657,7 @@ class Quart(QuartScaffold, App):
         """
         from .serving import run
 
-        run(
-            self,
-            host=host,
-            port=port,
-            debug=debug,
-            use_reloader=use_reloader,
-            loop=loop,
-            ca_certs=ca_certs,
-            certfile=certfile,
-            keyfile=keyfile,
-            **kwargs,
-        )
+        run(self, host, port, debug, use_reloader, loop, ca_certs, certfile, keyfile, **kwargs)
 
     def run_task(
         self,
@@ -1119,16 +672,7 @@ class Quart(QuartScaffold, App):
         """A coroutine that serves the app on Hypercorn in the running loop."""
         from .serving import run_task
 
-        return run_task(
-            self,
-            host=host,
-            port=port,
-            debug=debug,
-            ca_certs=ca_certs,
-            certfile=certfile,
-            keyfile=keyfile,
-            shutdown_trigger=shutdown_trigger,
-        )
+        return run_task(self, host, port, debug, ca_certs, certfile, keyfile, shutdown_trigger)
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClientProtocol:
         """A client that calls the app in-process: ``await client.get("/")``."""
@@ -1193,96 +737,15 @@ class Quart(QuartScaffold, App):
         return create_logger(self)
 
 
-# Marks the teardown methods as Quart's own, so contexts may skip calling them
-# when there is nothing to run (see ctx._has_appcontext_teardown); a subclass
-# that overrides one is always called.
-Quart.do_teardown_request._quart_builtin = True  # type: ignore[attr-defined]
-Quart.do_teardown_websocket._quart_builtin = True  # type: ignore[attr-defined]
-Quart.do_teardown_appcontext._quart_builtin = True  # type: ignore[attr-defined]
+pipeline.decide(Quart, frozenset())
 
 
-# -- names Quart 0.22's quart.app has at module level ---------------------------
-# Extensions and tests import (or patch) these from here.
-
-from datetime import timedelta  # noqa: E402
-
-from flask import Flask as Flask  # noqa: E402
-from werkzeug.datastructures import Authorization as Authorization  # noqa: E402
-from werkzeug.datastructures import Headers as Headers  # noqa: E402
-
-from .cli import AppGroup as AppGroup  # noqa: E402
-from .ctx import has_request_context as has_request_context  # noqa: E402
-from .ctx import has_websocket_context as has_websocket_context  # noqa: E402
-from .helpers import get_flashed_messages as get_flashed_messages  # noqa: E402
-from .helpers import send_from_directory as send_from_directory  # noqa: E402
-from .typing import ASGIHTTPProtocol as ASGIHTTPProtocol  # noqa: E402
-from .typing import ASGILifespanProtocol as ASGILifespanProtocol  # noqa: E402
-from .typing import ASGIWebsocketProtocol as ASGIWebsocketProtocol  # noqa: E402
-from .typing import Event as Event  # noqa: E402
-from .typing import StatusCode as StatusCode  # noqa: E402
-from .utils import cancel_tasks as cancel_tasks  # noqa: E402
-from .utils import file_path_to_path as file_path_to_path  # noqa: E402
-from .utils import MustReloadError as MustReloadError  # noqa: E402
-from .utils import observe_changes as observe_changes  # noqa: E402
-from .utils import restart as restart  # noqa: E402
-
-T_shell_context_processor = TypeVar(
-    "T_shell_context_processor", bound="ShellContextProcessorCallable"
-)
-T_template_filter = TypeVar("T_template_filter", bound="TemplateFilterCallable")
-T_template_global = TypeVar("T_template_global", bound="TemplateGlobalCallable")
-T_template_test = TypeVar("T_template_test", bound="TemplateTestCallable")
-
-
-def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
-    """``value`` as a :class:`~datetime.timedelta` (an int is seconds; ``None`` stays)."""
-    if value is None or isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=value)
-
-
-def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel every unfinished task of ``loop`` and run it until they end,
-    reporting their errors to the loop's exception handler."""
-    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    if not tasks:
-        return
-    for task in tasks:
-        task.cancel()
-    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            loop.call_exception_handler(
-                {
-                    "message": "unhandled exception during shutdown",
-                    "exception": task.exception(),
-                    "task": task,
-                }
-            )
-
-
-_LAZY_NAMES = {
-    # Imported on first use: quart.testing and Hypercorn are not needed to
-    # serve an app, so importing quart.app does not load them.
-    "make_test_body_with_headers": ("quart.testing.utils", "make_test_body_with_headers"),
-    "make_test_headers_path_and_query_string": (
-        "quart.testing.utils",
-        "make_test_headers_path_and_query_string",
-    ),
-    "make_test_scope": ("quart.testing.utils", "make_test_scope"),
-    "no_op_push": ("quart.testing.utils", "no_op_push"),
-    "serve": ("hypercorn.asyncio", "serve"),
-    "HyperConfig": ("hypercorn.config", "Config"),
-}
+# Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...).
+from ._app.names import *  # noqa: E402, F403
+from ._app.names import lazy_name  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
     """Quart's module-level names that are imported only when asked for."""
-    target = _LAZY_NAMES.get(name)
-    if target is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(target[0]), target[1])
-    globals()[name] = value
+    value = globals()[name] = lazy_name(name)
     return value

@@ -34,6 +34,7 @@ from itsdangerous.encoding import base64_encode
 
 if TYPE_CHECKING:
     from .app import Quart
+    from .ctx import _BaseRequestWebsocketContext
     from .wrappers import BaseRequestWebsocket
     from .wrappers import Response
 
@@ -154,9 +155,10 @@ class SessionInterface:
 
     # -- how the app drives the interface (private) ----------------------
 
-    def _lazy_open(self) -> bool:
-        """Whether the session can be opened synchronously on first access."""
-        return False
+    #: Whether sessions can be opened synchronously on first access (only
+    #: Quart's cookie interface, unless a subclass changes how it opens):
+    #: decided once per class.
+    _lazy_open: bool = False
 
     def _open_session_now(self, app: Quart, request: BaseRequestWebsocket) -> SessionMixin | None:
         raise RuntimeError(
@@ -176,8 +178,7 @@ class SessionInterface:
 
 def _is_lazy(interface: SessionInterface) -> bool:
     """Whether ``interface`` opens sessions synchronously on first access."""
-    method = getattr(type(interface), "_lazy_open", None)
-    return method is not None and method(interface) is True
+    return getattr(type(interface), "_lazy_open", False) is True
 
 
 async def _open_session(
@@ -267,9 +268,11 @@ class SecureCookieSessionInterface(SessionInterface):
             },
         )
 
-    def _lazy_open(self) -> bool:
-        cls = type(self)
-        return (
+    _lazy_open = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._lazy_open = (
             cls.open_session is SecureCookieSessionInterface.open_session
             and cls.make_null_session is SessionInterface.make_null_session
         )
@@ -384,3 +387,34 @@ from werkzeug.wrappers import Response as WerkzeugResponse  # noqa: E402, F401
 
 from .wrappers import BaseRequestWebsocket as BaseRequestWebsocket  # noqa: E402
 from .wrappers import Response as Response  # noqa: E402
+
+
+async def save_session(app: Quart, ctx: _BaseRequestWebsocketContext, response: Any) -> None:
+    """Save (or refresh) the session of ``ctx`` once the after hooks ran
+    (the last step of finalizing a request or websocket)."""
+    interface = app.session_interface
+    session = ctx._session
+    if response is None:
+        # An accepted websocket: no response to carry a cookie, but a
+        # server-side interface can still store what changed (Quart
+        # calls save_session with response=None).
+        if session is not None and not interface.is_null_session(session):
+            await _save_session(interface, app, session, None)
+        return
+    if session is None:
+        # Never touched: only a permanent cookie that must be refreshed
+        # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
+        request = ctx._request_websocket
+        if not (
+            _is_lazy(interface)
+            and app.config["SESSION_REFRESH_EACH_REQUEST"]
+            and "cookie" in request.headers
+            and interface.get_cookie_name(app) in request.cookies
+        ):
+            return
+        session = ctx._load_session()
+        if not session.permanent:
+            return
+    if interface.is_null_session(session):
+        return
+    await _save_session(interface, app, session, response)

@@ -63,6 +63,46 @@ class Environment(BaseEnvironment):
         self.app = app
 
 
+def create_environment(app: Quart) -> Environment:
+    """The body of :meth:`Quart.create_jinja_environment`: the async
+    environment with Quart's globals."""
+    from .globals import g
+    from .globals import request
+    from .globals import session
+    from .helpers import get_flashed_messages
+
+    options = dict(app.jinja_options)
+    options.setdefault("autoescape", app.select_jinja_autoescape)
+    if "auto_reload" not in options:
+        auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
+        options["auto_reload"] = app.debug if auto_reload is None else auto_reload
+    env = app.jinja_environment(app, **options)
+    env.globals.update(
+        config=app.config,
+        g=g,
+        get_flashed_messages=get_flashed_messages,
+        request=request,
+        session=session,
+        url_for=app.url_for,
+    )
+    env.policies["json.dumps_function"] = app.json.dumps
+    return env
+
+
+async def update_context(app: Quart, context: dict[str, Any]) -> None:
+    """The body of :meth:`Quart.update_template_context`: add the context
+    processors' values (app first, then blueprints), explicit values winning."""
+    names: tuple[str | None, ...] = (None,)
+    ctx = _cv_request.get(None) or _cv_websocket.get(None)
+    if ctx is not None:
+        names = (None, *reversed(ctx._request_websocket.blueprints))
+    original = context.copy()
+    for name in names:
+        for processor in app.template_context_processors.get(name, ()):
+            context.update(await app.ensure_async(processor)())
+    context.update(original)
+
+
 async def _default_template_ctx_processor() -> dict[str, Any]:
     """Put ``g``, ``request`` (or ``websocket``) and ``session`` in the context."""
     # A coroutine function, though it never waits: ``ensure_async`` would

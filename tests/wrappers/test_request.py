@@ -531,3 +531,50 @@ async def test_an_unfilled_request_body_times_out_with_408() -> None:
     with pytest.raises(RequestTimeout):
         async with asyncio.timeout(5):
             await request.get_data()
+
+
+async def test_the_declared_length_can_be_given_explicitly() -> None:
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    def make(**kwargs: Any) -> Request:
+        return Request(
+            "POST",
+            "http",
+            "/",
+            b"",
+            Headers({"Content-Length": "3"}),
+            "",
+            "1.1",
+            {},  # type: ignore[arg-type]
+            max_content_length=4,
+            send_push_promise=None,  # type: ignore[arg-type]
+            **kwargs,
+        )
+
+    assert make().body._expected == 3  # read from the headers
+    request = make(content_length=10)  # what the caller parsed wins
+    request.body.set_result(b"abc")
+    with pytest.raises(RequestEntityTooLarge):
+        await request.get_data()
+
+
+async def test_an_unfilled_body_iterated_outside_the_adapter_times_out() -> None:
+    from werkzeug.exceptions import RequestTimeout
+
+    request = Request(
+        "POST",
+        "http",
+        "/",
+        b"",
+        Headers({"Content-Type": "multipart/form-data; boundary=b"}),
+        "",
+        "1.1",
+        {},  # type: ignore[arg-type]
+        body_timeout=0.05,  # type: ignore[arg-type]
+        send_push_promise=None,  # type: ignore[arg-type]
+    )
+    request.body.append(b"--b\r\n")
+    with pytest.raises(RequestTimeout):
+        async with asyncio.timeout(5):
+            await request.form
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]

@@ -4,21 +4,23 @@
 As they come, each ``__call__`` hands the connection to this package's own
 engine (:func:`handle_http`, :func:`handle_websocket`). A subclass that
 overrides one of Quart's steps (``handle_messages``, ``handle_request``,
-``_send_response``, ``send_data``, ...) is served the way Quart serves it,
-through those steps, so the override takes effect:
+``_send_response``, ``send_data``, ...) is served through those steps, so
+the override takes effect; which class overrides what is decided once per
+class (``__init_subclass__``).
 
-* HTTP: a reader task (``handle_messages``) fills the request body while
-  ``handle_request`` runs the app and ``_send_response`` sends the answer;
-  whichever ends first cancels the other (a client that disconnects cancels
-  the handler).
+The classes are thin adapters over the one engine: they differ from it only
+in how messages are read, never in how a connection ends.
+
+* HTTP: a reader task (``handle_messages``) fills the request body, as in
+  Quart; whichever of it and ``handle_request`` ends first cancels the other
+  (a client that disconnects cancels the handler). ``handle_request`` is the
+  engine's :func:`respond`, sending through ``_send_response``.
 * Websocket: a reader task (``handle_messages``) queues incoming messages;
-  the websocket object receives from that queue and sends, accepts and
-  closes through ``send_data``, ``accept_connection`` and
-  ``close_connection``; ``handle_websocket`` runs the app and then closes
-  (or refuses with the app's response).
-
-Everything else (limits, timeouts, error handling, the refusal response) is
-the engine's.
+  the engine's connection reads them from that queue (the client leaving is
+  queued too), and the websocket object sends, accepts and closes through
+  ``send_data``, ``accept_connection`` and ``close_connection``, which call
+  the engine. ``handle_websocket`` is the engine's :func:`serve_websocket`:
+  the same close codes, errors, disconnects and refusals as the default path.
 """
 
 from __future__ import annotations
@@ -31,22 +33,18 @@ from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
-from ..wrappers.base import ClientDisconnectedError
-from ..wrappers.websocket import WebsocketDisconnect
 from ._common import _BadHead
-from ._common import _being_cancelled
-from ._common import _encode_headers
 from ._http import _push
 from ._http import _send_error
-from ._http import _unhandled
 from ._http import handle_http
 from ._http import request_from_scope
+from ._http import respond
 from ._http import send_response
-from ._websocket import _check_close
-from ._websocket import _plain_500
-from ._websocket import _send_denial
-from ._websocket import _spec_version
+from ._websocket import _CLOSED
+from ._websocket import _CONNECTED
+from ._websocket import _WebsocketConnection
 from ._websocket import handle_websocket
+from ._websocket import serve_websocket
 from ._websocket import websocket_from_scope
 
 if TYPE_CHECKING:
@@ -59,7 +57,11 @@ if TYPE_CHECKING:
     from ..wrappers import Request
     from ..wrappers import Websocket
 
+# What a subclass may override; __init__ and __call__ too, so that asgi_app
+# builds a subclass that changes them.
 _HTTP_STEPS = (
+    "__call__",
+    "__init__",
     "_create_request_from_scope",
     "_send_push_promise",
     "_send_response",
@@ -67,6 +69,8 @@ _HTTP_STEPS = (
     "handle_request",
 )
 _WEBSOCKET_STEPS = (
+    "__call__",
+    "__init__",
     "_create_websocket_from_scope",
     "accept_connection",
     "close_connection",
@@ -74,16 +78,15 @@ _WEBSOCKET_STEPS = (
     "handle_websocket",
     "send_data",
 )
-_OVERRIDES: dict[type, bool] = {}
 
 
-def _overrides_steps(cls: type, base: type, steps: tuple[str, ...]) -> bool:
-    """Whether ``cls`` replaces any of ``base``'s steps (cached per class)."""
-    result = _OVERRIDES.get(cls)
-    if result is None:
-        result = any(getattr(cls, name) is not getattr(base, name) for name in steps)
-        _OVERRIDES[cls] = result
-    return result
+def _overrides_any(cls: type, base: type, steps: tuple[str, ...]) -> bool:
+    """Whether ``cls`` replaces any of ``base``'s ``steps``."""
+    return any(getattr(cls, name) is not getattr(base, name) for name in steps)
+
+
+#: The client left: what the websocket reader queues after the last message.
+_LEFT: Any = object()
 
 
 async def _run_until_first_ends(*coroutines: Any) -> None:
@@ -112,6 +115,13 @@ class ASGIHTTPConnection:
     :param scope: The ASGI ``http`` scope.
     """
 
+    #: Whether this class overrides a step (decided once per class).
+    _overrides = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._overrides = _overrides_any(cls, ASGIHTTPConnection, _HTTP_STEPS)
+
     def __init__(self, app: Quart, scope: HTTPScope) -> None:
         self.app = app
         self.scope = scope
@@ -119,7 +129,7 @@ class ASGIHTTPConnection:
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         """Serve the request."""
-        if not _overrides_steps(type(self), ASGIHTTPConnection, _HTTP_STEPS):
+        if not self._overrides:
             await handle_http(self.app, self.scope, receive, send)
             return
         try:
@@ -166,21 +176,12 @@ class ASGIHTTPConnection:
         :param send: The ASGI send callable.
         """
         self._request = request
-        try:
-            response = await self.app.handle_request(request)
-        except ClientDisconnectedError:
-            return
-        except Exception as error:
-            response = await _unhandled(self.app, request, error)
-        except asyncio.CancelledError as error:
-            if _being_cancelled():
-                raise
-            # Raised by the app itself: an error, not a cancellation.
-            response = await _unhandled(self.app, request, error)
-        try:
-            await self._send_response(send, response)
-        except (ClientDisconnectedError, OSError):
-            return
+        await respond(self.app, request, send, self._sender)
+
+    async def _sender(
+        self, app: Quart, request: Request, response: Any, send: ASGISendCallable
+    ) -> None:
+        await self._send_response(send, response)
 
     async def _send_response(self, send: ASGISendCallable, response: ResponseTypes) -> None:
         """Send ``response`` (in one message when held in memory, else streamed).
@@ -214,30 +215,68 @@ class ASGIWebsocketConnection:
     :param scope: The ASGI ``websocket`` scope.
     """
 
+    #: Whether this class overrides a step (decided once per class).
+    _overrides = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._overrides = _overrides_any(cls, ASGIWebsocketConnection, _WEBSOCKET_STEPS)
+
     def __init__(self, app: Quart, scope: WebsocketScope) -> None:
         self.app = app
         self.scope = scope
         #: Messages received and not yet read by the app.
-        self.queue: asyncio.Queue[str | bytes] = asyncio.Queue()
-        self._accepted = False
-        self._closed = False
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._conn: _WebsocketConnection | None = None
+        self._left: dict[str, Any] = {"type": "websocket.disconnect", "code": 1005}
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         """Serve the connection until it closes."""
-        if not _overrides_steps(type(self), ASGIWebsocketConnection, _WEBSOCKET_STEPS):
+        if not self._overrides:
             await handle_websocket(self.app, self.scope, receive, send)
             return
         message: Any = await receive()
         if message["type"] != "websocket.connect":
             return  # The client left during the handshake.
+        conn = self._conn = _WebsocketConnection(self.app, self.scope, self._next_message, send)
+        reader = asyncio.ensure_future(self._read(receive))
         try:
-            websocket = self._create_websocket_from_scope(send)
-        except _BadHead:
-            await send(self._close_message(1002, ""))
-            return
-        await _run_until_first_ends(
-            self.handle_messages(receive), self.handle_websocket(websocket, send)
-        )
+            try:
+                websocket = self._create_websocket_from_scope(send)
+            except _BadHead:
+                await conn.finish(self.app, self.app.response_class("Bad Request", status=400))
+                return
+            try:
+                await self.handle_websocket(websocket, send)
+            except asyncio.CancelledError:
+                if conn.absorb_cancel():
+                    return  # We cancelled an overriding handle_websocket: the client left.
+                raise
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+
+    async def _read(self, receive: ASGIReceiveCallable) -> None:
+        async def noting_receive() -> Any:
+            message: Any = await receive()
+            if message["type"] == "websocket.disconnect":
+                self._left = message
+            return message
+
+        try:
+            await self.handle_messages(noting_receive)
+        finally:
+            self.queue.put_nowait(_LEFT)
+
+    async def _next_message(self) -> Any:
+        """The engine's ``receive``: the next queued message, as ASGI has it."""
+        data = await self.queue.get()
+        if data is _LEFT:
+            self.queue.put_nowait(_LEFT)  # For any later pull too.
+            return self._left
+        if isinstance(data, str):
+            return {"type": "websocket.receive", "text": data}
+        return {"type": "websocket.receive", "bytes": data}
 
     def _create_websocket_from_scope(self, send: ASGISendCallable) -> Websocket:
         """Build the websocket object, wired to this connection's steps.
@@ -264,7 +303,6 @@ class ASGIWebsocketConnection:
                 data = message.get("text")
                 self.queue.put_nowait(data if data is not None else message.get("bytes") or b"")
             elif message["type"] == "websocket.disconnect":
-                self._closed = True
                 return
 
     async def handle_websocket(self, websocket: Websocket, send: ASGISendCallable) -> None:
@@ -274,32 +312,12 @@ class ASGIWebsocketConnection:
         :param websocket: The websocket being served.
         :param send: The ASGI send callable.
         """
-        try:
-            response = await self.app.handle_websocket(websocket)
-        except ClientDisconnectedError:
-            return
-        except (Exception, asyncio.CancelledError) as error:
-            if isinstance(error, asyncio.CancelledError) and _being_cancelled():
-                raise  # A real cancellation; one the app raised itself is an error.
-            self.app.logger.error(
-                "Exception on websocket", exc_info=(type(error), error, error.__traceback__)
-            )
-            response = _plain_500(self.app)
-            if self._accepted:
-                await self.close_connection(send, 1011, "")
-                return
-        if response is not None and not self._accepted:
-            if "websocket.http.response" in (self.scope.get("extensions") or {}):
-                await _send_denial(self.app, response, send)
-            else:
-                await send(self._close_message(1000, ""))
-        elif self._accepted and not self._closed:
-            await self.close_connection(send, 1000, "")
+        await serve_websocket(self.app, self._engine(), websocket)
 
     async def _receive_data(self, send: ASGISendCallable) -> str | bytes:
         if not self._accepted:
             await self.accept_connection(send, Headers(), None)
-        return await self.queue.get()
+        return await self._engine().receive()
 
     async def send_data(self, send: ASGISendCallable, data: str | bytes) -> None:
         """Send one message (accepting the connection first if needed).
@@ -307,16 +325,9 @@ class ASGIWebsocketConnection:
         :param send: The ASGI send callable.
         :param data: ``str`` for a text message, ``bytes`` for a binary one.
         """
-        if not self._accepted:
+        if not self._accepted and not self._closed:
             await self.accept_connection(send, Headers(), None)
-        if self._closed:
-            raise WebsocketDisconnect(1005, "")
-        message: Any
-        if isinstance(data, str):
-            message = {"type": "websocket.send", "bytes": None, "text": data}
-        else:
-            message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
-        await send(message)
+        await self._engine().send(data)
 
     async def accept_connection(
         self, send: ASGISendCallable, headers: Headers, subprotocol: str | None
@@ -327,17 +338,7 @@ class ASGIWebsocketConnection:
         :param headers: Extra headers for the handshake response.
         :param subprotocol: The chosen subprotocol, if any.
         """
-        if self._accepted:
-            return
-        message: dict[str, Any] = {
-            "type": "websocket.accept",
-            "subprotocol": subprotocol,
-            "headers": [],
-        }
-        if headers:
-            message["headers"] = _encode_headers(headers)
-        self._accepted = True
-        await send(message)  # type: ignore[arg-type]
+        await self._engine().accept(headers, subprotocol)
 
     async def close_connection(self, send: ASGISendCallable, code: int, reason: str) -> None:
         """Close the connection.
@@ -346,15 +347,35 @@ class ASGIWebsocketConnection:
         :param code: The websocket close code.
         :param reason: The close reason.
         """
-        _check_close(code, reason)
-        if self._closed:
-            return
-        self._closed = True
-        await send(self._close_message(code, reason))
+        await self._engine().close(code, reason)
 
-    def _close_message(self, code: int, reason: str) -> Any:
-        """The ``websocket.close`` message, shaped as Quart shapes it."""
-        message: dict[str, Any] = {"type": "websocket.close", "code": code}
-        if _spec_version(self.scope) >= (2, 3):
-            message["reason"] = reason  # Always there, "" when none (as Quart).
-        return message
+    def _engine(self) -> _WebsocketConnection:
+        if self._conn is None:
+            raise RuntimeError("The websocket connection is not being served yet.")
+        return self._conn
+
+    # Quart's flags, for subclasses that read (or set) them.
+
+    @property
+    def _accepted(self) -> bool:
+        return self._conn is not None and self._conn.accepted
+
+    @_accepted.setter
+    def _accepted(self, value: bool) -> None:
+        # An override that sent its own websocket.accept: the engine is connected.
+        conn = self._engine()
+        if value and not conn.accepted:
+            conn.state = _CONNECTED
+            conn.accepted = True
+
+    @property
+    def _closed(self) -> bool:
+        return self._conn is not None and self._conn.state == _CLOSED
+
+    @_closed.setter
+    def _closed(self, value: bool) -> None:
+        # An override that sent its own websocket.close: nothing more goes out.
+        conn = self._engine()
+        if value and conn.state != _CLOSED:
+            conn.app_closed = True
+            conn._closed(1000, "")

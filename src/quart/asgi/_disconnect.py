@@ -14,7 +14,8 @@ sweeps every ``_WATCH_DELAY`` seconds:
   in the body's buffer), up to ``_READ_AHEAD`` bytes; a larger unread body is
   left to the app, whose own reads then notice a disconnect;
 * a body read past its ``BODY_TIMEOUT`` deadline has its task cancelled, and
-  :class:`_Deadline` turns that cancellation into ``TimeoutError`` (a 408).
+  :meth:`_Watchdog.end` tells the reader so, which turns that cancellation
+  into a 408 (the ``BodyDeadline`` protocol of :mod:`quart.wrappers.request`).
 
 A timer per request, or ``asyncio.timeout`` per body read, cost more than
 routing a small request; this costs two dict operations per request.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -87,39 +87,25 @@ class _Watchdog:
         """Whether ``task`` was cancelled because its client disconnected."""
         return task in self._disconnected
 
-    def deadline(self, when: float) -> AbstractAsyncContextManager[Any]:
-        """The ``BODY_TIMEOUT`` guard of ``Request._deadline_guard``."""
-        task = self._watched_task()
-        if task is None:
-            # Not a watched request's task (the body read from another task):
-            # it cannot be cancelled for us.
-            return asyncio.timeout_at(when)
-        return _Deadline(self, task, when)
+    # The BODY_TIMEOUT protocol of ``Request._body_deadline`` (BodyDeadline).
 
-    def _watched_task(self) -> _Task | None:
+    def start(self, when: float) -> _Task | None:
+        """Give the current task's body read until ``when`` (loop time);
+        return the token for :meth:`end`."""
         task = asyncio.current_task()
-        if task is None or (task not in self._pending and task not in self._watchers):
-            return None
-        return task
-
-    def start_body_deadline(self, timeout: float) -> _Task | None:
-        """Give the current request's body read ``timeout`` seconds (the
-        ``Request._body_deadline`` protocol, without an ``async with``);
-        return the token for :meth:`end_body_deadline`, or ``None`` when this
-        task is not a watched request's (then nothing is enforced here)."""
-        task = self._watched_task()
         if task is not None:
-            self._set_deadline(task, self._loop.time() + timeout)
+            # Any task: a body read from a task the view started is cancelled
+            # (and uncancelled by end()) the same way.
+            self._deadlines[task] = when
+            if self._timer is None:
+                self._arm()
         return task
 
-    def _set_deadline(self, task: _Task, when: float) -> None:
-        self._deadlines[task] = when
-        if self._timer is None:
-            self._arm()
-
-    def end_body_deadline(self, task: _Task, cancelled: bool) -> bool:
-        """End the deadline :meth:`start_body_deadline` gave; return whether
-        the read was cancelled because it ran out of time."""
+    def end(self, task: _Task | None, cancelled: bool) -> bool:
+        """End the deadline :meth:`start` gave; return whether the read was
+        cancelled because it ran out of time."""
+        if task is None:
+            return False
         self._deadlines.pop(task, None)
         if task in self._timed_out:
             self._timed_out.discard(task)
@@ -268,27 +254,6 @@ class _Watcher:
             if message["type"] == "http.disconnect":
                 self._dog._disconnect(self._task)
                 return
-
-
-class _Deadline:
-    """``async with`` a body read that must finish by ``when`` (loop time);
-    raises ``TimeoutError`` like :func:`asyncio.timeout_at`."""
-
-    __slots__ = ("_dog", "_task", "_when")
-
-    def __init__(self, dog: _Watchdog, task: _Task, when: float) -> None:
-        self._dog = dog
-        self._task = task
-        self._when = when
-
-    async def __aenter__(self) -> None:
-        self._dog._set_deadline(self._task, self._when)
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> None:
-        if self._dog.end_body_deadline(self._task, exc_type is asyncio.CancelledError):
-            raise TimeoutError() from exc
 
 
 async def cancel_watcher(watcher: asyncio.Task[Any]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 from typing import cast
 from typing import TYPE_CHECKING
@@ -14,6 +16,7 @@ from werkzeug.exceptions import InternalServerError
 from .._headers import FastHeaders
 from ..logging import escape_control_characters
 from ..wrappers.base import ClientDisconnectedError
+from ..wrappers.request import _parse_length
 from ..wrappers.response import _SeekableBody
 from ..wrappers.response import DataBody
 from ..wrappers.response import ReaderBody
@@ -58,10 +61,7 @@ async def _no_push(path: str, headers: Headers) -> None:
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
-def _declares_no_body(headers: FastHeaders, method: str) -> bool:
-    framing = headers._framing
-    if framing is None:
-        framing = (headers.get("Content-Length"), "Transfer-Encoding" in headers)
+def _declares_no_body(framing: tuple[str | None, bool], method: str) -> bool:
     length, chunked = framing
     if length is not None:
         return length.strip() == "0"
@@ -95,8 +95,6 @@ def request_from_scope(
     app may serve."""
     http_version = scope.get("http_version", "1.1")
     headers, framing = _decode_headers(scope["headers"], http_version)
-    # For the request constructor (and _declares_no_body): no lookups again.
-    headers._framing = framing
     if http_version != "1.1":
         _default_host(app, scope, headers)
     root_path, path = _split_path(scope)
@@ -113,11 +111,10 @@ def request_from_scope(
         max_content_length=config["MAX_CONTENT_LENGTH"],
         body_timeout=config["BODY_TIMEOUT"],
         send_push_promise=send_push_promise,
+        # Found while decoding: the constructor need not look it up again.
+        content_length=_parse_length(framing[0]),
     )
-    no_body = _declares_no_body(headers, request.method)
-    # From here on the app may change the headers: drop the decode-time view.
-    headers._framing = None
-    return request, no_body
+    return request, _declares_no_body(framing, request.method)
 
 
 async def handle_http(
@@ -142,24 +139,9 @@ async def handle_http(
         request.body._set_source(_BodySource(receive, request.body))
     dog = current_watchdog()
     task = dog.add(receive, request)
-    request._deadline_guard = dog.deadline
     request._body_deadline = dog
     try:
-        try:
-            response = await app.handle_request(request)
-        except ClientDisconnectedError:
-            return
-        except Exception as error:
-            response = await _unhandled(app, request, error)
-        except asyncio.CancelledError as error:
-            if _being_cancelled():
-                raise
-            # Raised by the app itself (and propagated): an error, not a cancellation.
-            response = await _unhandled(app, request, error)
-        try:
-            await send_response(app, request, response, send)
-        except (ClientDisconnectedError, OSError):
-            return
+        await respond(app, request, send)
     except asyncio.CancelledError:
         if dog.left(task) and task is not None:
             # We cancelled the request because the client left: done, quietly.
@@ -170,6 +152,32 @@ async def handle_http(
         watcher = dog.finish(task)
         if watcher is not None:
             await cancel_watcher(watcher)
+
+
+async def respond(
+    app: Quart,
+    request: Request,
+    send: ASGISendCallable,
+    sender: Callable[[Quart, Request, Any, ASGISendCallable], Awaitable[None]] | None = None,
+) -> None:
+    """Run the app for ``request`` and send its answer (through ``sender``,
+    :func:`send_response` by default): how every HTTP request ends, on the
+    default path and through Quart 0.22's connection class alike."""
+    try:
+        response = await app.handle_request(request)
+    except ClientDisconnectedError:
+        return
+    except Exception as error:
+        response = await _unhandled(app, request, error)
+    except asyncio.CancelledError as error:
+        if _being_cancelled():
+            raise
+        # Raised by the app itself (and propagated): an error, not a cancellation.
+        response = await _unhandled(app, request, error)
+    try:
+        await (sender or send_response)(app, request, response, send)
+    except (ClientDisconnectedError, OSError):
+        return
 
 
 async def _unhandled(app: Quart, request: Request, error: BaseException) -> Response:

@@ -523,6 +523,13 @@ async def handle_websocket(
     except _BadHead:
         await conn.finish(app, app.response_class("Bad Request", status=400))
         return
+    await serve_websocket(app, conn, websocket)
+
+
+async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Websocket) -> None:
+    """Run the app for ``websocket``, then close it (or refuse it): how every
+    websocket ends, on the default path and through Quart 0.22's connection
+    class alike."""
     conn.start_reader()
     try:
         try:

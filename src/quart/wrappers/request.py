@@ -16,12 +16,13 @@ from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 from typing import Literal as Literal
 from typing import NoReturn
 from typing import overload
+from typing import Protocol
 from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import Headers
@@ -47,7 +48,68 @@ SERVER_PUSH_HEADERS_TO_COPY = frozenset(
 )
 
 _Pull = Callable[[], Awaitable[tuple[bytes, bool]]]
-_DeadlineGuard = Callable[[float], AbstractAsyncContextManager[Any]]
+T = TypeVar("T")
+_UNSET: Any = object()
+
+
+class BodyDeadline(Protocol):
+    """How ``BODY_TIMEOUT`` is enforced on a body read: the one protocol.
+
+    ``start(when)`` arms a deadline (loop time) for the current task and
+    returns a token; ``end(token, cancelled)`` disarms it and says whether
+    the read was cancelled because it ran out of time (``cancelled``: the
+    read ended with ``CancelledError``). The ASGI adapter gives its requests
+    one driven by its watchdog (no timer per read); anywhere else
+    :data:`_LOOP_DEADLINE` uses a loop timer.
+    """
+
+    def start(self, when: float) -> Any: ...
+
+    def end(self, token: Any, cancelled: bool) -> bool: ...
+
+
+class _LoopDeadline:
+    """A :class:`BodyDeadline` from a loop timer that cancels the task, as
+    :func:`asyncio.timeout_at` does, without an ``async with``."""
+
+    __slots__ = ()
+
+    def start(self, when: float) -> list[Any]:
+        task = asyncio.current_task()
+        token: list[Any] = [task, None, False]  # task, timer, expired
+        if task is not None:
+            token[1] = asyncio.get_running_loop().call_at(when, self._expire, token)
+        return token
+
+    @staticmethod
+    def _expire(token: list[Any]) -> None:
+        token[2] = True
+        token[0].cancel()
+
+    def end(self, token: list[Any], cancelled: bool) -> bool:
+        task, timer, expired = token
+        if timer is not None:
+            timer.cancel()
+        return bool(expired) and task.uncancel() == 0 and cancelled
+
+
+_LOOP_DEADLINE = _LoopDeadline()
+
+
+async def _before(deadline: BodyDeadline, when: float, read: Awaitable[T]) -> T:
+    """Await ``read``, which must end by ``when``; ``RequestTimeout`` (408) if not."""
+    token = deadline.start(when)
+    try:
+        result = await read
+    except asyncio.CancelledError:
+        if deadline.end(token, True):
+            raise RequestTimeout() from None
+        raise
+    except BaseException:
+        deadline.end(token, False)  # a 413, a disconnect...
+        raise
+    deadline.end(token, False)
+    return result
 
 
 class Body:
@@ -169,8 +231,11 @@ def _declared_length(headers: Headers) -> int | None:
     # What ``request.content_length`` computes, minus Werkzeug's cached
     # property machinery (a request with both framing headers is refused
     # before it gets here).
-    framing = getattr(headers, "_framing", None)
-    value = framing[0] if framing is not None else headers.get("Content-Length")
+    return _parse_length(headers.get("Content-Length"))
+
+
+def _parse_length(value: str | None) -> int | None:
+    """A ``Content-Length`` value as an int (``None`` if absent or invalid)."""
     if value is None:
         return None
     try:
@@ -183,14 +248,14 @@ def _declared_length(headers: Headers) -> int | None:
 class _BodyIterator:
     """Iterates a :class:`Body`, optionally against a deadline (``BODY_TIMEOUT``)."""
 
-    __slots__ = ("_body", "_deadline", "_done", "_guard")
+    __slots__ = ("_body", "_deadline", "_done", "_when")
 
     def __init__(
-        self, body: Body, deadline: float | None, guard: _DeadlineGuard = asyncio.timeout_at
+        self, body: Body, when: float | None, deadline: BodyDeadline = _LOOP_DEADLINE
     ) -> None:
         self._body = body
+        self._when = when
         self._deadline = deadline
-        self._guard = guard
         self._done = False
 
     def __aiter__(self) -> _BodyIterator:
@@ -205,14 +270,10 @@ class _BodyIterator:
             self._done = True
             return body._data
         while True:
-            if self._deadline is None:
+            if self._when is None:
                 chunk = await body._next_chunk()
             else:
-                try:
-                    async with self._guard(self._deadline):
-                        chunk = await body._next_chunk()
-                except TimeoutError:
-                    raise RequestTimeout() from None
+                chunk = await _before(self._deadline, self._when, body._next_chunk())
             if chunk is None:
                 raise StopAsyncIteration
             if chunk:
@@ -229,15 +290,8 @@ class Request(BaseRequestWebsocket):
     """
 
     body_class = Body
-    # Enforces BODY_TIMEOUT: ``guard(deadline)`` is an async context manager
-    # raising TimeoutError at the (loop-time) deadline. The ASGI adapter swaps
-    # in a cheaper one driven by its watchdog; asyncio's works anywhere.
-    _deadline_guard: _DeadlineGuard = staticmethod(asyncio.timeout_at)
-    # The same for a whole-body read, without an ``async with``: an object
-    # with ``start_body_deadline(seconds) -> token | None`` and
-    # ``end_body_deadline(token, cancelled) -> timed out`` (the adapter's
-    # watchdog), or ``None`` to use the guard.
-    _body_deadline: Any = None
+    # Enforces BODY_TIMEOUT (see BodyDeadline); the ASGI adapter sets its own.
+    _body_deadline: BodyDeadline = _LOOP_DEADLINE
     form_data_parser_class = FormDataParser
     lock_class = asyncio.Lock
     _max_content_length: int | None = None
@@ -258,12 +312,15 @@ class Request(BaseRequestWebsocket):
         max_content_length: int | None = None,
         body_timeout: int | None = None,
         send_push_promise: Callable[[str, Headers], Awaitable[None]],
+        content_length: int | None = _UNSET,
     ) -> None:
         super().__init__(
             method, scheme, path, query_string, headers, root_path, http_version, scope
         )
         self.body_timeout = body_timeout
-        self.body = self.body_class(_declared_length(headers), max_content_length)
+        if content_length is _UNSET:
+            content_length = _declared_length(headers)
+        self.body = self.body_class(content_length, max_content_length)
         if max_content_length is not None:
             self._max_content_length = max_content_length
         self._send_push_promise = send_push_promise
@@ -321,27 +378,8 @@ class Request(BaseRequestWebsocket):
         body = self.body
         if self.body_timeout is None or body._data is not None or body._complete:
             return await body
-        watch = self._body_deadline
-        if watch is not None:
-            token = watch.start_body_deadline(self.body_timeout)
-            if token is not None:
-                try:
-                    data = await body
-                except asyncio.CancelledError:
-                    if watch.end_body_deadline(token, True):
-                        raise RequestTimeout() from None
-                    raise
-                except BaseException:
-                    watch.end_body_deadline(token, False)  # a 413, a disconnect...
-                    raise
-                watch.end_body_deadline(token, False)
-                return data
-        deadline = asyncio.get_running_loop().time() + self.body_timeout
-        try:
-            async with self._deadline_guard(deadline):
-                return await body
-        except TimeoutError:
-            raise RequestTimeout() from None
+        when = asyncio.get_running_loop().time() + self.body_timeout
+        return await _before(self._body_deadline, when, body._read_all())
 
     @overload
     async def get_data(
@@ -431,8 +469,8 @@ class Request(BaseRequestWebsocket):
     def _timed_body(self) -> AsyncIterator[bytes]:
         if self.body_timeout is None:
             return _BodyIterator(self.body, None)
-        deadline = asyncio.get_running_loop().time() + self.body_timeout
-        return _BodyIterator(self.body, deadline, self._deadline_guard)
+        when = asyncio.get_running_loop().time() + self.body_timeout
+        return _BodyIterator(self.body, when, self._body_deadline)
 
     @property
     async def form(self) -> MultiDict[str, str]:
@@ -524,9 +562,6 @@ class Request(BaseRequestWebsocket):
             # (``<input type="file" multiple>``): values() gives only the first.
             for _, file in self._files.items(multi=True):
                 file.close()
-
-
-_UNSET: Any = object()
 
 
 # -- names Quart 0.22's module has, for code that imports them from here --------

@@ -1,0 +1,136 @@
+"""Quart 0.22's module-level names of :mod:`quart.app`.
+
+Extensions and tests import (or patch) these from ``quart.app``, which
+takes them all from here (``__all__``), so the public surface stays short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+from typing import TypeVar
+
+from flask import Flask as Flask
+from werkzeug.datastructures import Authorization as Authorization
+from werkzeug.datastructures import Headers as Headers
+
+from ..cli import AppGroup as AppGroup
+from ..ctx import has_request_context as has_request_context
+from ..ctx import has_websocket_context as has_websocket_context
+from ..helpers import get_flashed_messages as get_flashed_messages
+from ..helpers import send_from_directory as send_from_directory
+from ..signals import got_websocket_exception as got_websocket_exception
+from ..signals import websocket_started as websocket_started
+from ..testing.utils import sentinel as sentinel
+from ..typing import AppOrBlueprintKey as AppOrBlueprintKey
+from ..typing import ASGIHTTPProtocol as ASGIHTTPProtocol
+from ..typing import ASGILifespanProtocol as ASGILifespanProtocol
+from ..typing import ASGIWebsocketProtocol as ASGIWebsocketProtocol
+from ..typing import Event as Event
+from ..typing import HeadersValue as HeadersValue
+from ..typing import ShellContextProcessorCallable as ShellContextProcessorCallable
+from ..typing import StatusCode as StatusCode
+from ..typing import TemplateFilterCallable as TemplateFilterCallable
+from ..typing import TemplateGlobalCallable as TemplateGlobalCallable
+from ..typing import TemplateTestCallable as TemplateTestCallable
+from ..utils import cancel_tasks as cancel_tasks
+from ..utils import file_path_to_path as file_path_to_path
+from ..utils import MustReloadError as MustReloadError
+from ..utils import observe_changes as observe_changes
+from ..utils import restart as restart
+
+__all__ = [
+    "ASGIHTTPProtocol",
+    "ASGILifespanProtocol",
+    "ASGIWebsocketProtocol",
+    "AppGroup",
+    "AppOrBlueprintKey",
+    "Authorization",
+    "Event",
+    "Flask",
+    "Headers",
+    "HeadersValue",
+    "MustReloadError",
+    "ShellContextProcessorCallable",
+    "StatusCode",
+    "T_shell_context_processor",
+    "T_template_filter",
+    "T_template_global",
+    "T_template_test",
+    "TemplateFilterCallable",
+    "TemplateGlobalCallable",
+    "TemplateTestCallable",
+    "_cancel_all_tasks",
+    "_make_timedelta",
+    "cancel_tasks",
+    "file_path_to_path",
+    "get_flashed_messages",
+    "got_websocket_exception",
+    "has_request_context",
+    "has_websocket_context",
+    "observe_changes",
+    "restart",
+    "send_from_directory",
+    "sentinel",
+    "websocket_started",
+]
+
+T_shell_context_processor = TypeVar(
+    "T_shell_context_processor", bound="ShellContextProcessorCallable"
+)
+T_template_filter = TypeVar("T_template_filter", bound="TemplateFilterCallable")
+T_template_global = TypeVar("T_template_global", bound="TemplateGlobalCallable")
+T_template_test = TypeVar("T_template_test", bound="TemplateTestCallable")
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    """``value`` as a :class:`~datetime.timedelta` (an int is seconds; ``None`` stays)."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every unfinished task of ``loop`` and run it until they end,
+    reporting their errors to the loop's exception handler."""
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            loop.call_exception_handler(
+                {
+                    "message": "unhandled exception during shutdown",
+                    "exception": task.exception(),
+                    "task": task,
+                }
+            )
+
+
+_LAZY_NAMES = {
+    # Imported on first use: quart.testing and Hypercorn are not needed to
+    # serve an app, so importing quart.app does not load them.
+    "make_test_body_with_headers": ("quart.testing.utils", "make_test_body_with_headers"),
+    "make_test_headers_path_and_query_string": (
+        "quart.testing.utils",
+        "make_test_headers_path_and_query_string",
+    ),
+    "make_test_scope": ("quart.testing.utils", "make_test_scope"),
+    "no_op_push": ("quart.testing.utils", "no_op_push"),
+    "serve": ("hypercorn.asyncio", "serve"),
+    "HyperConfig": ("hypercorn.config", "Config"),
+}
+
+
+def lazy_name(name: str) -> Any:
+    """One of Quart's module-level names that are imported only when asked for."""
+    target = _LAZY_NAMES.get(name)
+    if target is None:
+        raise AttributeError(f"module 'quart.app' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(target[0]), target[1])

@@ -1,0 +1,436 @@
+"""The dispatch pipeline, one for HTTP requests and websockets.
+
+Theory of operation::
+
+    Steps.handle                        push the context, catch errors
+      full_dispatch                     started signal, then
+        preprocess                      url value preprocessors, before_* hooks
+        dispatch                        routing errors, OPTIONS, the view
+        (user_exception)                error handlers by code and class
+      finalize                          make_response, then
+        postprocess                     after_* hooks, session
+    (exception)                         unhandled: log, signal, 500
+    context pop                         teardown_* functions, collected errors
+
+Each kind of connection (:data:`HTTP`, :data:`WEBSOCKET`) has one table of
+these steps per app class, a :class:`Steps`, built when the class is created
+(``Quart.__init_subclass__``). A step that the class leaves as Quart's is
+this module's private function, called with the context; a step that the
+class overrides (``preprocess_request``, ``finalize_websocket``, ...) is a call
+to the override with Quart 0.22's signature. So the dispatch runs straight
+through the table, with no per-request test of what is overridden, and an
+override is always honoured wherever the pipeline reaches its step.
+
+The public methods of ``Quart`` call the private function of their own step
+(never the table's entry for it, which may be the override calling them
+through ``super()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable
+from collections.abc import Callable
+from itertools import chain
+from typing import Any
+from typing import cast
+from typing import TYPE_CHECKING
+from typing import TypeVar
+
+from blinker import NamedSignal
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+
+from .. import _responses
+from .. import signals
+from ..asgi._common import _being_cancelled
+from ..ctx import raise_collected
+from ..globals import _cv_request
+from ..globals import _cv_websocket
+from ..sessions import save_session
+from ..wrappers.base import ClientDisconnectedError
+from ..wrappers.websocket import _is_disconnect
+from .errors import user_exception
+
+if TYPE_CHECKING:
+    from ..app import Quart
+    from ..ctx import _BaseRequestWebsocketContext as Ctx
+    from ..typing import ResponseReturnValue
+    from ..typing import ResponseTypes
+    from ..wrappers import Response
+
+    Result = ResponseReturnValue | HTTPException | None
+
+_ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
+
+
+def current() -> Ctx | None:
+    """The request or websocket context being handled, if any."""
+    return _cv_request.get(None) or _cv_websocket.get(None)
+
+
+def decide(owner: type[Quart] | Quart, overrides: frozenset[str]) -> None:
+    """Record which public steps ``owner`` (an app class, or one app whose
+    own attributes replace steps) overrides, and build its tables of steps."""
+    # object.__setattr__: on an app, Quart.__setattr__ would call us again.
+    set_attribute = type.__setattr__ if isinstance(owner, type) else object.__setattr__
+    set_attribute(owner, "_overridden", overrides)
+    set_attribute(owner, "_http_steps", Steps(HTTP, overrides))
+    set_attribute(owner, "_websocket_steps", Steps(WEBSOCKET, overrides))
+
+
+def overridden(cls: type, base: type) -> frozenset[str]:
+    """The names of :data:`PUBLIC_STEPS` that ``cls`` defines differently from ``base``."""
+    return frozenset(name for name in PUBLIC_STEPS if getattr(cls, name) is not getattr(base, name))
+
+
+def really_cancelled(error: BaseException) -> bool:
+    """Whether ``error`` is the serving task being cancelled, not a
+    ``CancelledError`` app code raised on its own (which is an error)."""
+    return isinstance(error, asyncio.CancelledError) and _being_cancelled()
+
+
+class Kind:
+    """What differs between the HTTP and websocket runs of the pipeline: data
+    (hook attributes, signals, the public names of each step), never flags."""
+
+    __slots__ = (
+        "after",
+        "before",
+        "finished",
+        "got_exception",
+        "names",
+        "started",
+        "teardown",
+        "tearing_down",
+        "title",
+    )
+
+    def __init__(self, prefix: str, title: str, names: dict[str, str]) -> None:
+        self.title = title
+        self.before = f"before_{prefix}_funcs"
+        self.after = f"after_{prefix}_funcs"
+        self.teardown = f"teardown_{prefix}_funcs"
+        self.started: NamedSignal = getattr(signals, f"{prefix}_started")
+        self.finished: NamedSignal = getattr(signals, f"{prefix}_finished")
+        self.got_exception: NamedSignal = getattr(signals, f"got_{prefix}_exception")
+        self.tearing_down: NamedSignal = getattr(signals, f"{prefix}_tearing_down")
+        #: Table entry -> the public method that overrides it.
+        self.names = names
+
+
+HTTP = Kind(
+    "request",
+    "Request",
+    {
+        "full_dispatch": "full_dispatch_request",
+        "preprocess": "preprocess_request",
+        "dispatch": "dispatch_request",
+        "finalize": "finalize_request",
+        "postprocess": "process_response",
+        "exception": "handle_exception",
+    },
+)
+WEBSOCKET = Kind(
+    "websocket",
+    "Websocket",
+    {
+        "full_dispatch": "full_dispatch_websocket",
+        "preprocess": "preprocess_websocket",
+        "dispatch": "dispatch_websocket",
+        "finalize": "finalize_websocket",
+        "postprocess": "postprocess_websocket",
+        "exception": "handle_websocket_exception",
+    },
+)
+
+#: The public methods a subclass may override that the pipeline (or a
+#: context's pop) reaches; decided once per class by :func:`overridden`.
+PUBLIC_STEPS = frozenset(
+    {*HTTP.names.values(), *WEBSOCKET.names.values(), "make_response", "handle_user_exception"}
+    | {"do_teardown_appcontext", "do_teardown_request", "do_teardown_websocket"}
+)
+
+
+class Steps:
+    """The pipeline of one kind of connection, as one app class runs it."""
+
+    __slots__ = (
+        "dispatch",
+        "dispatch_error",
+        "exception",
+        "finalize",
+        "full_dispatch",
+        "kind",
+        "make_response",
+        "postprocess",
+        "preprocess",
+        "user_exception",
+    )
+    full_dispatch: Callable[[Quart, Ctx], Awaitable[ResponseTypes | None]]
+    preprocess: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]]
+    dispatch: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]]
+    finalize: Callable[..., Awaitable[ResponseTypes | None]]
+    postprocess: Callable[[Quart, Ctx, Any], Awaitable[Any]]
+    exception: Callable[[Quart, Ctx, Exception], Awaitable[ResponseTypes | None]]
+    user_exception: Callable[[Quart, Ctx, Exception], Awaitable[Result]]
+    dispatch_error: Callable[[Quart, Ctx, Exception], Awaitable[Result]]
+    make_response: Callable[[Quart, Any], Awaitable[ResponseTypes | None]]
+
+    def __init__(self, kind: Kind, overrides: frozenset[str]) -> None:
+        self.kind = kind
+        websocket = kind is WEBSOCKET
+        own: tuple[tuple[str, Any, Callable[[str], Any]], ...] = (
+            ("full_dispatch", self._full_dispatch, _with_ctx),
+            ("preprocess", self._preprocess, _with_ctx),
+            ("dispatch", dispatch_websocket if websocket else dispatch_request, _with_ctx),
+            ("finalize", self._finalize, _finalize_with),
+            ("postprocess", self._postprocess, _postprocess_with),
+            ("exception", self._exception, _exception_with),
+        )
+        for entry, default, call_override in own:
+            name = kind.names[entry]
+            setattr(self, entry, call_override(name) if name in overrides else default)
+        self.user_exception = (
+            user_exception
+            if "handle_user_exception" not in overrides
+            else lambda app, ctx, error: app.handle_user_exception(error)
+        )
+        self.dispatch_error = self._websocket_error if websocket else self._request_error
+        make = _make_response if "make_response" not in overrides else _make_response_public
+        # A websocket view may return nothing (it was accepted): no response.
+        self.make_response = _or_none(make) if websocket else make
+
+    # -- the steps, as Quart's own ------------------------------------------
+
+    async def handle(self, app: Quart, ctx: Ctx) -> ResponseTypes | None:
+        """Run the whole pipeline in ``ctx``; push and pop it around."""
+        await ctx.push()
+        error: BaseException | None = None
+        try:
+            try:
+                return await self.full_dispatch(app, ctx)
+            except ClientDisconnectedError:
+                raise
+            except (Exception, asyncio.CancelledError) as exc:
+                if really_cancelled(exc):
+                    raise  # A real cancellation (client gone, shutdown, timeout).
+                # Anything else, including a CancelledError the app raised
+                # itself (no error handler can be registered for it), is an
+                # unhandled error: teardown functions and the tearing-down
+                # signals get it even though it becomes a 500, as in Flask.
+                error = exc
+                return await self.exception(app, ctx, cast(Exception, exc))
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if ctx._request_websocket.scope.get("_quart._preserve_context", False):
+                ctx.preserved = True
+                app._preserved_context = ctx
+            else:
+                await ctx.pop(error)
+
+    async def _full_dispatch(self, app: Quart, ctx: Ctx) -> ResponseTypes | None:
+        # Flask marks the first request here, after which adding routes or
+        # hooks raises; Quart does not, and apps (and their tests) that add
+        # a route after serving a request rely on that, so neither do we.
+        result: Result
+        try:
+            started = self.kind.started
+            if started.receivers:
+                await started.send_async(app)
+            result = await self.preprocess(app, ctx)
+            if result is None:
+                result = await self.dispatch(app, ctx)
+        except Exception as error:
+            result = await self.dispatch_error(app, ctx, error)
+        return await self.finalize(app, ctx, result)
+
+    async def _request_error(self, app: Quart, ctx: Ctx, error: Exception) -> Result:
+        if isinstance(error, ClientDisconnectedError):
+            raise error  # Nobody to answer: handle_http ends the request quietly.
+        return await self.user_exception(app, ctx, error)
+
+    async def _websocket_error(self, app: Quart, ctx: Ctx, error: Exception) -> Result:
+        if _is_disconnect(error):
+            # The client closed the websocket (maybe seen by a TaskGroup of
+            # readers and writers): how one usually ends, not an error, so
+            # the after hooks and websocket_finished still run.
+            return None
+        return await self.user_exception(app, ctx, error)
+
+    async def _preprocess(self, app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
+        request = ctx._request_websocket
+        blueprints = request.blueprints
+        names = (None, *reversed(blueprints)) if blueprints else (None,)
+        preprocessors = app.url_value_preprocessors
+        if preprocessors:
+            for name in names:
+                for processor in preprocessors.get(name, ()):
+                    processor(request.endpoint, request.view_args)
+        hooks: dict[str | None, list[Callable[[], Any]]] = getattr(app, self.kind.before)
+        if hooks:
+            for name in names:
+                for func in hooks.get(name, ()):
+                    result = await app.ensure_async(func)()
+                    if result is not None:
+                        return result  # type: ignore[no-any-return]
+        return None
+
+    async def _finalize(
+        self, app: Quart, ctx: Ctx, result: Result, from_error_handler: bool = False
+    ) -> ResponseTypes | None:
+        response = await self.make_response(app, result)
+        try:
+            response = await self.postprocess(app, ctx, response)
+            finished = self.kind.finished
+            if finished.receivers:
+                await finished.send_async(app, response=response)
+        except (Exception, asyncio.CancelledError) as error:
+            if not from_error_handler or really_cancelled(error):
+                raise
+            app.logger.error(
+                f"{self.kind.title} finalizing failed with an error while handling an error",
+                exc_info=(type(error), error, error.__traceback__),
+            )
+        return response
+
+    async def _postprocess(self, app: Quart, ctx: Ctx, response: _ResponseT) -> _ResponseT:
+        for func in ctx._after_funcs:
+            response = await app.ensure_async(func)(response)
+        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(app, self.kind.after)
+        if hooks:
+            for name in chain(ctx._request_websocket.blueprints, (None,)):
+                for func in reversed(hooks.get(name, ())):
+                    response = await app.ensure_async(func)(response)
+        # A session never touched, on a request without cookies, has nothing
+        # to save or refresh: skip the call.
+        if ctx._session is not None or "Cookie" in ctx._request_websocket.headers:
+            await save_session(app, ctx, response)
+        return response
+
+    async def _exception(self, app: Quart, ctx: Ctx | None, error: Exception) -> Any:
+        exc_info = sys.exc_info()
+        got_exception = self.kind.got_exception
+        if got_exception.receivers:
+            await got_exception.send_async(app, exception=error)
+        propagate = app.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = app.testing or app.debug
+        if propagate:
+            if exc_info[1] is error:
+                raise
+            raise error
+        if exc_info[1] is not error:
+            # Called outside the ``except`` block: log ``error`` itself. Its
+            # traceback is None if it was never raised, which logging accepts
+            # but ``log_exception``'s (Flask's) signature does not.
+            exc_info = (type(error), error, error.__traceback__)  # type: ignore[assignment]
+        app.log_exception(exc_info)
+        server_error: Any = InternalServerError(original_exception=error)
+        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
+        handler = app._find_error_handler(server_error, blueprints)
+        if handler is not None:
+            server_error = await app.ensure_async(handler)(server_error)
+        return await self.finalize(app, ctx, server_error, True)
+
+    async def teardown(self, app: Quart, ctx: Ctx, exc: BaseException | None) -> None:
+        """Run the teardown functions (all of them, even if some raise) and
+        send the tearing-down signal."""
+        errors: list[BaseException] = []
+        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(app, self.kind.teardown)
+        if hooks:
+            for name in chain(ctx._request_websocket.blueprints, (None,)):
+                for func in reversed(hooks.get(name, ())):
+                    try:
+                        await app.ensure_async(func)(exc)
+                    except Exception as error:
+                        errors.append(error)
+        tearing_down = self.kind.tearing_down
+        if tearing_down.receivers:
+            await tearing_down.send_async(app, exc=exc)
+        raise_collected(errors)
+
+
+# -- steps that are the same for both kinds ---------------------------------
+
+
+async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
+    """Call the view for the request (or raise its routing error; answer
+    automatic ``OPTIONS``)."""
+    request = ctx._request_websocket
+    if request.routing_exception is not None:
+        app.raise_routing_exception(request)
+    rule = request.url_rule
+    if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+        return await app.make_default_options_response()
+    view = app.view_functions[rule.endpoint]  # type: ignore[union-attr]
+    # Flask types views as returning its own ResponseReturnValue.
+    return cast("ResponseReturnValue", await app.ensure_async(view)(**(request.view_args or {})))
+
+
+async def dispatch_websocket(app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
+    """Call the websocket view (or raise its routing error)."""
+    websocket = ctx._request_websocket
+    if websocket.routing_exception is not None:
+        app.raise_routing_exception(websocket)
+    view = app.view_functions[websocket.url_rule.endpoint]  # type: ignore[union-attr]
+    # Flask types views as returning its own ResponseReturnValue.
+    return cast(
+        "ResponseReturnValue | None", await app.ensure_async(view)(**(websocket.view_args or {}))
+    )
+
+
+def default_options_response(app: Quart, ctx: Ctx) -> Response:
+    """The automatic ``OPTIONS`` response: 200 with ``Allow``."""
+    adapter = ctx.url_adapter
+    methods = adapter.allowed_methods(ctx._request_websocket.path) if adapter is not None else []
+    response = app.response_class("")
+    response.allow.update(methods)
+    return response
+
+
+async def _make_response(app: Quart, result: Any) -> ResponseTypes:
+    return _responses.make_response(app, result)
+
+
+def _make_response_public(app: Quart, result: Any) -> Awaitable[ResponseTypes]:
+    return app.make_response(result)
+
+
+def _or_none(
+    make: Callable[[Quart, Any], Awaitable[ResponseTypes]],
+) -> Callable[[Quart, Any], Awaitable[ResponseTypes | None]]:
+    async def make_or_none(app: Quart, result: Any) -> ResponseTypes | None:
+        return None if result is None else await make(app, result)
+
+    return make_or_none
+
+
+# -- calls to a subclass's override, with Quart 0.22's signatures -------------
+
+
+def _with_ctx(name: str) -> Callable[[Quart, Ctx], Awaitable[Any]]:
+    return lambda app, ctx: getattr(app, name)(ctx)
+
+
+def _postprocess_with(name: str) -> Callable[[Quart, Ctx, Any], Awaitable[Any]]:
+    return lambda app, ctx, response: getattr(app, name)(response, ctx)
+
+
+def _finalize_with(name: str) -> Callable[..., Awaitable[Any]]:
+    def finalize(
+        app: Quart, ctx: Ctx | None, result: Result, from_error_handler: bool = False
+    ) -> Awaitable[Any]:
+        method = getattr(app, name)
+        if from_error_handler:
+            return method(result, from_error_handler=True)  # type: ignore[no-any-return]
+        return method(result, ctx)  # type: ignore[no-any-return]
+
+    return finalize
+
+
+def _exception_with(name: str) -> Callable[[Quart, Ctx, Exception], Awaitable[Any]]:
+    return lambda app, ctx, error: getattr(app, name)(error)
