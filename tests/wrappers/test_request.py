@@ -578,3 +578,46 @@ async def test_an_unfilled_body_iterated_outside_the_adapter_times_out() -> None
         async with asyncio.timeout(5):
             await request.form
     assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_a_request_subclass_with_quart_022s_init_signature(app: Quart) -> None:
+    # Written for Quart 0.22: the constructor's keywords are Quart's, no more.
+    class TaggedRequest(Request):
+        def __init__(
+            self,
+            method: str,
+            scheme: str,
+            path: str,
+            query_string: bytes,
+            headers: Headers,
+            root_path: str,
+            http_version: str,
+            scope: Any,
+            *,
+            max_content_length: int | None = None,
+            body_timeout: int | None = None,
+            send_push_promise: Any,
+        ) -> None:
+            super().__init__(
+                method,
+                scheme,
+                path,
+                query_string,
+                headers,
+                root_path,
+                http_version,
+                scope,
+                max_content_length=max_content_length,
+                body_timeout=body_timeout,
+                send_push_promise=send_push_promise,
+            )
+            self.tag = "tagged"
+
+    app.request_class = TaggedRequest
+
+    @app.post("/")
+    async def index() -> str:
+        return f"{request.tag} {await request.get_data(as_text=True)}"  # type: ignore[attr-defined]
+
+    response = await app.test_client().post("/", data=b"body", headers={"Content-Length": "4"})
+    assert await response.get_data(as_text=True) == "tagged body"

@@ -99,7 +99,8 @@ def request_from_scope(
         _default_host(app, scope, headers)
     root_path, path = _split_path(scope)
     config = app.config
-    request = app.request_class(
+    request_class = app.request_class
+    args = (
         scope["method"],
         scope.get("scheme", "http"),
         path,
@@ -108,12 +109,23 @@ def request_from_scope(
         root_path,
         http_version,
         scope,
-        max_content_length=config["MAX_CONTENT_LENGTH"],
-        body_timeout=config["BODY_TIMEOUT"],
-        send_push_promise=send_push_promise,
-        # Found while decoding: the constructor need not look it up again.
-        content_length=_parse_length(framing[0]),
     )
+    if request_class._takes_content_length:
+        request = request_class(
+            *args,
+            max_content_length=config["MAX_CONTENT_LENGTH"],
+            body_timeout=config["BODY_TIMEOUT"],
+            send_push_promise=send_push_promise,
+            # Found while decoding: the constructor need not look it up again.
+            content_length=_parse_length(framing[0]),
+        )
+    else:  # A subclass with Quart 0.22's __init__ signature.
+        request = request_class(
+            *args,
+            max_content_length=config["MAX_CONTENT_LENGTH"],
+            body_timeout=config["BODY_TIMEOUT"],
+            send_push_promise=send_push_promise,
+        )
     return request, _declares_no_body(framing, request.method)
 
 

@@ -12,6 +12,7 @@ bodies), so a limit changed in a hook still applies.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -297,6 +298,18 @@ class Request(BaseRequestWebsocket):
     _max_content_length: int | None = None
     _max_form_memory_size: int | None = None
     _max_form_parts: int | None = None
+    # Whether __init__ takes content_length= (the ASGI adapter passes the
+    # length it already parsed); a subclass whose own __init__ has Quart
+    # 0.22's signature does not, and is built without it.
+    _takes_content_length = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            parameters = inspect.signature(cls.__init__).parameters.values()
+            cls._takes_content_length = any(
+                p.name == "content_length" or p.kind is p.VAR_KEYWORD for p in parameters
+            )
 
     def __init__(
         self,
