@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-extensions lint bench bench-fanout compat clean
+.PHONY: run test test-all test-extensions lint bench bench-fanout compat soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ compat: $(STAMP)
 # throwaway redis-server (needs redis-server installed). Not run in CI.
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py
+
+# Load and shutdown on real servers (Hypercorn, uvicorn), 127.0.0.1 only, bounded
+# (about 10 minutes): 10,000 concurrent slow requests x3, 1,000 unread uploads,
+# a 60 s mixed soak, SIGTERM under load. Prints a report. Not run in CI.
+# Knobs in ARGS, e.g. `make soak ARGS="--slow 2000 --only slow,shutdown"`.
+soak: $(STAMP)
+	$(BIN)/python tools/soak/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .venvs bench/.venv-ref .pytest_cache .mypy_cache .ruff_cache
