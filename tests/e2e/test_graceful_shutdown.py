@@ -49,11 +49,11 @@ async def test_sigterm_under_load_is_graceful(
     result = await shutdown_driver.shutdown_under_load(
         _argv(server, port), port, tmp_path, requests=20, websockets=5, request_seconds=1.0
     )
-    assert result.exit_code == exit_code, result.output
-    assert result.requests == ["200 done"] * 20, result.output
-    assert result.close_codes == [close_code] * 5, result.output
-    assert result.accepted_after_signal == 0
-    assert result.refused_after_signal > 0
+    assert result.exit_code == exit_code, result
+    assert result.requests == ["200 done"] * 20, result
+    assert result.close_codes == [close_code] * 5, result
+    assert result.accepted_after_signal == 0, result
+    assert result.refused_after_signal > 0, result
     events = result.events
     assert events.count("request end") == 20
     assert (
