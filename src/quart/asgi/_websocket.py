@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -107,6 +108,15 @@ if TYPE_CHECKING:
 # has ``headers`` (empty before spec 2.1) and ``subprotocol``;
 # ``websocket.send`` has both ``bytes`` and ``text`` (one of them ``None``);
 # ``websocket.close`` has ``reason`` (``""`` when none) from spec 2.3 on.
+
+# Server shutdown: ``app.run``/``run_task`` call :func:`close_open_websockets`
+# when the shutdown signal comes, before waiting for connections to end: each
+# open websocket is closed with 1001 (going away), handled as if the client
+# had left (the handler is cancelled, or ``receive()`` raises
+# ``WebsocketDisconnect(1001)`` when the app opted into the exception;
+# ``websocket.close_code`` is 1001; teardown runs). Without it Hypercorn
+# leaves them open until its graceful timeout and then cuts them (1011, or
+# no close frame).
 
 _READ_AHEAD = 4
 _READ_AHEAD_BYTES = 64 * 1024
@@ -435,6 +445,18 @@ class _WebsocketConnection:
             self.we_cancelled += 1
             self._task.cancel()
 
+    async def going_away(self, code: int, reason: str) -> None:
+        """The server is shutting down: close an open socket with ``code``."""
+        if self.state != _CONNECTED:
+            return  # Closed already, or not accepted yet (swept again later).
+        self._mark_closed(code, reason)
+        await self._send_close(code, reason)
+        self._wake_reader()
+        self._wake(everyone=True)
+        if not self._handler_receiving and not self.finished and self._task is not None:
+            self.we_cancelled += 1  # Undone by absorb_cancel once the pipeline ends.
+            self._task.cancel()
+
     def absorb_cancel(self) -> bool:
         """Undo our cancellations of the handler's task; whether they were the only ones."""
         self.finished = True
@@ -594,6 +616,8 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
     websocket ends, on the default path and through Quart 0.22's connection
     class alike."""
     websocket._connection = conn  # For websocket.close_code and friends.
+    open_sockets = _OPEN.setdefault(app, set())
+    open_sockets.add(conn)
     conn.start_reader()
     try:
         try:
@@ -617,8 +641,22 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
         conn.absorb_cancel()  # In case the handler swallowed our cancellation.
         await conn.finish(app, response)  # type: ignore[arg-type]
     finally:
+        open_sockets.discard(conn)
         conn.finished = True
         await conn.stop_reader()
+
+
+#: The websockets each app is serving, for :func:`close_open_websockets`.
+_OPEN: weakref.WeakKeyDictionary[Quart, set[_WebsocketConnection]] = weakref.WeakKeyDictionary()
+
+
+async def close_open_websockets(app: Quart, code: int = 1001, reason: str = "") -> None:
+    """Close every websocket ``app`` serves with ``code`` (1001: going away),
+    and keep doing so, for those accepted later, until none is left open."""
+    while open_sockets := _OPEN.get(app):
+        connections = list(open_sockets)
+        await asyncio.gather(*(conn.going_away(code, reason) for conn in connections))
+        await asyncio.sleep(0.05)
 
 
 def _as_bytes(chunk: str | bytes) -> bytes:
