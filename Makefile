@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals compat fuzz soak clean
+.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals bench-compress compat fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,11 @@ bench-fanout: $(STAMP)
 bench-signals: $(STAMP)
 	$(BIN)/python bench/signals.py
 	$(BIN)/python bench/signals.py --callgrind
+
+# What response compression costs: MB/s per algorithm and level, and a 100 KB
+# JSON response compressed vs not (bench/compress.py). Not run in CI.
+bench-compress: $(STAMP)
+	$(BIN)/python bench/compress.py
 
 bench-wire: $(STAMP)
 	$(BIN)/python bench/run.py --wire

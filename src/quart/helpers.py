@@ -482,17 +482,25 @@ async def _send_path(app: Quart, path: str, st: os.stat_result, options: _SendOp
         mimetype = _guess_mimetype(name or os.path.basename(path)) or DEFAULT_MIMETYPE
     if options.as_attachment and name is None:
         name = os.path.basename(path)
-    body = app.response_class.file_body_class(path)
+    source, encoding = path, None
+    if app.config["COMPRESS_ENABLED"]:  # a precompressed sibling the client accepts
+        from .compression import precompressed
+
+        source, st, encoding = await precompressed(app, path, st)
+    body = app.response_class.file_body_class(source)
     # Send the size announced in Content-Length even if the file grows
     # meanwhile; more bytes would break the HTTP/1.1 framing.
     body.end = st.st_size
     response = app.response_class(body)
     response.content_length = st.st_size
     response.last_modified = datetime.fromtimestamp(st.st_mtime, UTC)
+    if encoding is not None:
+        response.headers["Content-Encoding"] = encoding
+        response.vary.add("Accept-Encoding")
     if isinstance(options.etag, str):
         response.set_etag(options.etag)
     elif options.etag:
-        response.set_etag(_file_etag(path, st))
+        response.set_etag(_file_etag(source, st))
     return await _finish(app, response, path, mimetype, name, options)
 
 

@@ -9,6 +9,7 @@ Theory of operation::
         (user_exception)                error handlers by code and class
       finalize                          make_response, then
         postprocess                     after_* hooks, session
+        (compress)                      HTTP, COMPRESS_ENABLED: quart.compression
     (exception)                         unhandled: log, signal, 500
     context pop                         teardown_* functions, collected errors
 
@@ -298,6 +299,10 @@ class Steps:
         response = await self.make_response(app, result)
         try:
             response = await self.postprocess(app, ctx, response)
+            if app.config["COMPRESS_ENABLED"] and self.kind is HTTP:
+                from ..compression import compress_response  # imported once it is used
+
+                response = await compress_response(app, ctx._request_websocket, response)
             finished = self.kind.finished
             if finished.receivers:
                 await finished.send_async(app, response=response)

@@ -421,6 +421,9 @@ class Response(SansIOResponse):
     io_body_class = IOBody
     reader_body_class = ReaderBody
     iterable_body_class = IterableBody
+    #: ``False`` sends this response uncompressed even when
+    #: ``COMPRESS_ENABLED`` is on (set it in the view or an ``after_request``).
+    compress = True
 
     def __init__(
         self,
