@@ -53,18 +53,19 @@ from .asgi import handle_websocket
 from .config import Config
 from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
+from .ctx import _CollectErrors
 from .ctx import AppContext
-from .ctx import raise_collected
 from .ctx import RequestContext
 from .ctx import WebsocketContext
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .globals import _given_or_current
 from .globals import g as g
 from .globals import request as request
-from .globals import request_ctx
+from .globals import request_ctx as request_ctx
 from .globals import session as session
 from .globals import websocket as websocket
-from .globals import websocket_ctx
+from .globals import websocket_ctx as websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .json.provider import DefaultJSONProvider
@@ -386,8 +387,8 @@ class Quart(QuartScaffold, App):
 
     #: The public steps this class overrides, and its tables of steps.
     _overridden: ClassVar[frozenset[str]]
-    _http_steps: ClassVar[pipeline.Steps]
-    _websocket_steps: ClassVar[pipeline.Steps]
+    _http_steps: ClassVar[pipeline.Steps[ResponseTypes]]
+    _websocket_steps: ClassVar[pipeline.Steps[ResponseTypes | None]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -402,7 +403,7 @@ class Quart(QuartScaffold, App):
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Handle one HTTP request from start to finish and return the response."""
-        return await self._http_steps.handle(self, self.request_context(request))  # type: ignore[return-value]
+        return await self._http_steps.handle(self, self.request_context(request))
 
     async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:
         """Handle one websocket from start to finish; a response means it was refused."""
@@ -413,14 +414,14 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes:
         """Send ``request_started``, run the hooks and the view, handle errors,
         and finalize the response."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._http_steps._full_dispatch(self, ctx)  # type: ignore[return-value]
+        ctx = _given_or_current(request_context, _cv_request)
+        return await self._http_steps._full_dispatch(self, ctx)
 
     async def full_dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`full_dispatch_request`."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._full_dispatch(self, ctx)
 
     async def preprocess_request(
@@ -428,14 +429,14 @@ class Quart(QuartScaffold, App):
     ) -> ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_request`` functions (app
         first, then blueprints outer to inner); a non-``None`` result wins."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         return await self._http_steps._preprocess(self, ctx)
 
     async def preprocess_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_websocket`` functions."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._preprocess(self, ctx)
 
     async def dispatch_request(
@@ -443,14 +444,14 @@ class Quart(QuartScaffold, App):
     ) -> ResponseReturnValue:
         """Call the view for the request (or raise its routing error; answer
         automatic ``OPTIONS``)."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         return await pipeline.dispatch_request(self, ctx)
 
     async def dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Call the websocket view (or raise its routing error)."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await pipeline.dispatch_websocket(self, ctx)
 
     def raise_routing_exception(self, request: BaseRequestWebsocket) -> NoReturn:
@@ -469,8 +470,8 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes:
         """Turn the view's result into a response, run the after hooks, save
         the session and send ``request_finished``."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._http_steps._finalize(self, ctx, result, from_error_handler)  # type: ignore[return-value]
+        ctx = _given_or_current(request_context, _cv_request)
+        return await self._http_steps._finalize(self, ctx, result, from_error_handler)
 
     async def finalize_websocket(
         self,
@@ -480,7 +481,7 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes | None:
         """Turn a websocket view's result (if any) into a response and run the
         after hooks and ``websocket_finished``."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._finalize(self, ctx, result, from_error_handler)
 
     async def process_response(
@@ -488,7 +489,7 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes:
         """Run ``after_this_request`` and ``after_request`` functions (inner
         blueprints first, app last) and save the session."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         return await self._http_steps._postprocess(self, ctx, response)
 
     async def postprocess_websocket(
@@ -497,7 +498,7 @@ class Quart(QuartScaffold, App):
         websocket_context: WebsocketContext | None = None,
     ) -> ResponseTypes | None:
         """Run ``after_this_websocket`` and ``after_websocket`` functions and save the session."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._postprocess(self, ctx, response)
 
     # -- responses ------------------------------------------------------
@@ -530,11 +531,11 @@ class Quart(QuartScaffold, App):
         """Handle an error no handler dealt with: send ``got_request_exception``,
         then re-raise (``PROPAGATE_EXCEPTIONS``, on in debug and testing) or log
         it and answer 500 (through a 500 handler if there is one)."""
-        return await self._http_steps._exception(self, _cv_request.get(None), error)  # type: ignore[no-any-return]
+        return await self._http_steps._exception(self, _cv_request.get(None), error)
 
     async def handle_websocket_exception(self, error: Exception) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`handle_exception`."""
-        return await self._websocket_steps._exception(self, _cv_websocket.get(None), error)  # type: ignore[no-any-return]
+        return await self._websocket_steps._exception(self, _cv_websocket.get(None), error)
 
     def log_exception(
         self,
@@ -550,27 +551,25 @@ class Quart(QuartScaffold, App):
     ) -> None:
         """Run ``teardown_request`` functions (all of them, even if some raise)
         and send ``request_tearing_down``."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         await self._http_steps.teardown(self, ctx, exc)
 
     async def do_teardown_websocket(
         self, exc: BaseException | None, websocket_context: WebsocketContext | None = None
     ) -> None:
         """Run ``teardown_websocket`` functions and send ``websocket_tearing_down``."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         await self._websocket_steps.teardown(self, ctx, exc)
 
     async def do_teardown_appcontext(self, exc: BaseException | None) -> None:
         """Run ``teardown_appcontext`` functions and send ``appcontext_tearing_down``."""
-        errors: list[BaseException] = []
+        collect = _CollectErrors()
         for func in reversed(self.teardown_appcontext_funcs):
-            try:
+            with collect:
                 await self.ensure_async(func)(exc)
-            except Exception as error:
-                errors.append(error)
         if signals.appcontext_tearing_down.receivers:
             await signals.appcontext_tearing_down.send_async(self, exc=exc)
-        raise_collected(errors)
+        collect.raise_any()
 
     # -- templates ------------------------------------------------------
 

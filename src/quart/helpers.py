@@ -30,6 +30,7 @@ from werkzeug.security import safe_join
 from werkzeug.utils import redirect as _wz_redirect
 
 from ._concurrency import run_in_thread
+from .globals import _current_app
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
@@ -185,7 +186,7 @@ async def flash(message: str, category: str = "message") -> None:
     flashes = session.get("_flashes", [])
     flashes.append((category, message))
     session["_flashes"] = flashes
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _current_app()
     if message_flashed.receivers:
         await message_flashed.send_async(app, message=message, category=category)
 
@@ -386,7 +387,7 @@ async def send_file(
     :param last_modified: The ``Last-Modified`` time (a datetime or a
         timestamp); a file's modification time by default.
     """
-    app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Quart = _current_app()
     options = _options(
         mimetype, as_attachment, attachment_filename, add_etags, cache_timeout, conditional,
         last_modified, download_name, etag, max_age,
@@ -604,7 +605,7 @@ async def send_from_directory(
     st = await run_in_thread(_stat_file, joined)
     if st is None:
         raise NotFound()
-    app: Quart = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Quart = _current_app()
     return await _send_path(app, joined, st, options)
 
 

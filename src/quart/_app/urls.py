@@ -70,7 +70,7 @@ def url_for(
     ctx = _cv_request.get(None) or _cv_websocket.get(None)
     if ctx is not None:
         adapter = ctx.url_adapter
-        blueprint = ctx._request_websocket.blueprint
+        blueprint = ctx.request_websocket.blueprint
         if endpoint[:1] == ".":
             endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
         if external is None:
