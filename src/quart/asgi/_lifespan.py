@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
 from typing import TYPE_CHECKING
+
+from ._messages import lifespan_reply
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -17,7 +18,7 @@ async def handle_lifespan(
 ) -> None:
     """Run startup and shutdown when the server says so."""
     while True:
-        message: Any = await receive()
+        message = await receive()
         kind = message["type"]
         if kind == "lifespan.startup":
             step, last = app.startup, False
@@ -25,14 +26,11 @@ async def handle_lifespan(
             step, last = app.shutdown, True
         else:
             continue
-        reply: Any  # lifespan.{startup,shutdown}.{complete,failed}
         try:
             await step()
         except Exception as error:
-            reply = {"type": f"{kind}.failed", "message": f"{type(error).__name__}: {error}"}
-            await send(reply)
+            await send(lifespan_reply(kind, error))
             return
-        reply = {"type": f"{kind}.complete"}
-        await send(reply)
+        await send(lifespan_reply(kind))
         if last:
             return
