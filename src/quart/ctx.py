@@ -392,13 +392,17 @@ class _BaseRequestWebsocketContext(AppContext):
         """
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        collect = _CollectErrors(BaseException)
+        # The collector is made only when there is teardown to run: most
+        # requests have none (bench: plaintext, json count the instructions).
+        collect: _CollectErrors | None = None
         try:
             if len(self._tokens) == 2:
                 if self._has_teardown():
+                    collect = _CollectErrors(BaseException)
                     with collect:
                         await self._teardown(exc)
                 if self._owns_app_context and _has_appcontext_teardown(self.app):
+                    collect = collect or _CollectErrors(BaseException)
                     with collect:
                         await self.app.do_teardown_appcontext(exc)
                 # Only a request that parsed uploads has files to close (a
@@ -410,7 +414,8 @@ class _BaseRequestWebsocketContext(AppContext):
             _cv_app.reset(self._tokens.pop())
         if self._owns_app_context and signals.appcontext_popped.receivers:
             await signals.appcontext_popped.send_async(self.app)
-        collect.raise_any()
+        if collect is not None:
+            collect.raise_any()
 
     async def _teardown(self, exc: BaseException | None) -> None:
         raise NotImplementedError
