@@ -154,3 +154,12 @@ async def _serving_exception(app: Quart, error: BaseException) -> None:
         app.logger.error(f"Cannot start: {error}")
         return
     app.logger.error("Exception in serving", exc_info=(type(error), error, error.__traceback__))
+
+
+async def background_exception(app: Quart, error: Exception) -> None:
+    """Log a background task's error and send ``got_background_exception``."""
+    if signals.got_background_exception.receivers:
+        await signals.got_background_exception.send_async(app, exception=error)
+    app.logger.error(
+        "Exception in background task", exc_info=(type(error), error, error.__traceback__)
+    )

@@ -38,7 +38,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import _lifecycle
 from . import _responses
-from . import signals
 from ._app import errors
 from ._app import pipeline
 from ._app import urls
@@ -50,10 +49,10 @@ from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .asgi import handle_http
 from .asgi import handle_websocket
+from .asgi import serve_through_class
 from .config import Config
 from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
-from .ctx import _CollectErrors
 from .ctx import AppContext
 from .ctx import RequestContext
 from .ctx import WebsocketContext
@@ -62,25 +61,14 @@ from .globals import _cv_websocket
 from .globals import _given_or_current
 from .globals import g as g
 from .globals import request as request
-from .globals import request_ctx as request_ctx
 from .globals import session as session
 from .globals import websocket as websocket
-from .globals import websocket_ctx as websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .json.provider import DefaultJSONProvider
 from .routing import QuartMap
 from .routing import QuartRule
 from .sessions import SecureCookieSessionInterface
-from .signals import appcontext_tearing_down as appcontext_tearing_down
-from .signals import got_background_exception as got_background_exception
-from .signals import got_request_exception as got_request_exception
-from .signals import got_serving_exception as got_serving_exception
-from .signals import request_finished as request_finished
-from .signals import request_started as request_started
-from .signals import request_tearing_down as request_tearing_down
-from .signals import websocket_finished as websocket_finished
-from .signals import websocket_tearing_down as websocket_tearing_down
 from .templating import _default_template_ctx_processor
 from .templating import create_environment
 from .templating import Environment
@@ -101,7 +89,6 @@ from .typing import Scope as Scope
 from .typing import TeardownCallable as TeardownCallable
 from .typing import TestAppProtocol
 from .typing import TestClientProtocol
-from .typing import WebsocketCallable as WebsocketCallable
 from .typing import WhileServingCallable as WhileServingCallable
 from .utils import AsyncFile
 from .utils import open_async
@@ -115,11 +102,7 @@ __all__ = ["Quart"]
 P = ParamSpec("P")
 T = TypeVar("T")
 T_after_serving = TypeVar("T_after_serving", bound="AfterServingCallable")
-T_after_websocket = TypeVar("T_after_websocket", bound="AfterWebsocketCallable")
 T_before_serving = TypeVar("T_before_serving", bound="BeforeServingCallable")
-T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallable")
-T_teardown = TypeVar("T_teardown", bound="TeardownCallable")
-T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
 
 
@@ -219,20 +202,7 @@ class Quart(QuartScaffold, App):
         self.template_context_processors[None] = [_default_template_ctx_processor]
 
         if self.has_static_folder:
-            if bool(static_host) != host_matching:
-                raise ValueError(
-                    "Invalid static_host/host_matching combination: static_host"
-                    " is needed exactly when host_matching is on."
-                )
-            self.add_url_rule(
-                f"{self.static_url_path}/<path:filename>",
-                endpoint="static",
-                host=static_host,
-                view_func=self.send_static_file,
-                # "/static//etc/passwd" is a 404 like any other bad name,
-                # not a redirect to a path with the slashes merged.
-                merge_slashes=False,
-            )
+            urls.add_static_route(self, static_host, host_matching)
 
     # -- ASGI --------------------------------------------------------------
 
@@ -250,26 +220,15 @@ class Quart(QuartScaffold, App):
         Replace this attribute with ASGI middleware wrapping it, so the test
         client goes through the middleware too.
         """
-        scope_type = scope["type"]
         # A connection class overriding none of its steps only forwards: skip it.
-        if scope_type == "http":
-            if not getattr(self.asgi_http_class, "_overrides", True):
-                await handle_http(self, scope, receive, send)  # type: ignore[arg-type]
-                return
-            handler: Any = self.asgi_http_class(self, scope)
-        elif scope_type == "websocket":
-            if not getattr(self.asgi_websocket_class, "_overrides", True):
-                await handle_websocket(self, scope, receive, send)  # type: ignore[arg-type]
-                return
-            handler = self.asgi_websocket_class(self, scope)
-        elif scope_type == "lifespan":
-            handler = self.asgi_lifespan_class(self, scope)
+        if scope["type"] == "http" and not getattr(self.asgi_http_class, "_overrides", True):
+            await handle_http(self, scope, receive, send)
+        elif scope["type"] == "websocket" and not getattr(
+            self.asgi_websocket_class, "_overrides", True
+        ):
+            await handle_websocket(self, scope, receive, send)
         else:
-            raise RuntimeError(
-                f"Quart cannot serve ASGI scope type {scope_type!r}; it serves 'http',"
-                " 'websocket' and 'lifespan'."
-            )
-        await handler(receive, send)
+            await serve_through_class(self, scope, receive, send)
 
     # -- registration ---------------------------------------------------
 
@@ -563,13 +522,7 @@ class Quart(QuartScaffold, App):
 
     async def do_teardown_appcontext(self, exc: BaseException | None) -> None:
         """Run ``teardown_appcontext`` functions and send ``appcontext_tearing_down``."""
-        collect = _CollectErrors()
-        for func in reversed(self.teardown_appcontext_funcs):
-            with collect:
-                await self.ensure_async(func)(exc)
-        if signals.appcontext_tearing_down.receivers:
-            await signals.appcontext_tearing_down.send_async(self, exc=exc)
-        collect.raise_any()
+        await pipeline.teardown_appcontext(self, exc)
 
     # -- templates ------------------------------------------------------
 
@@ -611,11 +564,7 @@ class Quart(QuartScaffold, App):
 
     async def handle_background_exception(self, error: Exception) -> None:
         """Log a background task's error and send ``got_background_exception``."""
-        if signals.got_background_exception.receivers:
-            await signals.got_background_exception.send_async(self, exception=error)
-        self.logger.error(
-            "Exception in background task", exc_info=(type(error), error, error.__traceback__)
-        )
+        await _lifecycle.background_exception(self, error)
 
     async def startup(self) -> None:
         """Run ``before_serving`` functions, then the first half of each

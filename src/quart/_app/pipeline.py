@@ -442,3 +442,15 @@ def _finalize_with(name: str) -> Callable[..., Awaitable[Any]]:
 
 def _exception_with(name: str) -> Callable[[Quart, Ctx, Exception], Awaitable[Any]]:
     return lambda app, ctx, error: getattr(app, name)(error)
+
+
+async def teardown_appcontext(app: Quart, exc: BaseException | None) -> None:
+    """Run the ``teardown_appcontext`` functions (all of them, even if some
+    raise) and send ``appcontext_tearing_down``."""
+    collect = _CollectErrors()
+    for func in reversed(app.teardown_appcontext_funcs):
+        with collect:
+            await app.ensure_async(func)(exc)
+    if signals.appcontext_tearing_down.receivers:
+        await signals.appcontext_tearing_down.send_async(app, exc=exc)
+    collect.raise_any()
