@@ -5,7 +5,8 @@ This module is the public surface. The dispatch pipeline (for HTTP requests
 and websockets alike) is in :mod:`quart._app.pipeline`, URL building in
 :mod:`quart._app.urls`; each public step here is a thin call into them.
 Sync hooks and views are wrapped once (cached by :meth:`ensure_async`),
-never per request.
+never per request. Rule: no ASGI message is built here, no task created
+(``tests/test_layers.py``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ session interfaces with their own ``open_session`` are opened on push.
 
 Teardown runs every function even when one raises; the errors are raised
 together afterwards (one error as itself, several as an exception group).
+
+Rule: contexts read no config (the ASGI adapter and the pipeline read it at
+the edge and pass values in), build no ASGI message and create no task
+(``tests/test_layers.py`` checks).
 """
 
 from __future__ import annotations

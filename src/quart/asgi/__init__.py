@@ -2,7 +2,9 @@
 
 Layout: ``_http`` serves requests, ``_websocket`` websockets, ``_lifespan``
 the lifespan protocol; ``_disconnect`` notices clients that leave and
-enforces ``BODY_TIMEOUT``; ``_common`` decodes scopes and encodes headers.
+enforces ``BODY_TIMEOUT``; ``_common`` decodes scopes and encodes headers;
+``_messages`` builds the typed messages, the plain-error answers and the
+policy for errors that escape the app.
 
 How a request flows: :func:`handle_http` decodes the scope once into a
 :class:`~quart.wrappers.Request` (headers decoded and validated in one
