@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals bench-compress compat fuzz soak clean
+.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -131,6 +131,11 @@ fuzz: $(FUZZ)/.installed
 # Knobs in ARGS, e.g. `make soak ARGS="--slow 2000 --only slow,shutdown"`.
 soak: $(STAMP)
 	$(BIN)/python tools/soak/run.py $(ARGS)
+
+# type: ignore and Any per 1,000 lines under src/quart, per module, and the
+# modules over the size budget (tools/code_metrics.py; stdlib only).
+metrics:
+	$(PYTHON) tools/code_metrics.py
 
 clean:
 	rm -rf $(VENV) .venvs .fuzz-work docs/_build bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache

@@ -35,6 +35,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.logging import AccessLogAtoms
 from hypercorn.logging import Logger as HypercornLogger
 
+from ._concurrency import create_task
 from ._reloader import is_running_from_reloader
 from ._reloader import RELOAD_EXIT_CODE
 from ._reloader import reloader_argv
@@ -156,7 +157,7 @@ async def _serve_then_close_websockets(
     async def _trigger() -> None:
         nonlocal closing
         await shutdown_trigger()
-        closing = asyncio.get_running_loop().create_task(close_open_websockets(app))
+        closing = create_task(close_open_websockets(app))
 
     try:
         await serve(app, config, shutdown_trigger=_trigger)

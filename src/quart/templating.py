@@ -49,11 +49,12 @@ from markupsafe import escape
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
+from .globals import _current_app
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .globals import app_ctx as app_ctx
-from .globals import current_app
+from .globals import current_app as current_app
 from .globals import request_ctx as request_ctx
 from .globals import session
 from .signals import before_render_template
@@ -391,7 +392,7 @@ async def update_context(app: Quart, context: dict[str, Any]) -> None:
     names: tuple[str | None, ...] = (None,)
     ctx = _cv_request.get(None) or _cv_websocket.get(None)
     if ctx is not None:
-        names = (None, *reversed(ctx._request_websocket.blueprints))
+        names = (None, *reversed(ctx.request_websocket.blueprints))
     original = context.copy()
     for name in names:
         for processor in app.template_context_processors.get(name, ()):
@@ -421,7 +422,7 @@ async def _default_template_ctx_processor() -> dict[str, Any]:
 
 
 def _app() -> Quart:
-    return current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
+    return _current_app()
 
 
 async def _prepare(app: Quart, template: Template, context: dict[str, Any]) -> None:
