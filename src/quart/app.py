@@ -24,6 +24,7 @@ from typing import ClassVar
 from typing import NoReturn
 from typing import overload
 from typing import ParamSpec
+from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from flask.ctx import _AppCtxGlobals
@@ -36,6 +37,7 @@ from werkzeug.routing import MapAdapter
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from . import _lazy
 from . import _lifecycle
 from . import _responses
 from . import signals
@@ -89,14 +91,11 @@ from .testing import QuartCliRunner
 from .testing import TestApp
 from .typing import AfterServingCallable as AfterServingCallable
 from .typing import AfterWebsocketCallable as AfterWebsocketCallable
-from .typing import ASGIReceiveCallable as ASGIReceiveCallable
-from .typing import ASGISendCallable as ASGISendCallable
 from .typing import BeforeServingCallable as BeforeServingCallable
 from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable
 from .typing import FilePath as FilePath
 from .typing import ResponseReturnValue as ResponseReturnValue
 from .typing import ResponseTypes as ResponseTypes
-from .typing import Scope as Scope
 from .typing import TeardownCallable as TeardownCallable
 from .typing import TestAppProtocol
 from .typing import TestClientProtocol
@@ -108,6 +107,11 @@ from .wrappers import BaseRequestWebsocket
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
+
+if TYPE_CHECKING:
+    from .typing import ASGIReceiveCallable as ASGIReceiveCallable
+    from .typing import ASGISendCallable as ASGISendCallable
+    from .typing import Scope as Scope
 
 __all__ = ["Quart"]
 
@@ -742,10 +746,13 @@ pipeline.decide(Quart, frozenset())
 
 # Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...).
 from ._app.names import *  # noqa: E402, F403
-from ._app.names import lazy_name  # noqa: E402
+from ._app.names import LAZY_NAMES as _LAZY_NAMES  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
     """Quart's module-level names that are imported only when asked for."""
-    value = globals()[name] = lazy_name(name)
-    return value
+    return _lazy.load(__name__, name, _LAZY_NAMES)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, _LAZY_NAMES)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from flask import Flask as Flask
 from werkzeug.datastructures import Authorization as Authorization
 from werkzeug.datastructures import Headers as Headers
 
+from .._lazy import LazyNames
 from ..cli import AppGroup as AppGroup
 from ..ctx import has_request_context as has_request_context
 from ..ctx import has_websocket_context as has_websocket_context
@@ -39,6 +40,11 @@ from ..utils import file_path_to_path as file_path_to_path
 from ..utils import MustReloadError as MustReloadError
 from ..utils import observe_changes as observe_changes
 from ..utils import restart as restart
+
+if TYPE_CHECKING:
+    from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
+    from ..typing import ASGISendCallable as ASGISendCallable
+    from ..typing import Scope as Scope
 
 __all__ = [
     "ASGIHTTPProtocol",
@@ -111,9 +117,12 @@ def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
             )
 
 
-_LAZY_NAMES = {
+LAZY_NAMES: LazyNames = {
     # Imported on first use: quart.testing and Hypercorn are not needed to
     # serve an app, so importing quart.app does not load them.
+    "ASGIReceiveCallable": ("quart.typing", "ASGIReceiveCallable"),
+    "ASGISendCallable": ("quart.typing", "ASGISendCallable"),
+    "Scope": ("quart.typing", "Scope"),
     "make_test_body_with_headers": ("quart.testing.utils", "make_test_body_with_headers"),
     "make_test_headers_path_and_query_string": (
         "quart.testing.utils",
@@ -124,13 +133,3 @@ _LAZY_NAMES = {
     "serve": ("hypercorn.asyncio", "serve"),
     "HyperConfig": ("hypercorn.config", "Config"),
 }
-
-
-def lazy_name(name: str) -> Any:
-    """One of Quart's module-level names that are imported only when asked for."""
-    target = _LAZY_NAMES.get(name)
-    if target is None:
-        raise AttributeError(f"module 'quart.app' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(target[0]), target[1])
