@@ -44,6 +44,7 @@ from . import signals
 from ._app import errors
 from ._app import pipeline
 from ._app import urls
+from ._appgroup import AppGroup
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
 from ._scaffold import QuartScaffold
@@ -86,9 +87,6 @@ from .templating import _default_template_ctx_processor
 from .templating import create_environment
 from .templating import Environment
 from .templating import update_context
-from .testing import QuartClient
-from .testing import QuartCliRunner
-from .testing import TestApp
 from .typing import AfterServingCallable as AfterServingCallable
 from .typing import AfterWebsocketCallable as AfterWebsocketCallable
 from .typing import BeforeServingCallable as BeforeServingCallable
@@ -109,6 +107,7 @@ from .wrappers import Response
 from .wrappers import Websocket
 
 if TYPE_CHECKING:
+    from .testing import QuartCliRunner
     from .typing import ASGIReceiveCallable as ASGIReceiveCallable
     from .typing import ASGISendCallable as ASGISendCallable
     from .typing import Scope as Scope
@@ -156,10 +155,16 @@ class Quart(QuartScaffold, App):
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     session_interface = SecureCookieSessionInterface()
-    test_app_class: type[TestAppProtocol] = TestApp
-    # Flask's are ``FlaskClient`` and ``FlaskCliRunner`` (or ``None``).
-    test_client_class: type[TestClientProtocol] = QuartClient  # type: ignore[assignment]
-    test_cli_runner_class: type[QuartCliRunner] = QuartCliRunner  # type: ignore[assignment]
+    # The test classes are imported on first use: serving does not need
+    # quart.testing. Flask's are ``FlaskClient`` and ``FlaskCliRunner``.
+    if TYPE_CHECKING:
+        test_app_class: type[TestAppProtocol]
+        test_client_class: type[TestClientProtocol]  # type: ignore[assignment]
+        test_cli_runner_class: type[QuartCliRunner]  # type: ignore[assignment]
+    else:
+        test_app_class = _lazy.ClassAttribute("quart.testing", "TestApp")
+        test_client_class = _lazy.ClassAttribute("quart.testing", "QuartClient")
+        test_cli_runner_class = _lazy.ClassAttribute("quart.testing", "QuartCliRunner")
     url_map_class = QuartMap
     url_rule_class: type[QuartRule] = QuartRule
     websocket_class: type[Websocket] = Websocket
@@ -192,8 +197,6 @@ class Quart(QuartScaffold, App):
             instance_relative_config=instance_relative_config,
             root_path=root_path,
         )
-        from .cli import AppGroup
-
         self.cli: AppGroup = AppGroup()
         self.cli.name = self.name
         #: Functions run after a websocket, keyed by blueprint name (``None``: app).

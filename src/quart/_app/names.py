@@ -15,15 +15,14 @@ from flask import Flask as Flask
 from werkzeug.datastructures import Authorization as Authorization
 from werkzeug.datastructures import Headers as Headers
 
+from .._appgroup import AppGroup as AppGroup
 from .._lazy import LazyNames
-from ..cli import AppGroup as AppGroup
 from ..ctx import has_request_context as has_request_context
 from ..ctx import has_websocket_context as has_websocket_context
 from ..helpers import get_flashed_messages as get_flashed_messages
 from ..helpers import send_from_directory as send_from_directory
 from ..signals import got_websocket_exception as got_websocket_exception
 from ..signals import websocket_started as websocket_started
-from ..testing.utils import sentinel as sentinel
 from ..typing import AppOrBlueprintKey as AppOrBlueprintKey
 from ..typing import ASGIHTTPProtocol as ASGIHTTPProtocol
 from ..typing import ASGILifespanProtocol as ASGILifespanProtocol
@@ -42,6 +41,7 @@ from ..utils import observe_changes as observe_changes
 from ..utils import restart as restart
 
 if TYPE_CHECKING:
+    from ..testing.utils import sentinel as sentinel
     from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
     from ..typing import ASGISendCallable as ASGISendCallable
     from ..typing import Scope as Scope
@@ -78,7 +78,6 @@ __all__ = [
     "observe_changes",
     "restart",
     "send_from_directory",
-    "sentinel",
     "websocket_started",
 ]
 
@@ -118,8 +117,9 @@ def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
 
 
 LAZY_NAMES: LazyNames = {
-    # Imported on first use: quart.testing and Hypercorn are not needed to
-    # serve an app, so importing quart.app does not load them.
+    # Imported on first use: the CLI, quart.testing and Hypercorn are not
+    # needed to serve an app, so importing quart.app does not load them.
+    "sentinel": ("quart.testing.utils", "sentinel"),
     "ASGIReceiveCallable": ("quart.typing", "ASGIReceiveCallable"),
     "ASGISendCallable": ("quart.typing", "ASGISendCallable"),
     "Scope": ("quart.typing", "Scope"),
