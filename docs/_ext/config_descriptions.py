@@ -83,6 +83,10 @@ DESCRIPTIONS: dict[str, str] = {
     "ENV": "Kept for Quart compatibility; has no effect. Use `DEBUG`.",
     "WEBSOCKET_MAX_MESSAGE_SIZE": """The largest websocket message received, in bytes.
         Past it the socket is closed with 1009.""",
+    "WEBSOCKET_DISCONNECT_EXCEPTION": """Once a websocket is closed (the client left, say),
+        `receive()` raises `quart.wrappers.WebsocketDisconnect` (with the code and
+        reason) instead of cancelling the task, as Quart does. `websocket.close_code`
+        has the code either way.""",
     # -- quart.channels ---------------------------------------------------------------
     "CHANNELS_URL": """Where `quart.channels` sends messages: `memory://` (this process)
         or a `redis://`, `rediss://` or `unix://` URL (every worker on every machine).""",

@@ -29,6 +29,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PRESERVE_CONTEXT_ON_EXCEPTION": None,
     "ENV": None,
     "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
+    "WEBSOCKET_DISCONNECT_EXCEPTION": False,
     # quart.channels
     "CHANNELS_URL": "memory://",
     "CHANNELS_SUBSCRIBER_QUEUE": 1000,

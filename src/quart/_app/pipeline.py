@@ -85,6 +85,14 @@ def overridden(cls: type, base: type) -> frozenset[str]:
     return frozenset(name for name in PUBLIC_STEPS if getattr(cls, name) is not getattr(base, name))
 
 
+def _settle_close(ctx: Ctx, result: Any, error: BaseException | None) -> None:
+    """Before a websocket's teardown: fix the close code it will report
+    (``websocket.close_code``), from how the pipeline ended."""
+    connection = getattr(ctx._request_websocket, "_connection", None)
+    if connection is not None:
+        connection.settle(result, error)
+
+
 def really_cancelled(error: BaseException) -> bool:
     """Whether ``error`` is the serving task being cancelled, not a
     ``CancelledError`` app code raised on its own (which is an error)."""
@@ -208,9 +216,11 @@ class Steps:
         """Run the whole pipeline in ``ctx``; push and pop it around."""
         await ctx.push()
         error: BaseException | None = None
+        result: ResponseTypes | None = None
         try:
             try:
-                return await self.full_dispatch(app, ctx)
+                result = await self.full_dispatch(app, ctx)
+                return result
             except ClientDisconnectedError:
                 raise
             except (Exception, asyncio.CancelledError) as exc:
@@ -221,11 +231,14 @@ class Steps:
                 # unhandled error: teardown functions and the tearing-down
                 # signals get it even though it becomes a 500, as in Flask.
                 error = exc
-                return await self.exception(app, ctx, cast(Exception, exc))
+                result = await self.exception(app, ctx, cast(Exception, exc))
+                return result
         except BaseException as exc:
             error = exc
             raise
         finally:
+            if self.kind is WEBSOCKET:
+                _settle_close(ctx, result, error)
             if ctx._request_websocket.scope.get("_quart._preserve_context", False):
                 ctx.preserved = True
                 app._preserved_context = ctx

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from typing import TYPE_CHECKING
 
+from .. import _hypercorn_fixes
+
 if TYPE_CHECKING:
     from ..app import Quart
     from ..typing import ASGIReceiveCallable
@@ -20,6 +22,7 @@ async def handle_lifespan(
         message: Any = await receive()
         kind = message["type"]
         if kind == "lifespan.startup":
+            _hypercorn_fixes.apply()  # Before the server takes its first connection.
             step, last = app.startup, False
         elif kind == "lifespan.shutdown":
             step, last = app.shutdown, True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -57,25 +58,41 @@ if TYPE_CHECKING:
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
-# * a handler that has called ``receive()`` gets those messages, then
-#   :class:`WebsocketDisconnect` with the code and reason (``send()`` raises
-#   it at once: nobody is listening);
+# * a task in ``receive()`` gets those messages, then is told: by default,
+#   as on Quart, it is **cancelled** (``asyncio.CancelledError``; the handler's
+#   own cancellation is undone at the end, see ``absorb_cancel``), or, with
+#   ``WEBSOCKET_DISCONNECT_EXCEPTION`` (or ``websocket.raise_on_disconnect``),
+#   it gets :class:`WebsocketDisconnect` with the code and reason. ``send()``
+#   raises :class:`WebsocketDisconnect` either way: nobody is listening;
 # * if the handler's own task is not the one that hears it (nothing is left
 #   unread and it is not waiting in ``receive()``, it has never called it, or
 #   the receiving is done by a task it started, as in Quart's broadcast
 #   example), the handler is cancelled as well, since it may be awaiting
-#   something that never ends. Tasks in ``receive()`` still get
-#   :class:`WebsocketDisconnect`; a TaskGroup of reader and writer therefore
-#   ends with that error (errors win over the cancellation), as before.
+#   something that never ends.
+# Why not a ``WebsocketDisconnect`` that subclasses ``CancelledError``: a
+# TaskGroup tests ``et is CancelledError`` exactly (3.11), so a subclass
+# raised in its body comes out as a ``BaseExceptionGroup`` that ``except
+# asyncio.CancelledError`` misses, and one raised in a child is swallowed as
+# a cancelled child. A real cancellation behaves as on Quart everywhere.
 # Either way the context tears down as for any request, and the reader is
 # cancelled and awaited before this function returns: no task outlives the
 # connection.
 #
+# The close code the app sees (``websocket.close_code``/``close_reason``):
+# the first of the client's (1005 with none, 1006 vanished), 1009 (too big),
+# the app's own ``close()``, 1006 (the server refused a send), and, decided
+# just before the teardown functions run (``settle``), 1000 for a normal end,
+# 1008/1011 for a 4xx/5xx response, 1011 for an error, 1001 when the server
+# cancelled the handler (shutdown). ``None`` while open, and for a connection
+# refused with a response before accepting.
+#
 # When the app closes (``websocket.close()``, from any task) the socket is
 # marked closed at once, but the tasks waiting in ``receive()`` are woken
 # only once the close message has been handed to the server: a handler that
-# reacts to its ``WebsocketDisconnect`` by cancelling the task that closed
-# (a handshake-deadline task, say) cannot stop the close from going out.
+# reacts to being told (cancelled, or ``WebsocketDisconnect``) by cancelling
+# the task that closed (a handshake-deadline task, say) cannot stop the close
+# from going out. They are then told as when the client leaves (Quart leaves
+# them waiting until the client's own close comes back).
 #
 # Cancellation: only a cancellation of the serving task itself (the client
 # left, shutdown, a timeout: ``Task.cancelling()``) ends the connection
@@ -91,6 +108,15 @@ if TYPE_CHECKING:
 # has ``headers`` (empty before spec 2.1) and ``subprotocol``;
 # ``websocket.send`` has both ``bytes`` and ``text`` (one of them ``None``);
 # ``websocket.close`` has ``reason`` (``""`` when none) from spec 2.3 on.
+
+# Server shutdown: ``app.run``/``run_task`` call :func:`close_open_websockets`
+# when the shutdown signal comes, before waiting for connections to end: each
+# open websocket is closed with 1001 (going away), handled as if the client
+# had left (the handler is cancelled, or ``receive()`` raises
+# ``WebsocketDisconnect(1001)`` when the app opted into the exception;
+# ``websocket.close_code`` is 1001; teardown runs). Without it Hypercorn
+# leaves them open until its graceful timeout and then cuts them (1011, or
+# no close frame).
 
 _READ_AHEAD = 4
 _READ_AHEAD_BYTES = 64 * 1024
@@ -125,8 +151,9 @@ class _WebsocketConnection:
     __slots__ = (
         "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_handler_receiving", "_loop",
         "_others_receive", "_pulling", "_receive", "_reader", "_send", "_sent_since_receive",
-        "_task", "_waiters", "accepted", "app_closed", "close_info", "extensions", "finished",
-        "headers_ok", "max_size", "reading", "reason_ok", "state", "we_cancelled",
+        "_task", "_waiters", "accepted", "app_closed", "close_code", "close_info", "close_reason",
+        "extensions", "finished", "headers_ok", "max_size", "raise_on_disconnect", "reading",
+        "reason_ok", "state", "we_cancelled",
     )  # fmt: skip
 
     def __init__(
@@ -147,11 +174,16 @@ class _WebsocketConnection:
         self.accepted = False
         self.app_closed = False
         self.close_info = (1005, "")
+        #: What the app sees as ``websocket.close_code``/``close_reason``.
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
+        #: Tell tasks in receive() with WebsocketDisconnect instead of cancelling them.
+        self.raise_on_disconnect = bool(app.config.get("WEBSOCKET_DISCONNECT_EXCEPTION"))
         self.reading = False  # The app has called receive().
         self._handler_receiving = False  # The handler's own task is in receive().
         self._others_receive = False  # Another task (one the handler started) has called it.
         self.finished = False  # The pipeline is over: never cancel it now.
-        self.we_cancelled = False
+        self.we_cancelled = 0  # How many times we cancelled the handler's task.
         self._buffer: deque[str | bytes] = deque()
         self._buffered = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -184,7 +216,7 @@ class _WebsocketConnection:
             buffer = self._buffer
             while not buffer:
                 if self.state == _CLOSED:
-                    raise WebsocketDisconnect(*self.close_info)
+                    await self._tell_closed()
                 if not self._pulling:
                     data = await self._pull()
                     if data is not None:
@@ -210,6 +242,22 @@ class _WebsocketConnection:
                 self._handler_receiving = False
             if self.state != _CLOSED and self._arm_handle is None:
                 self._arm_handle = self._loop.call_soon(self._arm)
+
+    async def _tell_closed(self) -> None:
+        """A task in receive() on a closed socket: cancel it (as Quart's handler
+        is cancelled), or raise WebsocketDisconnect when the app opted in."""
+        if self.raise_on_disconnect:
+            raise WebsocketDisconnect(*self.close_info)
+        task = asyncio.current_task()
+        if task is None:
+            raise WebsocketDisconnect(*self.close_info)
+        if task is self._task:
+            self.we_cancelled += 1  # Undone by absorb_cancel once the pipeline ends.
+        # A real cancellation (Task.cancelling() counts it), delivered at the
+        # next step, so that it is exactly one CancelledError, as on Quart.
+        task.cancel()
+        await asyncio.sleep(0)
+        raise asyncio.CancelledError  # Not reached: the sleep raises.
 
     async def send(self, data: str | bytes) -> None:
         if self.state != _CONNECTED:
@@ -366,16 +414,20 @@ class _WebsocketConnection:
                     break
         return woken
 
-    def _mark_closed(self, code: int, reason: str, keep_unread: bool = False) -> None:
+    def _mark_closed(
+        self, code: int, reason: str, keep_unread: bool = False, seen: bool = True
+    ) -> None:
         self.state = _CLOSED
         self.close_info = (code, reason)
+        if seen and self.close_code is None:
+            self.close_code, self.close_reason = code, reason
         if not keep_unread:
             self._buffer.clear()
             self._buffered = 0
 
-    def _closed(self, code: int, reason: str, keep_unread: bool = False) -> None:
+    def _closed(self, code: int, reason: str, keep_unread: bool = False, seen: bool = True) -> None:
         """Mark the websocket closed and wake every task waiting in receive()."""
-        self._mark_closed(code, reason, keep_unread)
+        self._mark_closed(code, reason, keep_unread, seen)
         self._wake_reader()
         self._wake(everyone=True)
 
@@ -390,16 +442,49 @@ class _WebsocketConnection:
         if keep and not self._others_receive:
             return  # The handler reads what is left, then is told.
         if not self.finished and self._task is not None:
-            self.we_cancelled = True
+            self.we_cancelled += 1
+            self._task.cancel()
+
+    async def going_away(self, code: int, reason: str) -> None:
+        """The server is shutting down: close an open socket with ``code``."""
+        if self.state != _CONNECTED:
+            return  # Closed already, or not accepted yet (swept again later).
+        self._mark_closed(code, reason)
+        await self._send_close(code, reason)
+        self._wake_reader()
+        self._wake(everyone=True)
+        if not self._handler_receiving and not self.finished and self._task is not None:
+            self.we_cancelled += 1  # Undone by absorb_cancel once the pipeline ends.
             self._task.cancel()
 
     def absorb_cancel(self) -> bool:
-        """Undo our cancellation of the handler's task; whether it was only ours."""
+        """Undo our cancellations of the handler's task; whether they were the only ones."""
         self.finished = True
-        if not self.we_cancelled or self._task is None:
+        times, self.we_cancelled = self.we_cancelled, 0
+        if not times or self._task is None:
             return False
-        self.we_cancelled = False
-        return self._task.uncancel() == 0
+        left = self._task.cancelling()
+        for _ in range(times):
+            left = self._task.uncancel()
+        return left == 0
+
+    def settle(self, response: Any, error: BaseException | None) -> None:
+        """Decide the close code the app sees, just before the teardown
+        functions run (the close itself goes out after them, as on Quart)."""
+        if self.close_code is not None:
+            return
+        if error is not None and isinstance(error, asyncio.CancelledError):
+            if _being_cancelled():
+                self.close_code, self.close_reason = 1001, ""  # The server is going away.
+                return
+        if not self.accepted:
+            return  # Refused (or never opened): no close code.
+        if error is not None:
+            code = 1011
+        else:
+            status = 200 if response is None else response.status_code
+            code = 1011 if status >= 500 else 1008 if status >= 400 else 1000
+        self.close_code, self.close_reason = code, ""
 
     def start_reader(self) -> None:
         self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
@@ -426,7 +511,7 @@ class _WebsocketConnection:
             self._closed(code, "")
             await self._send_close(code, "")
             return
-        self._closed(1000, "")
+        self._closed(1000, "", seen=False)  # A refusal: no close code for the app.
         if response is None or "websocket.http.response" not in self.extensions:
             await self._send_close(1000, "")  # Before accept: the server answers 403.
             return
@@ -530,6 +615,9 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
     """Run the app for ``websocket``, then close it (or refuse it): how every
     websocket ends, on the default path and through Quart 0.22's connection
     class alike."""
+    websocket._connection = conn  # For websocket.close_code and friends.
+    open_sockets = _OPEN.setdefault(app, set())
+    open_sockets.add(conn)
     conn.start_reader()
     try:
         try:
@@ -538,6 +626,7 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
             if conn.absorb_cancel():
                 return  # We cancelled it: the client left. Teardown has run.
             if _being_cancelled():
+                conn.settle(None, error)  # Usually done: 1001, the server is going away.
                 raise
             # Raised by the app itself, not a cancellation: an error like any other.
             await _websocket_error(app, conn, websocket, error)
@@ -552,8 +641,22 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
         conn.absorb_cancel()  # In case the handler swallowed our cancellation.
         await conn.finish(app, response)  # type: ignore[arg-type]
     finally:
+        open_sockets.discard(conn)
         conn.finished = True
         await conn.stop_reader()
+
+
+#: The websockets each app is serving, for :func:`close_open_websockets`.
+_OPEN: weakref.WeakKeyDictionary[Quart, set[_WebsocketConnection]] = weakref.WeakKeyDictionary()
+
+
+async def close_open_websockets(app: Quart, code: int = 1001, reason: str = "") -> None:
+    """Close every websocket ``app`` serves with ``code`` (1001: going away),
+    and keep doing so, for those accepted later, until none is left open."""
+    while open_sockets := _OPEN.get(app):
+        connections = list(open_sockets)
+        await asyncio.gather(*(conn.going_away(code, reason) for conn in connections))
+        await asyncio.sleep(0.05)
 
 
 def _as_bytes(chunk: str | bytes) -> bytes:
