@@ -67,7 +67,16 @@ def one_run(python: str, package: str, src: Path | None, importtime: bool) -> fl
         f"import {package}; print((time.perf_counter() - t) * 1000)"
     )
     env = dict(os.environ)
-    for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"):
+    # PYTHONDONTWRITEBYTECODE too: with it the warm run writes no .pyc files,
+    # so ours (a source tree) was compiled on every run while the peers
+    # (installed by pip, which compiles) were not.
+    for var in (
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "VIRTUAL_ENV",
+        "PYTHONSTARTUP",
+        "PYTHONDONTWRITEBYTECODE",
+    ):
         env.pop(var, None)
     flags = ["-X", "importtime"] if importtime else []
     proc = subprocess.run(

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+from typing import TYPE_CHECKING
+
 from markupsafe import escape as escape
 from markupsafe import Markup as Markup
 
+from . import _lazy
 from . import app as app
 from . import asgi as asgi
 from . import blueprints as blueprints
-from . import cli as cli
 from . import config as config
 from . import ctx as ctx
 from . import datastructures as datastructures
-from . import debug as debug
 from . import formparser as formparser
 from . import globals as globals
 from . import helpers as helpers
@@ -21,7 +23,6 @@ from . import routing as routing
 from . import sessions as sessions
 from . import signals as signals
 from . import templating as templating
-from . import testing as testing
 from . import typing as typing
 from . import utils as utils
 from . import wrappers as wrappers
@@ -80,6 +81,11 @@ from .typing import ResponseReturnValue as ResponseReturnValue
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 from .wrappers import Websocket as Websocket
+
+if TYPE_CHECKING:
+    from . import cli as cli
+    from . import debug as debug
+    from . import testing as testing
 
 __all__ = [
     "Blueprint",
@@ -140,3 +146,20 @@ __all__ = [
     "websocket_started",
     "websocket_tearing_down",
 ]
+
+#: Submodules imported on first use (PEP 562): serving a request needs neither
+#: the CLI (click), the debug page nor the test client, so ``import quart``
+#: does not load them; ``quart.cli`` and the like still work as attributes.
+_LAZY_NAMES: _lazy.LazyNames = {
+    "cli": ("quart.cli", None),
+    "debug": ("quart.debug", None),
+    "testing": ("quart.testing", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy.load(__name__, name, _LAZY_NAMES)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, _LAZY_NAMES)

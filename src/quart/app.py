@@ -25,6 +25,7 @@ from typing import ClassVar
 from typing import NoReturn
 from typing import overload
 from typing import ParamSpec
+from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from flask.ctx import _AppCtxGlobals
@@ -37,11 +38,13 @@ from werkzeug.routing import MapAdapter
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from . import _lazy
 from . import _lifecycle
 from . import _responses
 from ._app import errors
 from ._app import pipeline
 from ._app import urls
+from ._appgroup import AppGroup
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
 from ._scaffold import QuartScaffold
@@ -74,19 +77,13 @@ from .templating import _default_template_ctx_processor
 from .templating import create_environment
 from .templating import Environment
 from .templating import update_context
-from .testing import QuartClient
-from .testing import QuartCliRunner
-from .testing import TestApp
 from .typing import AfterServingCallable as AfterServingCallable
 from .typing import AfterWebsocketCallable as AfterWebsocketCallable
-from .typing import ASGIReceiveCallable as ASGIReceiveCallable
-from .typing import ASGISendCallable as ASGISendCallable
 from .typing import BeforeServingCallable as BeforeServingCallable
 from .typing import BeforeWebsocketCallable as BeforeWebsocketCallable
 from .typing import FilePath as FilePath
 from .typing import ResponseReturnValue as ResponseReturnValue
 from .typing import ResponseTypes as ResponseTypes
-from .typing import Scope as Scope
 from .typing import TeardownCallable as TeardownCallable
 from .typing import TestAppProtocol
 from .typing import TestClientProtocol
@@ -97,6 +94,12 @@ from .wrappers import BaseRequestWebsocket
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
+
+if TYPE_CHECKING:
+    from .testing import QuartCliRunner
+    from .typing import ASGIReceiveCallable as ASGIReceiveCallable
+    from .typing import ASGISendCallable as ASGISendCallable
+    from .typing import Scope as Scope
 
 __all__ = ["Quart"]
 
@@ -137,10 +140,16 @@ class Quart(QuartScaffold, App):
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     session_interface = SecureCookieSessionInterface()
-    test_app_class: type[TestAppProtocol] = TestApp
-    # Flask's are ``FlaskClient`` and ``FlaskCliRunner`` (or ``None``).
-    test_client_class: type[TestClientProtocol] = QuartClient  # type: ignore[assignment]
-    test_cli_runner_class: type[QuartCliRunner] = QuartCliRunner  # type: ignore[assignment]
+    # The test classes are imported on first use: serving does not need
+    # quart.testing. Flask's are ``FlaskClient`` and ``FlaskCliRunner``.
+    if TYPE_CHECKING:
+        test_app_class: type[TestAppProtocol]
+        test_client_class: type[TestClientProtocol]  # type: ignore[assignment]
+        test_cli_runner_class: type[QuartCliRunner]  # type: ignore[assignment]
+    else:
+        test_app_class = _lazy.ClassAttribute("quart.testing", "TestApp")
+        test_client_class = _lazy.ClassAttribute("quart.testing", "QuartClient")
+        test_cli_runner_class = _lazy.ClassAttribute("quart.testing", "QuartCliRunner")
     url_map_class = QuartMap
     url_rule_class: type[QuartRule] = QuartRule
     websocket_class: type[Websocket] = Websocket
@@ -173,8 +182,6 @@ class Quart(QuartScaffold, App):
             instance_relative_config=instance_relative_config,
             root_path=root_path,
         )
-        from .cli import AppGroup
-
         self.cli: AppGroup = AppGroup()
         self.cli.name = self.name
         #: Functions run after a websocket, keyed by blueprint name (``None``: app).
@@ -691,10 +698,13 @@ pipeline.decide(Quart, frozenset())
 
 # Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...).
 from ._app.names import *  # noqa: E402, F403
-from ._app.names import lazy_name  # noqa: E402
+from ._app.names import LAZY_NAMES as _LAZY_NAMES  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
     """Quart's module-level names that are imported only when asked for."""
-    value = globals()[name] = lazy_name(name)
-    return value
+    return _lazy.load(__name__, name, _LAZY_NAMES)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, _LAZY_NAMES)

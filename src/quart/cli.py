@@ -30,13 +30,13 @@ from collections.abc import Callable
 from collections.abc import Coroutine
 from operator import itemgetter
 from typing import Any
-from typing import overload
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
 import click
 from click.core import ParameterSource
 
+from ._appgroup import AppGroup as AppGroup
 from ._discovery import _called_with_wrong_args as _called_with_wrong_args
 from ._discovery import find_app_by_string as find_app_by_string
 from ._discovery import find_best_app as find_best_app
@@ -280,45 +280,6 @@ def _run_async_command(func: Callable[..., Any]) -> Callable[..., Any]:
         return _finish(func(*args, **kwargs), contextvars.copy_context())
 
     return wrapper
-
-
-class AppGroup(click.Group):
-    """A click group whose ``command(with_appcontext=True)`` runs the command in
-    an app context, which accepts ``async def`` commands, and whose ``group()``
-    makes more ``AppGroup`` instances (``app.cli`` and ``bp.cli`` are these)."""
-
-    @overload
-    def command(self, __func: Callable[..., Any]) -> click.Command: ...
-    @overload
-    def command(
-        self, *args: Any, **kwargs: Any
-    ) -> Callable[[Callable[..., Any]], click.Command]: ...
-    def command(
-        self, *args: Any, **kwargs: Any
-    ) -> Callable[[Callable[..., Any]], click.Command] | click.Command:
-        """Register a command (a decorator), as :meth:`click.Group.command`:
-        ``@cli.command()``, ``@cli.command("name", ...)`` or bare ``@cli.command``.
-
-        :param with_appcontext: Run the command in the app context.
-        """
-        if len(args) == 1 and not kwargs and callable(args[0]):
-            return self.command()(args[0])  # bare @cli.command
-        wrap = kwargs.pop("with_appcontext", False)
-
-        def decorator(func: Callable[..., Any]) -> click.Command:
-            if wrap:
-                func = with_appcontext(func)
-            elif inspect.iscoroutinefunction(func):
-                func = _run_async_command(func)
-            command: click.Command = click.Group.command(self, *args, **kwargs)(func)
-            return command
-
-        return decorator
-
-    def group(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a sub-group (an ``AppGroup`` unless ``cls`` says otherwise)."""
-        kwargs.setdefault("cls", AppGroup)
-        return click.Group.group(self, *args, **kwargs)
 
 
 # -- the quart group ----------------------------------------------------------

@@ -24,19 +24,24 @@ from typing import Protocol
 from typing import TYPE_CHECKING
 from typing import Union
 
-from hypercorn.typing import ASGIReceiveCallable as ASGIReceiveCallable
-from hypercorn.typing import ASGIReceiveEvent as ASGIReceiveEvent
-from hypercorn.typing import ASGISendCallable as ASGISendCallable
-from hypercorn.typing import ASGISendEvent as ASGISendEvent
-from hypercorn.typing import HTTPScope as HTTPScope
-from hypercorn.typing import LifespanScope as LifespanScope
-from hypercorn.typing import Scope as Scope
-from hypercorn.typing import WebsocketScope as WebsocketScope
-from hypercorn.typing import WWWScope as WWWScope
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from . import _lazy
+from ._lazy import LazyNames
+
 if TYPE_CHECKING:
+    from http.cookiejar import CookieJar as CookieJar
+
+    from hypercorn.typing import ASGIReceiveCallable as ASGIReceiveCallable
+    from hypercorn.typing import ASGIReceiveEvent as ASGIReceiveEvent
+    from hypercorn.typing import ASGISendCallable as ASGISendCallable
+    from hypercorn.typing import ASGISendEvent as ASGISendEvent
+    from hypercorn.typing import HTTPScope as HTTPScope
+    from hypercorn.typing import LifespanScope as LifespanScope
+    from hypercorn.typing import Scope as Scope
+    from hypercorn.typing import WebsocketScope as WebsocketScope
+    from hypercorn.typing import WWWScope as WWWScope
     from werkzeug.datastructures import Authorization
 
     from .app import Quart
@@ -366,6 +371,30 @@ class Event(Protocol):
 
 # -- names Quart 0.22's module has, for code that imports them from here --------
 
-from http.cookiejar import CookieJar as CookieJar  # noqa: E402
-
 from .datastructures import FileStorage as FileStorage  # noqa: E402
+
+#: Imported on first use (see quart._lazy): Hypercorn's ASGI TypedDicts
+#: (``hypercorn.typing`` loads h11, h2 and Hypercorn's config) and ``CookieJar``
+#: are annotations only, so ``import quart`` does not need them.
+_LAZY_NAMES: LazyNames = {
+    name: ("hypercorn.typing", name)
+    for name in (
+        "ASGIReceiveCallable",
+        "ASGIReceiveEvent",
+        "ASGISendCallable",
+        "ASGISendEvent",
+        "HTTPScope",
+        "LifespanScope",
+        "Scope",
+        "WebsocketScope",
+        "WWWScope",
+    )
+} | {"CookieJar": ("http.cookiejar", "CookieJar")}
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy.load(__name__, name, _LAZY_NAMES)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, _LAZY_NAMES)

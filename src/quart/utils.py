@@ -16,18 +16,17 @@ from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
+from . import _lazy
 from ._concurrency import cancel_tasks as _cancel_tasks
 from ._concurrency import raise_task_exceptions as raise_task_exceptions
 from ._concurrency import run_in_thread
 from ._concurrency import run_sync as run_sync
 from ._concurrency import run_sync_iterable as run_sync_iterable
-from ._reloader import changed
-from ._reloader import module_mtimes
-from ._reloader import reloader_argv
-from ._reloader import run_reloader as run_reloader
+from ._lazy import LazyNames
 from .typing import FilePath as FilePath
 
 if TYPE_CHECKING:
+    from ._reloader import run_reloader as run_reloader
     from .typing import Event
 
 __all__ = [
@@ -77,6 +76,9 @@ async def observe_changes(sleep: Callable[[float], Awaitable[Any]], shutdown_eve
     :param sleep: ``asyncio.sleep`` (or an equivalent).
     :param shutdown_event: Stop polling once this is set.
     """
+    from ._reloader import changed
+    from ._reloader import module_mtimes
+
     last = module_mtimes()
     while not shutdown_event.is_set():
         await sleep(1)
@@ -92,6 +94,8 @@ def restart() -> None:
     Kept from Quart 0.22; the reloader now uses :func:`run_reloader`, which
     also works for console scripts.
     """
+    from ._reloader import reloader_argv
+
     argv = reloader_argv()
     if argv is None:
         raise RuntimeError("This program cannot be restarted: it was not started from a file.")
@@ -200,3 +204,15 @@ def open_async(path: FilePath, mode: str = "rb", encoding: str | None = None) ->
     :param encoding: The text encoding (text modes only; ignored for binary).
     """
     return AsyncFile(path, mode, encoding)
+
+
+#: Imported on first use: the reloader is for development servers only.
+_LAZY_NAMES: LazyNames = {"run_reloader": ("quart._reloader", "run_reloader")}
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy.load(__name__, name, _LAZY_NAMES)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, _LAZY_NAMES)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from typing import TypeVar
 
 from flask import Flask as Flask
 from werkzeug.datastructures import Authorization as Authorization
 from werkzeug.datastructures import Headers as Headers
 
-from ..cli import AppGroup as AppGroup
+from .._appgroup import AppGroup as AppGroup
+from .._lazy import LazyNames
 from ..ctx import has_request_context as has_request_context
 from ..ctx import has_websocket_context as has_websocket_context
 from ..globals import request_ctx as request_ctx
@@ -33,7 +34,6 @@ from ..signals import request_tearing_down as request_tearing_down
 from ..signals import websocket_finished as websocket_finished
 from ..signals import websocket_started as websocket_started
 from ..signals import websocket_tearing_down as websocket_tearing_down
-from ..testing.utils import sentinel as sentinel
 from ..typing import AfterWebsocketCallable as AfterWebsocketCallable
 from ..typing import AppOrBlueprintKey as AppOrBlueprintKey
 from ..typing import ASGIHTTPProtocol as ASGIHTTPProtocol
@@ -54,6 +54,12 @@ from ..utils import file_path_to_path as file_path_to_path
 from ..utils import MustReloadError as MustReloadError
 from ..utils import observe_changes as observe_changes
 from ..utils import restart as restart
+
+if TYPE_CHECKING:
+    from ..testing.utils import sentinel as sentinel
+    from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
+    from ..typing import ASGISendCallable as ASGISendCallable
+    from ..typing import Scope as Scope
 
 __all__ = [
     "appcontext_tearing_down",
@@ -106,7 +112,6 @@ __all__ = [
     "observe_changes",
     "restart",
     "send_from_directory",
-    "sentinel",
     "websocket_started",
 ]
 
@@ -149,9 +154,13 @@ def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
             )
 
 
-_LAZY_NAMES = {
-    # Imported on first use: quart.testing and Hypercorn are not needed to
-    # serve an app, so importing quart.app does not load them.
+LAZY_NAMES: LazyNames = {
+    # Imported on first use: the CLI, quart.testing and Hypercorn are not
+    # needed to serve an app, so importing quart.app does not load them.
+    "sentinel": ("quart.testing.utils", "sentinel"),
+    "ASGIReceiveCallable": ("quart.typing", "ASGIReceiveCallable"),
+    "ASGISendCallable": ("quart.typing", "ASGISendCallable"),
+    "Scope": ("quart.typing", "Scope"),
     "make_test_body_with_headers": ("quart.testing.utils", "make_test_body_with_headers"),
     "make_test_headers_path_and_query_string": (
         "quart.testing.utils",
@@ -162,13 +171,3 @@ _LAZY_NAMES = {
     "serve": ("hypercorn.asyncio", "serve"),
     "HyperConfig": ("hypercorn.config", "Config"),
 }
-
-
-def lazy_name(name: str) -> Any:
-    """One of Quart's module-level names that are imported only when asked for."""
-    target = _LAZY_NAMES.get(name)
-    if target is None:
-        raise AttributeError(f"module 'quart.app' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(target[0]), target[1])

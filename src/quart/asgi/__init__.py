@@ -34,15 +34,10 @@ from typing import TYPE_CHECKING
 from werkzeug.datastructures import Headers as Headers
 from werkzeug.wrappers import Response as WerkzeugResponse  # noqa: F401
 
-from ..debug import traceback_response as traceback_response
+from .. import _lazy
 from ..signals import websocket_received as websocket_received
 from ..signals import websocket_sent as websocket_sent
-from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
-from ..typing import ASGISendCallable as ASGISendCallable
-from ..typing import HTTPScope as HTTPScope
-from ..typing import LifespanScope as LifespanScope
 from ..typing import ResponseTypes as ResponseTypes
-from ..typing import WebsocketScope as WebsocketScope
 from ..utils import cancel_tasks as cancel_tasks
 from ..utils import encode_headers as encode_headers
 from ..utils import raise_task_exceptions as raise_task_exceptions
@@ -58,7 +53,13 @@ from ._websocket import handle_websocket as handle_websocket
 
 if TYPE_CHECKING:
     from ..app import Quart
+    from ..debug import traceback_response as traceback_response
+    from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
+    from ..typing import ASGISendCallable as ASGISendCallable
+    from ..typing import HTTPScope as HTTPScope
+    from ..typing import LifespanScope as LifespanScope
     from ..typing import Scope
+    from ..typing import WebsocketScope as WebsocketScope
 
 __all__ = ["ASGIHTTPConnection", "ASGILifespan", "ASGIWebsocketConnection"]
 
@@ -111,6 +112,8 @@ async def _handle_exception(app: Quart, error: Exception) -> Response:
     """The answer to an error that escaped the app: the traceback page in
     debug or testing mode; otherwise the error is raised again."""
     if app.debug or app.testing:
+        from ..debug import traceback_response
+
         return await traceback_response(error)
     raise error
 
@@ -125,27 +128,41 @@ def _normalise_path(path: str, root_path: str) -> str:
     return path.removeprefix(root_path)
 
 
-_HYPERCORN_EVENTS = {
-    "HTTPResponseBodyEvent",
-    "HTTPResponseStartEvent",
-    "LifespanShutdownCompleteEvent",
-    "LifespanShutdownFailedEvent",
-    "LifespanStartupCompleteEvent",
-    "LifespanStartupFailedEvent",
-    "WebsocketAcceptEvent",
-    "WebsocketCloseEvent",
-    "WebsocketResponseBodyEvent",
-    "WebsocketResponseStartEvent",
+#: Imported on first use (quart._lazy): the debug page, and the ASGI types
+#: (Hypercorn's TypedDicts, annotations only) that Quart's module imports.
+_LAZY_NAMES: _lazy.LazyNames = {
+    "traceback_response": ("quart.debug", "traceback_response"),
+    **{
+        name: ("quart.typing", name)
+        for name in (
+            "ASGIReceiveCallable",
+            "ASGISendCallable",
+            "HTTPScope",
+            "LifespanScope",
+            "WebsocketScope",
+        )
+    },
+    **{
+        name: ("hypercorn.typing", name)
+        for name in (
+            "HTTPResponseBodyEvent",
+            "HTTPResponseStartEvent",
+            "LifespanShutdownCompleteEvent",
+            "LifespanShutdownFailedEvent",
+            "LifespanStartupCompleteEvent",
+            "LifespanStartupFailedEvent",
+            "WebsocketAcceptEvent",
+            "WebsocketCloseEvent",
+            "WebsocketResponseBodyEvent",
+            "WebsocketResponseStartEvent",
+        )
+    },
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Hypercorn's ASGI event types, which Quart's module imports, loaded
-    only when asked for."""
-    if name in _HYPERCORN_EVENTS:
-        import hypercorn.typing
+    return _lazy.load(__name__, name, _LAZY_NAMES)
 
-        value = getattr(hypercorn.typing, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, _LAZY_NAMES)

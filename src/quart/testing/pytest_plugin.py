@@ -203,6 +203,7 @@ class LiveServer:
         # Hypercorn wraps the listening socket only once the app's startup
         # has completed; until then it is ours to close.
         self._socket_taken = False
+        self._abandoned = False
 
     @property
     def url(self) -> str:
@@ -216,6 +217,10 @@ class LiveServer:
         """
         if self._thread is not None:
             raise RuntimeError("this live server was already started")
+        # Hypercorn is imported here, not in the thread: ``timeout`` bounds the
+        # app's startup, not the import (``import quart`` does not load it).
+        import hypercorn.asyncio  # noqa: F401
+
         # Bind before the thread starts: the port is known, and connections
         # wait in the backlog until Hypercorn accepts them (no race).
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -298,6 +303,8 @@ class LiveServer:
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        if self._abandoned:  # start() gave up before the loop was known
+            self._stop.set()
         config = Config()
         config.bind = [f"fd://{fd}"]
         config.accesslog = None
@@ -329,6 +336,7 @@ class LiveServer:
         return repr(self._error)
 
     def _abandon(self) -> None:
+        self._abandoned = True  # set first: _serve() checks it after setting _loop
         if self._loop is not None and self._stop is not None:
             try:
                 self._loop.call_soon_threadsafe(self._stop.set)

@@ -14,13 +14,15 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.request import Request as SansIORequest
 from werkzeug.utils import cached_property
 
+from .. import _lazy
 from .. import json
 from ..formparser import _split_plain_pairs
-from ..typing import WWWScope as WWWScope
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
     from werkzeug.routing import Rule
+
+    from ..typing import WWWScope as WWWScope
 
 __all__ = ["BaseRequestWebsocket", "ClientDisconnectedError"]
 
@@ -142,3 +144,15 @@ class BaseRequestWebsocket(SansIORequest):
     def url_root(self) -> str:
         """Alias of :attr:`root_url`."""
         return self.root_url
+
+
+# Quart 0.22's module has WWWScope (Hypercorn's TypedDict): imported on use.
+_LAZY_NAMES: _lazy.LazyNames = {"WWWScope": ("quart.typing", "WWWScope")}
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy.load(__name__, name, _LAZY_NAMES)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(__name__, _LAZY_NAMES)
