@@ -50,7 +50,7 @@ NAMES = {
     "quart.debug": ["Response"],
     "quart.globals": ["_session_lookup"],
     "quart.helpers": [
-        "Response", "ResponseBody", "WerkzeugResponse", "_split_blueprint_path",
+        "UTC", "Response", "ResponseBody", "WerkzeugResponse", "_split_blueprint_path",
         "file_path_to_path", "get_root_path", "werkzeug_abort", "werkzeug_redirect",
     ],
     "quart.logging": ["_setup_logging_queue"],

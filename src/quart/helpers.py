@@ -6,6 +6,7 @@ import functools
 import os
 from collections.abc import Callable
 from collections.abc import Iterable
+from datetime import UTC as UTC  # Quart 0.22 has it here (api_gap, test_module_names).
 from typing import Any
 from typing import NoReturn
 from typing import TYPE_CHECKING
