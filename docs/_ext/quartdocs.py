@@ -137,7 +137,7 @@ def limits_table() -> str:
 
 #: README anchors and where the same topic lives in these pages.
 README_ANCHORS = {
-    "limits-and-bad-input": "configuration.md#limits",
+    "limits-and-security": "configuration.md#limits",
     "differences-from-quart": "migrating.md#every-deliberate-difference",
     "testing-with-pytest": "testing.md",
     "channels": "scaling.md#channels",
