@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals compat fuzz clean
+.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,11 @@ bench-signals: $(STAMP)
 	$(BIN)/python bench/signals.py
 	$(BIN)/python bench/signals.py --callgrind
 
+# What response compression costs: MB/s per algorithm and level, and a 100 KB
+# JSON response compressed vs not (bench/compress.py). Not run in CI.
+bench-compress: $(STAMP)
+	$(BIN)/python bench/compress.py
+
 bench-wire: $(STAMP)
 	$(BIN)/python bench/run.py --wire
 
@@ -119,6 +124,18 @@ $(FUZZ)/.installed: pyproject.toml
 
 fuzz: $(FUZZ)/.installed
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(FUZZ)/python fuzz/run.py
+
+# Load and shutdown on real servers (Hypercorn, uvicorn), 127.0.0.1 only, bounded
+# (about 10 minutes): 10,000 concurrent slow requests x3, 1,000 unread uploads,
+# a 60 s mixed soak, SIGTERM under load. Prints a report. Not run in CI.
+# Knobs in ARGS, e.g. `make soak ARGS="--slow 2000 --only slow,shutdown"`.
+soak: $(STAMP)
+	$(BIN)/python tools/soak/run.py $(ARGS)
+
+# type: ignore and Any per 1,000 lines under src/quart, per module, and the
+# modules over the size budget (tools/code_metrics.py; stdlib only).
+metrics:
+	$(PYTHON) tools/code_metrics.py
 
 clean:
 	rm -rf $(VENV) .venvs .fuzz-work docs/_build bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache

@@ -509,3 +509,222 @@ async def test_request_proxy_in_template_globals_outside_request(app: Quart) -> 
     # only fails if it actually uses it.
     async with app.app_context():
         assert await render_template_string("{{ 1 }}") == "1"
+
+
+# -- synchronous rendering first, async when needed -------------------------------------
+# render_template renders with a sync twin of the environment and switches to the
+# async environment when a value needs awaiting; these check that every async
+# feature still works from template files.
+
+
+class Loader:
+    """An object whose methods and attributes are async."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def load(self, name: str) -> str:
+        self.calls += 1
+        return f"loaded {name}"
+
+    @property
+    def lazy(self) -> Any:
+        async def value() -> str:
+            return "lazy <value>"
+
+        return value()
+
+    async def rows(self) -> Any:
+        for i in range(3):
+            yield i
+
+
+async def render_file(app: Quart, tmp_path: Path, source: str, **context: Any) -> str:
+    write(tmp_path / "templates" / "t.html", source)
+    async with app.app_context():
+        return await render_template("t.html", **context)
+
+
+async def test_plain_template_renders_with_the_sync_twin(app: Quart, tmp_path: Path) -> None:
+    rendered = await render_file(
+        app, tmp_path, "{% for i in items %}{{ i.name }}{% endfor %}", items=[{"name": "<a>"}]
+    )
+    assert rendered == "&lt;a&gt;"
+    twin = app.jinja_env._quart_sync_twin  # type: ignore[attr-defined]
+    assert not twin.is_async
+    assert not getattr(twin.get_template("t.html"), "_quart_needs_async", False)
+
+
+async def test_context_coroutine_function_is_awaited(app: Quart, tmp_path: Path) -> None:
+    async def fetch(n: int) -> str:
+        return f"<{n}>"
+
+    assert await render_file(app, tmp_path, "{{ fetch(2) }}", fetch=fetch) == "&lt;2&gt;"
+
+
+async def test_async_method_of_a_context_value_is_awaited(app: Quart, tmp_path: Path) -> None:
+    loader = Loader()
+    source = "a{{ loader.load('x') }}b{{ loader.lazy }}"
+    for _ in range(2):  # the second render knows the template needs async
+        rendered = await render_file(app, tmp_path, source, loader=loader)
+        assert rendered == "aloaded xblazy &lt;value&gt;"
+    assert loader.calls == 2
+    twin = app.jinja_env._quart_sync_twin  # type: ignore[attr-defined]
+    assert twin.get_template("t.html")._quart_needs_async
+
+
+async def test_async_property_alone_is_awaited(app: Quart, tmp_path: Path) -> None:
+    assert await render_file(app, tmp_path, "{{ loader.lazy }}", loader=Loader()) == (
+        "lazy &lt;value&gt;"
+    )
+
+
+async def test_async_generators_iterate_in_for_loops(app: Quart, tmp_path: Path) -> None:
+    async def numbers() -> Any:
+        for i in range(3):
+            yield i
+
+    source = (
+        "{% for i in numbers %}{{ i }}{% endfor %}|{% for r in loader.rows() %}{{ r }}{% endfor %}"
+    )
+    rendered = await render_file(app, tmp_path, source, numbers=numbers(), loader=Loader())
+    assert rendered == "012|012"
+
+
+async def test_iterators_are_not_consumed_twice(app: Quart, tmp_path: Path) -> None:
+    # A generator in the context goes straight to the async render: an
+    # abandoned sync render would have consumed it before the awaitable.
+    source = "{% for i in items %}{{ i }}{% endfor %}{{ loader.load('y') }}"
+    items = (i for i in range(3))
+    assert await render_file(app, tmp_path, source, items=items, loader=Loader()) == "012loaded y"
+
+
+async def test_async_filters_tests_and_globals_in_files(app: Quart, tmp_path: Path) -> None:
+    @app.template_filter("shout")
+    async def shout(value: str) -> str:
+        return value.upper()
+
+    @app.template_test("big")
+    async def big(value: int) -> bool:
+        return value > 10
+
+    @app.template_global("answer")
+    async def answer() -> int:
+        return 42
+
+    async def later() -> str:
+        return "later"
+
+    app.add_template_filter(lambda value: later(), "deferred")  # sync, returns a coroutine
+    # Variables, not constants: Jinja folds a filter of a constant at compile time.
+    source = "{{ a|shout }} {{ n is big }} {{ answer() }} {{ a|deferred }}"
+    for _ in range(2):
+        assert await render_file(app, tmp_path, source, a="a", n=11) == "A True 42 later"
+
+
+async def test_sync_filters_keep_context_passing(app: Quart, tmp_path: Path) -> None:
+    from jinja2 import pass_context
+
+    @app.template_filter("with_title")
+    @pass_context
+    def with_title(context: Any, value: str) -> str:
+        return f"{context['title']}:{value}"
+
+    assert await render_file(app, tmp_path, "{{ 'v'|with_title }}", title="T") == "T:v"
+
+
+async def test_includes_extends_and_macros(app: Quart, tmp_path: Path) -> None:
+    write(tmp_path / "templates" / "base.html", "<main>{% block body %}{% endblock %}</main>")
+    write(tmp_path / "templates" / "part.html", "[{{ loader.load(name) }}]")
+    write(
+        tmp_path / "templates" / "macros.html",
+        "{% macro item(v) %}<i>{{ v }}</i>{% endmacro %}",
+    )
+    source = (
+        "{% extends 'base.html' %}{% import 'macros.html' as m %}"
+        "{% block body %}{{ m.item('<x>') }}{% include 'part.html' %}{% endblock %}"
+    )
+    rendered = await render_file(app, tmp_path, source, loader=Loader(), name="n")
+    assert rendered == "<main><i>&lt;x&gt;</i>[loaded n]</main>"
+    # The same, with nothing to await: rendered by the sync twin throughout.
+    write(tmp_path / "templates" / "part2.html", "[{{ name }}]")
+    write(tmp_path / "templates" / "t2.html", source.replace("part.html", "part2.html"))
+    async with app.app_context():
+        rendered = await render_template("t2.html", name="<n>")
+    assert rendered == "<main><i>&lt;x&gt;</i>[&lt;n&gt;]</main>"
+    twin = app.jinja_env._quart_sync_twin  # type: ignore[attr-defined]
+    assert not getattr(twin.get_template("t2.html"), "_quart_needs_async", False)
+
+
+async def test_autoescape_of_markup_numbers_and_blocks(app: Quart, tmp_path: Path) -> None:
+    from markupsafe import Markup
+
+    source = (
+        "{{ s }}|{{ m }}|{{ n }}|{{ none }}|{% set b %}<b>{{ s }}</b>{% endset %}{{ b }}"
+        "|{{ s|safe }}|{{ obj }}"
+    )
+
+    class Html:
+        def __html__(self) -> str:
+            return "<em>ok</em>"
+
+    rendered = await render_file(
+        app, tmp_path, source, s="<&'\">", m=Markup("<i>"), n=3, obj=Html()
+    )
+    assert (
+        rendered
+        == "&lt;&amp;&#39;&#34;&gt;|<i>|3|None|<b>&lt;&amp;&#39;&#34;&gt;</b>|<&'\">|<em>ok</em>"
+    )
+    write(tmp_path / "templates" / "t.txt", "{{ s }}")
+    async with app.app_context():
+        assert await render_template("t.txt", s="<b>") == "<b>"
+
+
+async def test_dict_attributes_and_keys(app: Quart, tmp_path: Path) -> None:
+    source = (
+        "{{ d.name }}|{{ d.missing }}|{{ d['items'] }}|{{ d.items()|list|length }}"
+        "|{{ d.keys is defined }}"
+    )
+    d = {"name": "n", "items": "key"}
+    assert await render_file(app, tmp_path, source, d=d) == "n||key|2|True"
+
+
+async def test_bytecode_cache_keeps_the_two_compilations_apart(tmp_path: Path) -> None:
+    from jinja2 import FileSystemBytecodeCache
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+
+    class App(Quart):
+        jinja_options = {"bytecode_cache": FileSystemBytecodeCache(str(cache_dir))}
+
+    for _ in range(2):  # the second app loads the async code from the cache
+        app = App(__name__, root_path=str(tmp_path))
+        assert await render_file(app, tmp_path, "{{ f() }}|{{ x }}", f=lambda: "s", x=1) == "s|1"
+        async with app.app_context():
+            template = app.jinja_env.get_template("t.html")
+            assert await template.render_async(f=lambda: "a", x=2) == "a|2"
+
+
+async def test_signals_get_the_async_template(app: Quart, tmp_path: Path) -> None:
+    seen: list[Any] = []
+
+    def after(sender: Quart, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        seen.append(template)
+
+    template_rendered.connect(after, app)
+    try:
+        assert await render_file(app, tmp_path, "{{ x }}", x=1) == "1"
+    finally:
+        template_rendered.disconnect(after, app)
+    assert seen[0].environment is app.jinja_env
+    assert seen[0].name == "t.html"
+
+
+async def test_render_a_list_and_a_template_object(app: Quart, tmp_path: Path) -> None:
+    write(tmp_path / "templates" / "b.html", "b{{ x }}")
+    async with app.app_context():
+        assert await render_template(["missing.html", "b.html"], x=1) == "b1"
+        template = app.jinja_env.get_template("b.html")
+        assert await render_template(template, x=2) == "b2"
+        assert await render_template([template], x=3) == "b3"

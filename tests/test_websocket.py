@@ -671,6 +671,7 @@ async def test_propagated_error_closes_then_reaches_the_server(
 async def test_client_close_code_and_reason_reach_the_handler(
     app: Quart, client: QuartClient
 ) -> None:
+    app.config["WEBSOCKET_DISCONNECT_EXCEPTION"] = True
     seen: list[Any] = []
 
     @app.websocket("/ws")
@@ -704,8 +705,9 @@ async def test_messages_sent_before_the_close_come_first(app: Quart, client: Qua
                 for _ in range(3):  # Busy with each message for a while.
                     await asyncio.sleep(0)
                 seen.append(message)
-        except WebsocketDisconnect as error:
-            seen.append(error.code)
+        except asyncio.CancelledError:
+            seen.append(websocket.close_code)
+            raise
 
     async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
         for message in ["a", b"b", "c"]:
@@ -738,9 +740,10 @@ async def test_send_fails_once_the_client_is_known_to_have_left(
     assert seen == ["a", 1000]
 
 
-async def test_disconnect_escaping_the_view_is_a_normal_end(
+async def test_opted_in_disconnect_escaping_the_view_is_a_normal_end(
     app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    app.config["WEBSOCKET_DISCONNECT_EXCEPTION"] = True
     events: list[Any] = []
 
     @app.websocket("/ws")
@@ -773,9 +776,10 @@ async def test_disconnect_escaping_the_view_is_a_normal_end(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def test_taskgroup_reader_and_writer_end_normally(
+async def test_opted_in_taskgroup_reader_and_writer_end_normally(
     app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    app.config["WEBSOCKET_DISCONNECT_EXCEPTION"] = True
     ended: list[str] = []
 
     @app.websocket("/ws")
@@ -806,6 +810,313 @@ async def test_taskgroup_reader_and_writer_end_normally(
             await connection.close(1001)
     assert ended == ["after"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# -- as on Quart: the handler is cancelled; websocket.close_code says why ----------
+
+
+async def test_leaving_cancels_a_handler_in_receive_as_quart_does(
+    app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    events: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        events.append(("open", websocket.close_code, websocket.close_reason))
+        try:
+            while True:
+                await websocket.receive()
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        finally:
+            events.append(("finally", websocket.close_code, websocket.close_reason))
+
+    @app.after_websocket
+    async def after(response: Any) -> Any:
+        events.append("after")  # Skipped, as on Quart: the handler did not finish.
+        return response
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        events.append(("teardown", type(exc), websocket.close_code))
+
+    spec = {"asgi": {"spec_version": "2.3"}}
+    with caplog.at_level(logging.ERROR):
+        async with (
+            asyncio.timeout(TIMEOUT),
+            client.websocket("/ws", scope_base=spec) as connection,
+        ):
+            await connection.send("hello")
+            await connection.close(4001, "bye now")
+    assert events == [
+        ("open", None, None),
+        "cancelled",
+        ("finally", 4001, "bye now"),
+        ("teardown", asyncio.CancelledError, 4001),
+    ]
+    assert connection.close_code is None  # Nothing is sent to a client that left.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_except_exception_loop_still_ends_when_the_client_leaves(
+    app: Quart, client: QuartClient
+) -> None:
+    # Quart code that survives bad messages: the disconnect is no Exception.
+    handled: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        while True:
+            try:
+                handled.append(await websocket.receive_json())
+            except Exception as error:
+                handled.append(type(error).__name__)
+
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        await connection.send("not json")
+        await connection.send_json(1)
+        await connection.disconnect()
+    assert handled == ["JSONDecodeError", 1]
+
+
+async def test_taskgroup_reader_and_writer_end_by_cancellation(
+    app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    events: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+
+        async def reader() -> None:
+            while True:
+                await queue.put(await websocket.receive())  # type: ignore[arg-type]
+
+        async def writer() -> None:
+            while True:
+                await websocket.send((await queue.get()).upper())
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(copy_current_websocket_context(reader)())
+                group.create_task(copy_current_websocket_context(writer)())
+        except asyncio.CancelledError:
+            events.append(("cancelled", websocket.close_code))
+            raise
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        events.append(("teardown", type(exc)))
+
+    before = _live_tasks()
+    with caplog.at_level(logging.ERROR):
+        async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+            await connection.send("hi")
+            assert await connection.receive() == "HI"
+            await connection.close(1001)
+    # Each copied context tears down too (as on Quart): the two tasks', then the handler's.
+    assert events == [
+        ("teardown", asyncio.CancelledError),
+        ("teardown", asyncio.CancelledError),
+        ("cancelled", 1001),
+        ("teardown", asyncio.CancelledError),
+    ]
+    assert _live_tasks() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_raise_on_disconnect_in_one_handler(app: Quart, client: QuartClient) -> None:
+    seen: list[Any] = []
+
+    @app.websocket("/opted-in")
+    async def opted_in() -> None:
+        websocket.raise_on_disconnect = True
+        try:
+            await websocket.receive()
+        except WebsocketDisconnect as error:
+            seen.append(("exception", error.code, websocket.close_code))
+
+    @app.websocket("/default")
+    async def default() -> None:
+        assert websocket.raise_on_disconnect is False
+        try:
+            await websocket.receive()
+        except asyncio.CancelledError:
+            seen.append(("cancelled", websocket.close_code))
+            raise
+
+    async with asyncio.timeout(TIMEOUT):
+        async with client.websocket("/opted-in") as connection:
+            await connection.close(4002)
+        async with client.websocket("/default") as connection:
+            await connection.close(4003)
+    assert seen == [("exception", 4002, 4002), ("cancelled", 4003)]
+
+
+async def test_opted_in_disconnect_runs_after_websocket_with_the_close_code(
+    app: Quart, client: QuartClient
+) -> None:
+    app.config["WEBSOCKET_DISCONNECT_EXCEPTION"] = True
+    events: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        while True:
+            await websocket.receive()
+
+    @app.after_websocket
+    async def after(response: Any) -> Any:
+        events.append(("after", websocket.close_code))
+        return response
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        events.append(("teardown", exc, websocket.close_code))
+
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        await connection.close(4004)
+    assert events == [("after", 4004), ("teardown", None, 4004)]
+
+
+@pytest.mark.parametrize(
+    ("ending", "expected"),
+    [("return", 1000), ("raise", 1011), ("abort", 1008), ("close", 4100)],
+)
+async def test_close_code_in_the_hooks_says_how_the_app_ended(
+    app: Quart,
+    client: QuartClient,
+    caplog: pytest.LogCaptureFixture,
+    ending: str,
+    expected: int,
+) -> None:
+    events: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> Any:
+        await websocket.send("hi")
+        try:
+            if ending == "raise":
+                raise ValueError("boom")
+            if ending == "abort":
+                abort(403)
+            if ending == "close":
+                await websocket.close(4100, "done")
+        finally:
+            events.append(("finally", websocket.close_code))
+        return None
+
+    @app.after_websocket
+    async def after(response: Any) -> Any:
+        events.append(("after", websocket.close_code))
+        return response
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        events.append(("teardown", websocket.close_code))
+
+    with caplog.at_level(logging.CRITICAL):
+        async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+            assert await connection.receive() == "hi"
+            with pytest.raises(WebsocketDisconnectError) as info:
+                await connection.receive()
+    assert info.value.code == expected
+    closed_by_app = expected if ending == "close" else None
+    # after_websocket may still change the response, so the code the app's own
+    # ending gives is decided after it, just before teardown.
+    assert events == [
+        ("finally", closed_by_app),
+        ("after", closed_by_app),
+        ("teardown", expected),
+    ]
+
+
+async def test_close_code_is_none_for_a_refusal(app: Quart, client: QuartClient) -> None:
+    seen: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> Any:
+        return "no", 403
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        seen.append(websocket.close_code)
+
+    with pytest.raises(WebsocketResponseError):
+        async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+            await connection.receive()
+    assert seen == [None]
+
+
+async def test_oversized_message_is_1009_in_teardown(app: Quart, client: QuartClient) -> None:
+    app.config["WEBSOCKET_MAX_MESSAGE_SIZE"] = 4
+    seen: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        while True:
+            await websocket.receive()
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        seen.append((type(exc), websocket.close_code, websocket.close_reason))
+
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        await connection.send("far too long")
+        with pytest.raises(WebsocketDisconnectError):
+            await connection.receive()
+    assert seen == [(asyncio.CancelledError, 1009, "message larger than 4 bytes")]
+
+
+async def test_server_cancelling_the_handler_is_1001(app: Quart, websocket_scope: Any) -> None:
+    # Hypercorn, at the end of its graceful timeout, cancels the app's task.
+    seen: list[Any] = []
+    waiting = asyncio.Event()
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        waiting.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            seen.append(("finally", websocket.close_code))
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        seen.append(("teardown", type(exc), websocket.close_code))
+
+    server = FakeServer()
+    task = asyncio.create_task(app(websocket_scope(), server.receive, server.send))  # type: ignore[arg-type]
+    async with asyncio.timeout(TIMEOUT):
+        await waiting.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    # In finally it is not known yet (the server's cancellation looks like any other).
+    assert seen == [("finally", None), ("teardown", asyncio.CancelledError, 1001)]
+
+
+async def test_a_cancelled_error_the_handler_raises_is_still_an_error(
+    app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        raise asyncio.CancelledError()  # A driver's own timeout, say.
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        seen.append((type(exc), websocket.close_code))
+
+    with caplog.at_level(logging.CRITICAL):
+        async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+            with pytest.raises(WebsocketDisconnectError) as info:
+                await connection.receive()
+    assert info.value.code == 1011
+    assert seen == [(asyncio.CancelledError, 1011)]
 
 
 # -- a vanished client -------------------------------------------------------------
@@ -888,6 +1199,7 @@ async def test_vanished_client_is_seen_by_a_waiting_receive(
 
     @app.websocket("/ws")
     async def ws() -> None:
+        websocket.raise_on_disconnect = True  # This handler only.
         try:
             await websocket.receive()
         except WebsocketDisconnect as error:
@@ -1024,6 +1336,7 @@ async def test_leaving_ends_a_handler_awaiting_its_receiving_task(
 ) -> None:
     # The receiving task does not let the disconnect escape: the handler,
     # awaiting something else, is cancelled all the same.
+    app.config["WEBSOCKET_DISCONNECT_EXCEPTION"] = True
     events: list[str] = []
 
     @app.websocket("/ws")
@@ -1092,8 +1405,9 @@ def _handshake_deadline_app(app: Quart, expired: asyncio.Event, events: list[Any
                 message = await websocket.receive()
                 if message == "ping":
                     await websocket.send("pong")
-        except WebsocketDisconnect as error:
-            events.append((error.code, error.reason))
+        except asyncio.CancelledError:  # Told as on Quart: cancelled.
+            events.append((websocket.close_code, websocket.close_reason))
+            raise
         finally:
             timer.cancel()
             events.append("ended")
@@ -1193,8 +1507,8 @@ async def test_message_size_limit_closes_1009(
     async def ws() -> None:
         try:
             seen.append(await websocket.receive())
-        except WebsocketDisconnect as error:
-            seen.append(error.code)
+        except asyncio.CancelledError:
+            seen.append(websocket.close_code)
             raise
 
     async with client.websocket("/ws") as connection:

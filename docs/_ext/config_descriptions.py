@@ -83,6 +83,10 @@ DESCRIPTIONS: dict[str, str] = {
     "ENV": "Kept for Quart compatibility; has no effect. Use `DEBUG`.",
     "WEBSOCKET_MAX_MESSAGE_SIZE": """The largest websocket message received, in bytes.
         Past it the socket is closed with 1009.""",
+    "WEBSOCKET_DISCONNECT_EXCEPTION": """Once a websocket is closed (the client left, say),
+        `receive()` raises `quart.wrappers.WebsocketDisconnect` (with the code and
+        reason) instead of cancelling the task, as Quart does. `websocket.close_code`
+        has the code either way.""",
     # -- quart.channels ---------------------------------------------------------------
     "CHANNELS_URL": """Where `quart.channels` sends messages: `memory://` (this process)
         or a `redis://`, `rediss://` or `unix://` URL (every worker on every machine).""",
@@ -103,6 +107,19 @@ DESCRIPTIONS: dict[str, str] = {
     "SESSION_KEY_PREFIX": "The prefix of every session key in Redis.",
     "SESSION_PERMANENT": """Server-side sessions: give the cookie an expiry (it outlives
         the browser). Off: a browser-session cookie.""",
+    # -- quart.compression ---------------------------------------------------------------
+    "COMPRESS_ENABLED": """Compress responses for clients that accept it (`Accept-Encoding`):
+        gzip, and brotli and zstd with `quart[compress]`. Read on every request.""",
+    "COMPRESS_MIN_SIZE": """Bodies smaller than this many bytes (when their size is known)
+        are sent uncompressed.""",
+    "COMPRESS_LEVEL": """The compression level: `None` uses each algorithm's default
+        (zstd 3, br 4, gzip 6); an integer applies to every algorithm; a dict such as
+        `{"gzip": 9}` sets some (gzip 1-9, br 0-11, zstd 1-22).""",
+    "COMPRESS_MIMETYPES": """The mimetypes compressed; `type/*` matches every subtype. By
+        default text and the text-like formats (JSON, JavaScript, XML, SVG, wasm).""",
+    "COMPRESS_ALGORITHMS": """The algorithms offered, in the server's order of preference
+        (`"zstd"`, `"br"`, `"gzip"`); those whose package is missing are skipped. Also the
+        precompressed siblings `send_file` looks for (`.zst`, `.br`, `.gz`).""",
 }
 
 #: The keys that limit what a client can make the app do, and what happens

@@ -2,7 +2,8 @@
 
 Rule: besides :mod:`quart.asgi`, this is the only module that creates tasks or
 uses executors. Everything else asks for what it needs through these helpers,
-so the places where concurrency starts are easy to find and to audit.
+so the places where concurrency starts are easy to find and to audit
+(``tests/test_layers.py`` checks).
 """
 
 from __future__ import annotations

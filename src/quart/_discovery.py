@@ -10,7 +10,6 @@ import ast
 import inspect
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -26,7 +25,6 @@ __all__ = [
     "NoAppException",
     "find_app_by_string",
     "find_best_app",
-    "locate_app",
     "prepare_import",
 ]
 
@@ -183,36 +181,3 @@ def prepare_import(path: str) -> str:
     if sys.path[0] != path:
         sys.path.insert(0, path)
     return ".".join(reversed(parts))
-
-
-def locate_app(
-    module_name: str, app_name: str | None, raise_if_not_found: bool = True
-) -> Quart | None:
-    """Import ``module_name`` and find the app in it.
-
-    :param module_name: The module to import.
-    :param app_name: An attribute name or factory call; ``None`` to search.
-    :param raise_if_not_found: Raise (rather than return ``None``) when the
-        module does not exist.
-    """
-    try:
-        __import__(module_name)
-    except ImportError:
-        # A traceback deeper than this frame means the module exists and
-        # something it imports failed: show that, it is the real problem.
-        tb = sys.exc_info()[2]
-        if tb is not None and tb.tb_next is not None:
-            raise NoAppException(
-                f"While importing {module_name!r}, an ImportError was raised:\n\n"
-                f"{traceback.format_exc()}"
-            ) from None
-        if raise_if_not_found:
-            raise NoAppException(
-                f"Could not import {module_name!r}. Check the name given to --app"
-                " (or QUART_APP) and the working directory."
-            ) from None
-        return None
-    module = sys.modules[module_name]
-    if app_name is None:
-        return find_best_app(module)
-    return find_app_by_string(module, app_name)

@@ -7,6 +7,7 @@ points; they call these functions.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from collections.abc import Callable
 from typing import Any
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from ._concurrency import call_soon_in_loop
 from ._concurrency import cancel_tasks
 from ._concurrency import context_without
 from ._concurrency import create_task
+from .ctx import _CollectErrors
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
@@ -98,35 +100,35 @@ async def shutdown(app: Quart) -> None:
     app.shutdown_event.set()
     if app.background_tasks:
         await _drain_background_tasks(app, app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"])
-    errors: list[Exception] = []
+    collect = _CollectErrors()
     async with app.app_context():
         while app._running_gens:
             gen = app._running_gens.pop()
-            try:
-                await gen.__anext__()
-            except StopAsyncIteration:
-                continue
-            except Exception as error:  # collected, raised below
-                errors.append(error)
-                continue
-            errors.append(RuntimeError("A while_serving generator must yield exactly once."))
-            try:
-                await gen.aclose()
-            except Exception as error:  # collected, raised below
-                errors.append(error)
+            with collect:
+                if await _yields_again(gen):
+                    collect.errors.append(
+                        RuntimeError("A while_serving generator must yield exactly once.")
+                    )
+                    with collect:
+                        await gen.aclose()
         for func in app.after_serving_funcs:
-            try:
+            with collect:
                 await app.ensure_async(func)()
-            except Exception as error:  # collected, raised below
-                errors.append(error)
-        try:
+        with collect:
             await stop_session_store(app)
-        except Exception as error:  # collected, raised below
-            errors.append(error)
-    for failure in errors:
+    for failure in collect.errors:
         await _serving_exception(app, failure)
-    if errors:
-        raise errors[0]
+    if collect.errors:
+        raise collect.errors[0]
+
+
+async def _yields_again(gen: AsyncGenerator[None, None]) -> bool:
+    # Runs the second half of a while_serving generator: False when it ends.
+    try:
+        await gen.__anext__()
+    except StopAsyncIteration:
+        return False
+    return True
 
 
 async def _drain_background_tasks(app: Quart, timeout: float | None) -> None:
@@ -142,7 +144,7 @@ async def _drain_background_tasks(app: Quart, timeout: float | None) -> None:
     await cancel_tasks(app.background_tasks)
 
 
-async def _serving_exception(app: Quart, error: Exception) -> None:
+async def _serving_exception(app: Quart, error: BaseException) -> None:
     if signals.got_serving_exception.receivers:
         await signals.got_serving_exception.send_async(app, exception=error)
     if getattr(error, "_one_line", False):
@@ -152,3 +154,12 @@ async def _serving_exception(app: Quart, error: Exception) -> None:
         app.logger.error(f"Cannot start: {error}")
         return
     app.logger.error("Exception in serving", exc_info=(type(error), error, error.__traceback__))
+
+
+async def background_exception(app: Quart, error: Exception) -> None:
+    """Log a background task's error and send ``got_background_exception``."""
+    if signals.got_background_exception.receivers:
+        await signals.got_background_exception.send_async(app, exception=error)
+    app.logger.error(
+        "Exception in background task", exc_info=(type(error), error, error.__traceback__)
+    )

@@ -5,7 +5,8 @@ This module is the public surface. The dispatch pipeline (for HTTP requests
 and websockets alike) is in :mod:`quart._app.pipeline`, URL building in
 :mod:`quart._app.urls`; each public step here is a thin call into them.
 Sync hooks and views are wrapped once (cached by :meth:`ensure_async`),
-never per request.
+never per request. Rule: no ASGI message is built here, no task created
+(``tests/test_layers.py``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import _lifecycle
 from . import _responses
-from . import signals
 from ._app import errors
 from ._app import pipeline
 from ._app import urls
@@ -50,36 +50,26 @@ from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
 from .asgi import handle_http
 from .asgi import handle_websocket
+from .asgi import serve_through_class
 from .config import Config
 from .config import DEFAULT_CONFIG
 from .ctx import _BaseRequestWebsocketContext
 from .ctx import AppContext
-from .ctx import raise_collected
 from .ctx import RequestContext
 from .ctx import WebsocketContext
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .globals import _given_or_current
 from .globals import g as g
 from .globals import request as request
-from .globals import request_ctx
 from .globals import session as session
 from .globals import websocket as websocket
-from .globals import websocket_ctx
 from .helpers import _safe_location
 from .helpers import get_debug_flag
 from .json.provider import DefaultJSONProvider
 from .routing import QuartMap
 from .routing import QuartRule
 from .sessions import SecureCookieSessionInterface
-from .signals import appcontext_tearing_down as appcontext_tearing_down
-from .signals import got_background_exception as got_background_exception
-from .signals import got_request_exception as got_request_exception
-from .signals import got_serving_exception as got_serving_exception
-from .signals import request_finished as request_finished
-from .signals import request_started as request_started
-from .signals import request_tearing_down as request_tearing_down
-from .signals import websocket_finished as websocket_finished
-from .signals import websocket_tearing_down as websocket_tearing_down
 from .templating import _default_template_ctx_processor
 from .templating import create_environment
 from .templating import Environment
@@ -100,7 +90,6 @@ from .typing import Scope as Scope
 from .typing import TeardownCallable as TeardownCallable
 from .typing import TestAppProtocol
 from .typing import TestClientProtocol
-from .typing import WebsocketCallable as WebsocketCallable
 from .typing import WhileServingCallable as WhileServingCallable
 from .utils import AsyncFile
 from .utils import open_async
@@ -114,11 +103,7 @@ __all__ = ["Quart"]
 P = ParamSpec("P")
 T = TypeVar("T")
 T_after_serving = TypeVar("T_after_serving", bound="AfterServingCallable")
-T_after_websocket = TypeVar("T_after_websocket", bound="AfterWebsocketCallable")
 T_before_serving = TypeVar("T_before_serving", bound="BeforeServingCallable")
-T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallable")
-T_teardown = TypeVar("T_teardown", bound="TeardownCallable")
-T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_while_serving = TypeVar("T_while_serving", bound="WhileServingCallable")
 
 
@@ -218,20 +203,7 @@ class Quart(QuartScaffold, App):
         self.template_context_processors[None] = [_default_template_ctx_processor]
 
         if self.has_static_folder:
-            if bool(static_host) != host_matching:
-                raise ValueError(
-                    "Invalid static_host/host_matching combination: static_host"
-                    " is needed exactly when host_matching is on."
-                )
-            self.add_url_rule(
-                f"{self.static_url_path}/<path:filename>",
-                endpoint="static",
-                host=static_host,
-                view_func=self.send_static_file,
-                # "/static//etc/passwd" is a 404 like any other bad name,
-                # not a redirect to a path with the slashes merged.
-                merge_slashes=False,
-            )
+            urls.add_static_route(self, static_host, host_matching)
 
     # -- ASGI --------------------------------------------------------------
 
@@ -249,26 +221,15 @@ class Quart(QuartScaffold, App):
         Replace this attribute with ASGI middleware wrapping it, so the test
         client goes through the middleware too.
         """
-        scope_type = scope["type"]
         # A connection class overriding none of its steps only forwards: skip it.
-        if scope_type == "http":
-            if not getattr(self.asgi_http_class, "_overrides", True):
-                await handle_http(self, scope, receive, send)  # type: ignore[arg-type]
-                return
-            handler: Any = self.asgi_http_class(self, scope)
-        elif scope_type == "websocket":
-            if not getattr(self.asgi_websocket_class, "_overrides", True):
-                await handle_websocket(self, scope, receive, send)  # type: ignore[arg-type]
-                return
-            handler = self.asgi_websocket_class(self, scope)
-        elif scope_type == "lifespan":
-            handler = self.asgi_lifespan_class(self, scope)
+        if scope["type"] == "http" and not getattr(self.asgi_http_class, "_overrides", True):
+            await handle_http(self, scope, receive, send)
+        elif scope["type"] == "websocket" and not getattr(
+            self.asgi_websocket_class, "_overrides", True
+        ):
+            await handle_websocket(self, scope, receive, send)
         else:
-            raise RuntimeError(
-                f"Quart cannot serve ASGI scope type {scope_type!r}; it serves 'http',"
-                " 'websocket' and 'lifespan'."
-            )
-        await handler(receive, send)
+            await serve_through_class(self, scope, receive, send)
 
     # -- registration ---------------------------------------------------
 
@@ -386,8 +347,8 @@ class Quart(QuartScaffold, App):
 
     #: The public steps this class overrides, and its tables of steps.
     _overridden: ClassVar[frozenset[str]]
-    _http_steps: ClassVar[pipeline.Steps]
-    _websocket_steps: ClassVar[pipeline.Steps]
+    _http_steps: ClassVar[pipeline.Steps[ResponseTypes]]
+    _websocket_steps: ClassVar[pipeline.Steps[ResponseTypes | None]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -402,7 +363,7 @@ class Quart(QuartScaffold, App):
 
     async def handle_request(self, request: Request) -> ResponseTypes:
         """Handle one HTTP request from start to finish and return the response."""
-        return await self._http_steps.handle(self, self.request_context(request))  # type: ignore[return-value]
+        return await self._http_steps.handle(self, self.request_context(request))
 
     async def handle_websocket(self, websocket: Websocket) -> ResponseTypes | None:
         """Handle one websocket from start to finish; a response means it was refused."""
@@ -413,14 +374,14 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes:
         """Send ``request_started``, run the hooks and the view, handle errors,
         and finalize the response."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._http_steps._full_dispatch(self, ctx)  # type: ignore[return-value]
+        ctx = _given_or_current(request_context, _cv_request)
+        return await self._http_steps._full_dispatch(self, ctx)
 
     async def full_dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`full_dispatch_request`."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._full_dispatch(self, ctx)
 
     async def preprocess_request(
@@ -428,14 +389,14 @@ class Quart(QuartScaffold, App):
     ) -> ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_request`` functions (app
         first, then blueprints outer to inner); a non-``None`` result wins."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         return await self._http_steps._preprocess(self, ctx)
 
     async def preprocess_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_websocket`` functions."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._preprocess(self, ctx)
 
     async def dispatch_request(
@@ -443,14 +404,14 @@ class Quart(QuartScaffold, App):
     ) -> ResponseReturnValue:
         """Call the view for the request (or raise its routing error; answer
         automatic ``OPTIONS``)."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         return await pipeline.dispatch_request(self, ctx)
 
     async def dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
     ) -> ResponseReturnValue | None:
         """Call the websocket view (or raise its routing error)."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await pipeline.dispatch_websocket(self, ctx)
 
     def raise_routing_exception(self, request: BaseRequestWebsocket) -> NoReturn:
@@ -469,8 +430,8 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes:
         """Turn the view's result into a response, run the after hooks, save
         the session and send ``request_finished``."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
-        return await self._http_steps._finalize(self, ctx, result, from_error_handler)  # type: ignore[return-value]
+        ctx = _given_or_current(request_context, _cv_request)
+        return await self._http_steps._finalize(self, ctx, result, from_error_handler)
 
     async def finalize_websocket(
         self,
@@ -480,7 +441,7 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes | None:
         """Turn a websocket view's result (if any) into a response and run the
         after hooks and ``websocket_finished``."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._finalize(self, ctx, result, from_error_handler)
 
     async def process_response(
@@ -488,7 +449,7 @@ class Quart(QuartScaffold, App):
     ) -> ResponseTypes:
         """Run ``after_this_request`` and ``after_request`` functions (inner
         blueprints first, app last) and save the session."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         return await self._http_steps._postprocess(self, ctx, response)
 
     async def postprocess_websocket(
@@ -497,7 +458,7 @@ class Quart(QuartScaffold, App):
         websocket_context: WebsocketContext | None = None,
     ) -> ResponseTypes | None:
         """Run ``after_this_websocket`` and ``after_websocket`` functions and save the session."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         return await self._websocket_steps._postprocess(self, ctx, response)
 
     # -- responses ------------------------------------------------------
@@ -530,11 +491,11 @@ class Quart(QuartScaffold, App):
         """Handle an error no handler dealt with: send ``got_request_exception``,
         then re-raise (``PROPAGATE_EXCEPTIONS``, on in debug and testing) or log
         it and answer 500 (through a 500 handler if there is one)."""
-        return await self._http_steps._exception(self, _cv_request.get(None), error)  # type: ignore[no-any-return]
+        return await self._http_steps._exception(self, _cv_request.get(None), error)
 
     async def handle_websocket_exception(self, error: Exception) -> ResponseTypes | None:
         """The websocket equivalent of :meth:`handle_exception`."""
-        return await self._websocket_steps._exception(self, _cv_websocket.get(None), error)  # type: ignore[no-any-return]
+        return await self._websocket_steps._exception(self, _cv_websocket.get(None), error)
 
     def log_exception(
         self,
@@ -550,27 +511,19 @@ class Quart(QuartScaffold, App):
     ) -> None:
         """Run ``teardown_request`` functions (all of them, even if some raise)
         and send ``request_tearing_down``."""
-        ctx = request_context or request_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(request_context, _cv_request)
         await self._http_steps.teardown(self, ctx, exc)
 
     async def do_teardown_websocket(
         self, exc: BaseException | None, websocket_context: WebsocketContext | None = None
     ) -> None:
         """Run ``teardown_websocket`` functions and send ``websocket_tearing_down``."""
-        ctx = websocket_context or websocket_ctx._get_current_object()  # type: ignore[attr-defined]
+        ctx = _given_or_current(websocket_context, _cv_websocket)
         await self._websocket_steps.teardown(self, ctx, exc)
 
     async def do_teardown_appcontext(self, exc: BaseException | None) -> None:
         """Run ``teardown_appcontext`` functions and send ``appcontext_tearing_down``."""
-        errors: list[BaseException] = []
-        for func in reversed(self.teardown_appcontext_funcs):
-            try:
-                await self.ensure_async(func)(exc)
-            except Exception as error:
-                errors.append(error)
-        if signals.appcontext_tearing_down.receivers:
-            await signals.appcontext_tearing_down.send_async(self, exc=exc)
-        raise_collected(errors)
+        await pipeline.teardown_appcontext(self, exc)
 
     # -- templates ------------------------------------------------------
 
@@ -612,11 +565,7 @@ class Quart(QuartScaffold, App):
 
     async def handle_background_exception(self, error: Exception) -> None:
         """Log a background task's error and send ``got_background_exception``."""
-        if signals.got_background_exception.receivers:
-            await signals.got_background_exception.send_async(self, exception=error)
-        self.logger.error(
-            "Exception in background task", exc_info=(type(error), error, error.__traceback__)
-        )
+        await _lifecycle.background_exception(self, error)
 
     async def startup(self) -> None:
         """Run ``before_serving`` functions, then the first half of each

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from types import EllipsisType
 from typing import Any
+from typing import cast
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
@@ -29,6 +31,7 @@ from .typing import WebsocketCallable as WebsocketCallable
 from .typing import WhileServingCallable as WhileServingCallable
 
 if TYPE_CHECKING:
+    from .app import Quart
     from .typing import AfterServingCallable
     from .typing import AfterWebsocketCallable
     from .typing import BeforeServingCallable
@@ -117,25 +120,36 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
         #: Functions run when a websocket of this blueprint ends.
         self.teardown_websocket_funcs: dict[str | None, list[TeardownCallable]] = defaultdict(list)
 
+    def _record_on_app(self, action: Callable[[Quart], object]) -> None:
+        # Flask's setup state types its app as Flask's sansio App; it is ours.
+        def record(state: BlueprintSetupState) -> None:
+            action(cast("Quart", state.app))
+
+        self.record_once(record)
+
     # -- websockets -------------------------------------------------------
 
     @setupmethod
     def before_app_websocket(self, func: T_before_websocket) -> T_before_websocket:
         """Run ``func`` before every websocket of the app, not only this
         blueprint's."""
-        self.record_once(lambda s: s.app.before_websocket_funcs.setdefault(None, []).append(func))  # type: ignore[attr-defined]
+        self._record_on_app(
+            lambda app: app.before_websocket_funcs.setdefault(None, []).append(func)
+        )
         return func
 
     @setupmethod
     def after_app_websocket(self, func: T_after_websocket) -> T_after_websocket:
         """Run ``func(response)`` after every websocket of the app."""
-        self.record_once(lambda s: s.app.after_websocket_funcs.setdefault(None, []).append(func))  # type: ignore[attr-defined]
+        self._record_on_app(lambda app: app.after_websocket_funcs.setdefault(None, []).append(func))
         return func
 
     @setupmethod
     def teardown_app_websocket(self, func: T_teardown) -> T_teardown:
         """Run ``func(exc)`` when every websocket of the app ends."""
-        self.record_once(lambda s: s.app.teardown_websocket_funcs.setdefault(None, []).append(func))  # type: ignore[attr-defined]
+        self._record_on_app(
+            lambda app: app.teardown_websocket_funcs.setdefault(None, []).append(func)
+        )
         return func
 
     # -- serving ------------------------------------------------------------
@@ -144,21 +158,21 @@ class Blueprint(QuartScaffold, SansIOBlueprint):
     def before_app_serving(self, func: T_before_serving) -> T_before_serving:
         """Run ``func`` (in an app context) when the app starts serving, as
         ``app.before_serving`` does."""
-        self.record_once(lambda s: s.app.before_serving(func))  # type: ignore[attr-defined]
+        self._record_on_app(lambda app: app.before_serving(func))
         return func
 
     @setupmethod
     def after_app_serving(self, func: T_after_serving) -> T_after_serving:
         """Run ``func`` (in an app context) when the app stops serving, as
         ``app.after_serving`` does."""
-        self.record_once(lambda s: s.app.after_serving(func))  # type: ignore[attr-defined]
+        self._record_on_app(lambda app: app.after_serving(func))
         return func
 
     @setupmethod
     def while_app_serving(self, func: T_while_serving) -> T_while_serving:
         """Run an async generator function around the app's serving: the code
         before its ``yield`` at startup, after it at shutdown."""
-        self.record_once(lambda s: s.app.while_serving(func))  # type: ignore[attr-defined]
+        self._record_on_app(lambda app: app.while_serving(func))
         return func
 
     def register(self, app: App, options: dict[str, Any]) -> None:

@@ -42,6 +42,7 @@ from ._discovery import find_app_by_string as find_app_by_string
 from ._discovery import find_best_app as find_best_app
 from ._discovery import NoAppException as NoAppException
 from ._discovery import prepare_import as prepare_import
+from .globals import _current_app
 from .globals import _cv_app
 from .globals import current_app as current_app
 from .helpers import get_debug_flag
@@ -665,7 +666,7 @@ def shell_command() -> None:
     """
     import code
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _current_app()
     banner = (
         f"Python {sys.version} on {sys.platform}\n"
         f"App: {app.import_name}\n"

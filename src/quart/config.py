@@ -29,6 +29,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PRESERVE_CONTEXT_ON_EXCEPTION": None,
     "ENV": None,
     "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
+    "WEBSOCKET_DISCONNECT_EXCEPTION": False,
     # quart.channels
     "CHANNELS_URL": "memory://",
     "CHANNELS_SUBSCRIBER_QUEUE": 1000,
@@ -41,6 +42,27 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SESSION_REDIS": None,
     "SESSION_KEY_PREFIX": "session:",
     "SESSION_PERMANENT": True,
+    # Response compression (quart.compression).
+    "COMPRESS_ENABLED": False,
+    "COMPRESS_MIN_SIZE": 500,
+    "COMPRESS_LEVEL": None,
+    # Tuples, not lists: every app's config starts as a shallow copy of these.
+    "COMPRESS_MIMETYPES": (
+        "text/*",
+        "application/json",
+        "application/ld+json",
+        "application/manifest+json",
+        "application/geo+json",
+        "application/problem+json",
+        "application/javascript",
+        "application/xml",
+        "application/atom+xml",
+        "application/rss+xml",
+        "application/xhtml+xml",
+        "application/wasm",
+        "image/svg+xml",
+    ),
+    "COMPRESS_ALGORITHMS": ("zstd", "br", "gzip"),
 }
 
 

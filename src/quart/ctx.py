@@ -15,6 +15,10 @@ session interfaces with their own ``open_session`` are opened on push.
 
 Teardown runs every function even when one raises; the errors are raised
 together afterwards (one error as itself, several as an exception group).
+
+Rule: contexts read no config (the ASGI adapter and the pipeline read it at
+the edge and pass values in), build no ASGI message and create no task
+(``tests/test_layers.py`` checks).
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ import sys
 from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Iterator
+from contextvars import ContextVar
 from contextvars import Token
 from types import TracebackType
 from typing import Any
+from typing import cast
+from typing import ClassVar
 from typing import NoReturn
 from typing import Self
 from typing import TYPE_CHECKING
@@ -100,6 +107,43 @@ def raise_collected(errors: list[BaseException]) -> None:
         raise errors[0]
     if errors:
         raise BaseExceptionGroup("several teardown functions raised", errors)
+
+
+class _CollectErrors:
+    """Run every teardown step even when one raises, then raise them together
+    (Flask's ``_CollectErrors``)::
+
+        collect = _CollectErrors()
+        for func in funcs:
+            with collect:
+                await func(exc)
+        collect.raise_any()
+
+    Only errors of the class ``catch`` (:class:`Exception` unless told) are
+    collected; anything else (a cancellation) propagates at once.
+    """
+
+    __slots__ = ("_catch", "errors")
+
+    def __init__(self, catch: type[BaseException] = Exception) -> None:
+        self._catch = catch
+        #: The errors collected so far, in the order they were raised.
+        self.errors: list[BaseException] = []
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        if isinstance(exc_value, self._catch):
+            self.errors.append(exc_value)
+            return True
+        return False
+
+    def raise_any(self) -> None:
+        """Raise one collected error as itself, several as an exception group."""
+        raise_collected(self.errors)
 
 
 def _run_outside_a_loop(coroutine: Coroutine[Any, Any, Any]) -> None:
@@ -224,8 +268,10 @@ class AppContext:
 class _BaseRequestWebsocketContext(AppContext):
     """The shared machinery of request and websocket contexts."""
 
-    # Set by each subclass: its teardown functions (an app attribute), the
-    # signal sent after them, and the app method that runs them.
+    # Set by each subclass: the context variable it is current in, its
+    # teardown functions (an app attribute), the signal sent after them, and
+    # the app method that runs them.
+    _var: ClassVar[ContextVar[Any]]
     _teardown_funcs: str
     _tearing_down: NamedSignal
     _teardown_method: str
@@ -246,7 +292,8 @@ class _BaseRequestWebsocketContext(AppContext):
         self.app = app
         self.g = _sentinel
         self._tokens = []
-        self._request_websocket = request_websocket
+        #: The request (or websocket) this context is for (Quart's name).
+        self.request_websocket = request_websocket
         self._session = session
         self._owns_app_context = True
         self._url_adapter = _sentinel
@@ -260,7 +307,7 @@ class _BaseRequestWebsocketContext(AppContext):
     def url_adapter(self) -> MapAdapter | None:
         """The URL adapter bound to this request's host and root path."""
         if self._url_adapter is _sentinel:
-            self._url_adapter = self.app.create_url_adapter(self._request_websocket)
+            self._url_adapter = self.app.create_url_adapter(self.request_websocket)
         return self._url_adapter
 
     @url_adapter.setter
@@ -288,7 +335,7 @@ class _BaseRequestWebsocketContext(AppContext):
         session = self._session
         if session is None:
             interface = self.app.session_interface
-            session = interface._open_session_now(self.app, self._request_websocket)
+            session = interface._open_session_now(self.app, self.request_websocket)
             if session is None:
                 session = interface._null_session_now(self.app)
             self._session = session
@@ -304,7 +351,7 @@ class _BaseRequestWebsocketContext(AppContext):
     def match_request(self) -> None:
         """Match the request's URL, storing the rule and view arguments
         (or the routing error) on the request."""
-        request = self._request_websocket
+        request = self.request_websocket
         try:
             adapter = self.url_adapter
             if adapter is None:
@@ -328,17 +375,17 @@ class _BaseRequestWebsocketContext(AppContext):
         elif self.g is _sentinel:
             self.g = self.app.app_ctx_globals_class()
         self._tokens.append(_cv_app.set(self))
-        self._tokens.append(self._var.set(self))  # type: ignore[attr-defined]
+        self._tokens.append(self._var.set(self))
         if self._owns_app_context and signals.appcontext_pushed.receivers:
             await signals.appcontext_pushed.send_async(self.app)
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
         if self._session is None and not _is_lazy(self.app.session_interface):
             self._session = await _open_or_null_session(
-                self.app.session_interface, self.app, self._request_websocket
+                self.app.session_interface, self.app, self.request_websocket
             )
-        if self._request_websocket.url_rule is None and (
-            self._request_websocket.routing_exception is None
+        if self.request_websocket.url_rule is None and (
+            self.request_websocket.routing_exception is None
         ):
             self.match_request()
 
@@ -349,28 +396,30 @@ class _BaseRequestWebsocketContext(AppContext):
         """
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        errors: list[BaseException] = []
+        # The collector is made only when there is teardown to run: most
+        # requests have none (bench: plaintext, json count the instructions).
+        collect: _CollectErrors | None = None
         try:
             if len(self._tokens) == 2:
-                try:
-                    if self._has_teardown():
+                if self._has_teardown():
+                    collect = _CollectErrors(BaseException)
+                    with collect:
                         await self._teardown(exc)
-                except BaseException as error:
-                    errors.append(error)
                 if self._owns_app_context and _has_appcontext_teardown(self.app):
-                    try:
+                    collect = collect or _CollectErrors(BaseException)
+                    with collect:
                         await self.app.do_teardown_appcontext(exc)
-                    except BaseException as error:
-                        errors.append(error)
-                # Only a request that parsed uploads has files to close.
-                if getattr(self._request_websocket, "_files", None):
-                    await self._request_websocket.close()  # type: ignore[call-arg]
+                # Only a request that parsed uploads has files to close (a
+                # websocket has no ``_files``; its ``close`` sends a close).
+                if getattr(self.request_websocket, "_files", None):
+                    await cast("Request", self.request_websocket).close()
         finally:
-            self._var.reset(self._tokens.pop())  # type: ignore[attr-defined]
+            self._var.reset(self._tokens.pop())
             _cv_app.reset(self._tokens.pop())
         if self._owns_app_context and signals.appcontext_popped.receivers:
             await signals.appcontext_popped.send_async(self.app)
-        raise_collected(errors)
+        if collect is not None:
+            collect.raise_any()
 
     async def _teardown(self, exc: BaseException | None) -> None:
         raise NotImplementedError
@@ -386,7 +435,7 @@ class _BaseRequestWebsocketContext(AppContext):
 
     def copy(self) -> Self:
         """A context for the same request (or websocket) and session, sharing ``g``."""
-        new = self.__class__(self.app, self._request_websocket, self._session_for_copy())
+        new = self.__class__(self.app, self.request_websocket, self._session_for_copy())
         new.g = self.g
         return new
 
@@ -394,11 +443,11 @@ class _BaseRequestWebsocketContext(AppContext):
     def _activated(self) -> Iterator[None]:
         """Make this context current without running any hooks (streaming)."""
         app_token = _cv_app.set(self)
-        token = self._var.set(self)  # type: ignore[attr-defined]
+        token = self._var.set(self)
         try:
             yield
         finally:
-            self._var.reset(token)  # type: ignore[attr-defined]
+            self._var.reset(token)
             _cv_app.reset(app_token)
 
     async def auto_pop(self, exc: BaseException | None) -> None:
@@ -420,10 +469,12 @@ class RequestContext(_BaseRequestWebsocketContext):
     _tearing_down = signals.request_tearing_down
     _teardown_method = "do_teardown_request"
 
+    request_websocket: Request
+
     @property
     def request(self) -> Request:
         """The request."""
-        return self._request_websocket  # type: ignore[return-value]
+        return self.request_websocket
 
     @property
     def _after_request_functions(self) -> list[Callable[..., Any]]:
@@ -451,10 +502,12 @@ class WebsocketContext(_BaseRequestWebsocketContext):
     _tearing_down = signals.websocket_tearing_down
     _teardown_method = "do_teardown_websocket"
 
+    request_websocket: Websocket
+
     @property
     def websocket(self) -> Websocket:
         """The websocket."""
-        return self._request_websocket  # type: ignore[return-value]
+        return self.request_websocket
 
     @property
     def _after_websocket_functions(self) -> list[Callable[..., Any]]:
@@ -495,7 +548,9 @@ def after_this_websocket(func: AfterWebsocketCallable) -> AfterWebsocketCallable
     return func
 
 
-def _copy_context_decorator(getter: Callable[[], AppContext | None], what: str) -> Any:
+def _copy_context_decorator(
+    getter: Callable[[], AppContext | None], what: str
+) -> Callable[[Callable[..., Any]], Callable[..., Coroutine[Any, Any, Any]]]:
     def decorator(func: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
         ctx = getter()
         if ctx is None:
@@ -517,18 +572,18 @@ def copy_current_app_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]
 
     Use it for tasks you spawn; the returned wrapper must be awaited.
     """
-    return _copy_context_decorator(lambda: _cv_app.get(None), "app")(func)  # type: ignore[no-any-return]
+    return _copy_context_decorator(lambda: _cv_app.get(None), "app")(func)
 
 
 def copy_current_request_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current request
     context, so a spawned task can use ``request`` and ``session``."""
-    return _copy_context_decorator(lambda: _cv_request.get(None), "request")(func)  # type: ignore[no-any-return]
+    return _copy_context_decorator(lambda: _cv_request.get(None), "request")(func)
 
 
 def copy_current_websocket_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current websocket context."""
-    return _copy_context_decorator(lambda: _cv_websocket.get(None), "websocket")(func)  # type: ignore[no-any-return]
+    return _copy_context_decorator(lambda: _cv_websocket.get(None), "websocket")(func)
 
 
 def has_app_context() -> bool:

@@ -9,9 +9,9 @@ adapter, and ``current_app``/``request`` resolve with a single lookup.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any
 from typing import cast
 from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from werkzeug.local import LocalProxy
 
@@ -51,48 +51,66 @@ _cv_app: ContextVar[AppContext] = ContextVar("quart.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("quart.request_ctx")
 _cv_websocket: ContextVar[WebsocketContext] = ContextVar("quart.websocket_ctx")
 
-app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
-    _cv_app, unbound_message=_no_app_msg
-)
-current_app: Quart = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "app", unbound_message=_no_app_msg
-)
-g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "g", unbound_message=_no_app_msg
-)
+app_ctx = cast("AppContext", LocalProxy(_cv_app, unbound_message=_no_app_msg))
+current_app = cast("Quart", LocalProxy(_cv_app, "app", unbound_message=_no_app_msg))
+g = cast("_AppCtxGlobals", LocalProxy(_cv_app, "g", unbound_message=_no_app_msg))
 
-request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
-    _cv_request, unbound_message=_no_req_msg
-)
-request: Request = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "request", unbound_message=_no_req_msg
-)
+request_ctx = cast("RequestContext", LocalProxy(_cv_request, unbound_message=_no_req_msg))
+request = cast("Request", LocalProxy(_cv_request, "request", unbound_message=_no_req_msg))
 
-websocket_ctx: WebsocketContext = LocalProxy(  # type: ignore[assignment]
-    _cv_websocket, unbound_message=_no_websocket_msg
+websocket_ctx = cast(
+    "WebsocketContext", LocalProxy(_cv_websocket, unbound_message=_no_websocket_msg)
 )
-websocket: Websocket = LocalProxy(  # type: ignore[assignment]
-    _cv_websocket, "websocket", unbound_message=_no_websocket_msg
+websocket = cast(
+    "Websocket", LocalProxy(_cv_websocket, "websocket", unbound_message=_no_websocket_msg)
 )
 
 
-def _get_session() -> Any:
+def _get_session() -> SessionMixin:
     ctx = _cv_request.get(None) or _cv_websocket.get(None)
     if ctx is None:
         raise RuntimeError(_no_session_msg)
     return ctx.session
 
 
-session: SessionMixin = cast("SessionMixin", LocalProxy(_get_session))
+session = cast("SessionMixin", LocalProxy(_get_session))
+
+
+_Ctx = TypeVar("_Ctx", "RequestContext", "WebsocketContext")
+_unbound: dict[ContextVar[RequestContext] | ContextVar[WebsocketContext], str] = {
+    _cv_request: _no_req_msg,
+    _cv_websocket: _no_websocket_msg,
+}
+
+
+def _given_or_current(ctx: _Ctx | None, var: ContextVar[_Ctx]) -> _Ctx:
+    """``ctx`` if given, else the current context of ``var`` (``_cv_request``
+    or ``_cv_websocket``): the optional-context argument of Quart 0.22's
+    public pipeline methods, typed. Outside one, ``RuntimeError`` as the
+    ``request_ctx`` and ``websocket_ctx`` proxies raise."""
+    if ctx is not None:
+        return ctx
+    try:
+        return var.get()
+    except LookupError:
+        raise RuntimeError(_unbound[var]) from None
+
+
+def _current_app() -> Quart:
+    """The current app itself (``current_app._get_current_object()``, typed)."""
+    try:
+        return _cv_app.get().app
+    except LookupError:
+        raise RuntimeError(_no_app_msg) from None
 
 
 # -- names Quart 0.22's module has, for code that imports them from here --------
 
 
-def _session_lookup() -> Any:
+def _session_lookup() -> RequestContext | WebsocketContext:
     """The current request's (or else websocket's) context, which holds the
     session; ``RuntimeError`` outside both."""
-    ctx: Any = _cv_request.get(None) or _cv_websocket.get(None)
+    ctx = _cv_request.get(None) or _cv_websocket.get(None)
     if ctx is None:
         raise RuntimeError("Not within a request nor websocket context")
     return ctx

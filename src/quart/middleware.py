@@ -45,6 +45,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from ._concurrency import create_task
 from .typing import ASGIReceiveCallable
 from .typing import ASGISendCallable
 
@@ -148,7 +149,7 @@ class WSGIAdapter:
 
         scope = dict(scope)
         scope[_DISCONNECTED] = disconnected
-        reader = asyncio.ensure_future(pump())
+        reader = create_task(pump())
         try:
             await self._adapter(scope, inbox.get, send_while_connected)
         finally:
@@ -430,7 +431,7 @@ class _AppLifespan:
     def __init__(self, app: ASGIApp, scope: Any) -> None:
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._outbox: asyncio.Queue[Any] = asyncio.Queue()
-        self._task = asyncio.ensure_future(self._run(app, scope))
+        self._task = create_task(self._run(app, scope))
 
     async def _run(self, app: ASGIApp, scope: Any) -> None:
         try:

@@ -19,6 +19,7 @@ access lines so one request is one line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 import warnings
@@ -34,11 +35,13 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.logging import AccessLogAtoms
 from hypercorn.logging import Logger as HypercornLogger
 
+from ._concurrency import create_task
 from ._reloader import is_running_from_reloader
 from ._reloader import RELOAD_EXIT_CODE
 from ._reloader import reloader_argv
 from ._reloader import run_reloader
 from ._reloader import wait_for_change_or
+from .asgi._websocket import close_open_websockets
 from .logging import escape_control_characters
 
 if TYPE_CHECKING:
@@ -116,12 +119,53 @@ def run_task(
     :param ca_certs: CA certificates to verify clients with.
     :param certfile: TLS certificate (serves HTTPS with ``keyfile``).
     :param keyfile: TLS private key.
-    :param shutdown_trigger: Awaited; serving stops gracefully when it returns.
+    :param shutdown_trigger: Awaited; serving stops gracefully when it returns
+        (by default on SIGINT or SIGTERM): no new connection is accepted, open
+        websockets are closed with 1001 (going away), and requests in flight
+        get Hypercorn's graceful timeout (3 s) to finish before they are
+        cancelled; then the lifespan shutdown (``after_serving``) runs.
     """
     if debug is not None:
         app.debug = debug
     config = _hypercorn_config(app, host, port, ca_certs, certfile, keyfile)
-    return serve(app, config, shutdown_trigger=shutdown_trigger)
+    return _serve_then_close_websockets(app, config, shutdown_trigger or _until_signalled)
+
+
+async def _until_signalled() -> None:
+    """Return on SIGINT or SIGTERM (Hypercorn's own default trigger)."""
+    loop = asyncio.get_running_loop()
+    event = asyncio.Event()
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            loop.add_signal_handler(signum, event.set)
+        except (NotImplementedError, RuntimeError):
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(event.set))
+    await event.wait()
+
+
+async def _serve_then_close_websockets(
+    app: Quart, config: HypercornConfig, shutdown_trigger: Callable[..., Awaitable[None]]
+) -> None:
+    """Serve until ``shutdown_trigger`` returns; then, while Hypercorn stops
+    accepting and waits (up to its graceful timeout) for connections to end,
+    close every open websocket with 1001 (going away) so they do end."""
+    closing: asyncio.Task[None] | None = None
+
+    async def _trigger() -> None:
+        nonlocal closing
+        await shutdown_trigger()
+        closing = create_task(close_open_websockets(app))
+
+    try:
+        await serve(app, config, shutdown_trigger=_trigger)
+    finally:
+        if closing is not None and not closing.done():
+            closing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await closing
 
 
 def run(

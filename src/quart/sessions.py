@@ -81,31 +81,38 @@ class SessionInterface:
 
     def get_cookie_name(self, app: Quart) -> str:
         """The cookie's name: ``SESSION_COOKIE_NAME``."""
-        return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
+        value: str = app.config["SESSION_COOKIE_NAME"]
+        return value
 
     def get_cookie_domain(self, app: Quart) -> str | None:
         """``SESSION_COOKIE_DOMAIN``; ``None`` keeps the cookie to the exact host."""
-        return app.config["SESSION_COOKIE_DOMAIN"]  # type: ignore[no-any-return]
+        value: str | None = app.config["SESSION_COOKIE_DOMAIN"]
+        return value
 
     def get_cookie_path(self, app: Quart) -> str:
         """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
-        return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]  # type: ignore[no-any-return]
+        value: str = app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
+        return value
 
     def get_cookie_httponly(self, app: Quart) -> bool:
         """``SESSION_COOKIE_HTTPONLY``: hide the cookie from JavaScript."""
-        return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
+        value: bool = app.config["SESSION_COOKIE_HTTPONLY"]
+        return value
 
     def get_cookie_secure(self, app: Quart) -> bool:
         """``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only."""
-        return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
+        value: bool = app.config["SESSION_COOKIE_SECURE"]
+        return value
 
     def get_cookie_samesite(self, app: Quart) -> str | None:
         """``SESSION_COOKIE_SAMESITE``: ``"Strict"``, ``"Lax"`` or ``None``."""
-        return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
+        value: str | None = app.config["SESSION_COOKIE_SAMESITE"]
+        return value
 
     def get_cookie_partitioned(self, app: Quart) -> bool:
         """``SESSION_COOKIE_PARTITIONED``: a CHIPS partitioned cookie (implies secure)."""
-        return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
+        value: bool = app.config["SESSION_COOKIE_PARTITIONED"]
+        return value
 
     def get_expiration_time(self, app: Quart, session: SessionMixin) -> datetime | None:
         """When the cookie of a permanent session expires (now plus
@@ -404,7 +411,7 @@ async def save_session(app: Quart, ctx: _BaseRequestWebsocketContext, response: 
     if session is None:
         # Never touched: only a permanent cookie that must be refreshed
         # each request needs opening (Flask's SESSION_REFRESH_EACH_REQUEST).
-        request = ctx._request_websocket
+        request = ctx.request_websocket
         if not (
             _is_lazy(interface)
             and app.config["SESSION_REFRESH_EACH_REQUEST"]

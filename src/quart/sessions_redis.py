@@ -45,7 +45,7 @@ from ._redis import client_from_url
 from ._redis import connection_errors
 from ._redis import describe
 from ._redis import redact
-from .globals import session as _session_proxy
+from .globals import _get_session
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
 
@@ -98,7 +98,7 @@ def regenerate_session() -> None:
 
     :raises TypeError: The session is not a server-side one.
     """
-    current = _session_proxy._get_current_object()  # type: ignore[attr-defined]
+    current = _get_session()
     if not isinstance(current, ServerSideSession):
         raise TypeError(
             "regenerate_session() needs a server-side session (SESSION_TYPE = 'redis');"

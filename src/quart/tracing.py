@@ -24,8 +24,9 @@ from __future__ import annotations
 from typing import Any
 from typing import TYPE_CHECKING
 
-from .globals import request
-from .globals import websocket
+from .globals import _cv_request
+from .globals import _cv_websocket
+from .globals import _given_or_current
 from .signals import got_request_exception
 from .signals import got_websocket_exception
 from .signals import request_started
@@ -113,11 +114,11 @@ def _name_span(connection: BaseRequestWebsocket, http: bool) -> None:
 
 
 def _request_started(sender: Any, **extra: Any) -> None:
-    _name_span(request._get_current_object(), http=True)  # type: ignore[attr-defined]
+    _name_span(_given_or_current(None, _cv_request).request, http=True)
 
 
 def _websocket_started(sender: Any, **extra: Any) -> None:
-    _name_span(websocket._get_current_object(), http=False)  # type: ignore[attr-defined]
+    _name_span(_given_or_current(None, _cv_websocket).websocket, http=False)
 
 
 def _got_exception(sender: Any, exception: BaseException, **extra: Any) -> None:

@@ -70,6 +70,40 @@ async def uvicorn_server(app: Quart, lifespan: str = "on") -> AsyncIterator[int]
         sock.close()
 
 
+@asynccontextmanager
+async def granian_server(app: Quart) -> AsyncIterator[int]:
+    """Serve ``app`` with granian's embedded server (ASGI, no lifespan); yield
+    its port. Granian binds the port itself: a free one is picked first."""
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
+
+    sock = listening_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    server = Server(
+        app, address="127.0.0.1", port=port, interface=Interfaces.ASGINL, log_enabled=False
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(BOUND):
+            while True:  # Up once it accepts connections.
+                if task.done():
+                    task.result()
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                except OSError:
+                    await asyncio.sleep(0.02)
+                    continue
+                writer.close()
+                await writer.wait_closed()
+                break
+        yield port
+    finally:
+        server.stop()
+        async with asyncio.timeout(BOUND):
+            await task
+
+
 def server_params(hypercorn: Any, uvicorn: Any) -> list[Any]:
     """Parameters running a test once per server (uvicorn skipped if missing)."""
     params = [pytest.param(hypercorn, id="hypercorn")]

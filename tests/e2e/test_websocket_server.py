@@ -41,12 +41,28 @@ async def uvicorn_server(app: Quart) -> AsyncIterator[int]:
         yield port
 
 
+@asynccontextmanager
+async def granian_server(app: Quart) -> AsyncIterator[int]:
+    async with e2e_servers.granian_server(app) as port:
+        yield port
+
+
 Server = Callable[[Quart], Any]
 servers = e2e_servers.server_params(hypercorn_server, uvicorn_server)
+# Granian (a test extra) for the close-code tests.
+# Its embedded server (experimental) keeps a few sockets of its Rust runtime open
+# after it stops.
+_granian_leaves = pytest.mark.leaves_resources(reason="granian's runtime keeps its sockets")
+close_servers = [*servers, pytest.param(granian_server, id="granian", marks=_granian_leaves)]
 
 
 @pytest.fixture(params=servers)
 def server(request: pytest.FixtureRequest) -> Server:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=close_servers)
+def close_server(request: pytest.FixtureRequest) -> Server:
     return request.param  # type: ignore[no-any-return]
 
 
@@ -151,7 +167,8 @@ async def test_error_after_accept_closes_1011_and_logs(
     assert any("Exception on websocket" in r.getMessage() for r in records)
 
 
-async def test_client_close_reaches_the_handler(server: Server) -> None:
+async def test_client_close_reaches_the_handler(close_server: Server) -> None:
+    server = close_server
     app = Quart(__name__)
     seen: list[Any] = []
     done = asyncio.Event()
@@ -161,10 +178,14 @@ async def test_client_close_reaches_the_handler(server: Server) -> None:
         try:
             while True:
                 seen.append(await websocket.receive())
-        except WebsocketDisconnect as error:
-            seen.append((error.code, error.reason))
-            done.set()
+        except asyncio.CancelledError:  # As on Quart: the handler is cancelled.
+            seen.append((websocket.close_code, websocket.close_reason))
             raise
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        seen.append(("teardown", type(exc), websocket.close_code))
+        done.set()
 
     async with server(app) as port, asyncio.timeout(TIMEOUT):
         async with connect(port) as client:
@@ -175,9 +196,36 @@ async def test_client_close_reaches_the_handler(server: Server) -> None:
     if server is hypercorn_server:
         # Hypercorn (0.18) reports every client close as 1006 with no reason:
         # what it passes on is what the app sees.
-        assert seen[1] == (1006, "")
+        assert seen[1:] == [(1006, ""), ("teardown", asyncio.CancelledError, 1006)]
+    elif server is granian_server:
+        # Granian passes the code on, not the reason.
+        assert seen[1:] == [(4001, ""), ("teardown", asyncio.CancelledError, 4001)]
     else:
-        assert seen[1] == (4001, "bye")
+        assert seen[1:] == [(4001, "bye"), ("teardown", asyncio.CancelledError, 4001)]
+
+
+async def test_opted_in_client_close_raises_websocket_disconnect(close_server: Server) -> None:
+    server = close_server
+    app = Quart(__name__)
+    app.config["WEBSOCKET_DISCONNECT_EXCEPTION"] = True
+    seen: list[Any] = []
+    done = asyncio.Event()
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        try:
+            while True:
+                await websocket.receive()
+        except WebsocketDisconnect as error:
+            seen.append(error.code == websocket.close_code)
+            done.set()
+            raise
+
+    async with server(app) as port, asyncio.timeout(TIMEOUT):
+        async with connect(port) as client:
+            await client.close(4001, "bye")
+        await done.wait()
+    assert seen == [True]
 
 
 @pytest.mark.parametrize("busy_with", ["waiting", "sending"])
@@ -248,9 +296,8 @@ async def test_oversized_message_closes_1009(server: Server) -> None:
         try:
             while True:
                 seen.append(len(await websocket.receive()))
-        except WebsocketDisconnect as error:
-            seen.append(error.code)
-            raise
+        finally:
+            seen.append(websocket.close_code)
 
     async with server(app) as port, asyncio.timeout(TIMEOUT), connect(port) as client:
         await client.send(b"x" * 1000)

@@ -158,7 +158,7 @@ def test_fixtures_are_listed(project: pytest.Pytester) -> None:
 
 def test_disabled_with_p_no_quart(project: pytest.Pytester) -> None:
     result = project.runpytest("-p", "no:quart", "--fixtures")
-    assert "pytest_plugin" not in result.stdout.str()
+    assert "quart/testing/pytest_plugin" not in result.stdout.str()
     assert "live_server" not in result.stdout.str()
 
     project.makepyfile(test_plain="def test_plain(client):\n    pass\n")

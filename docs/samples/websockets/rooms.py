@@ -30,9 +30,18 @@ async def game():
         while True:
             move = await websocket.receive_json()
             await websocket.send_json({"ok": move})
+    finally:  # the client left: this handler was cancelled, as on Quart
+        departures.append(websocket.close_code)
+
+
+@app.websocket("/lobby")
+async def lobby():
+    websocket.raise_on_disconnect = True  # an exception instead of a cancellation
+    try:
+        while True:
+            await websocket.send(await websocket.receive())
     except WebsocketDisconnect as closed:
-        departures.append(closed.code)
-        raise
+        departures.append(("lobby", closed.code, closed.reason))
 
 
 @app.websocket("/chat")

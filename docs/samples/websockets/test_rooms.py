@@ -37,6 +37,13 @@ async def test_game_sees_the_close_code():
     assert departures[-1] == 1000
 
 
+async def test_lobby_gets_an_exception():
+    client = app.test_client()
+    async with client.websocket("/lobby") as ws:
+        await ws.close(4000)
+    assert departures[-1] == ("lobby", 4000, "")
+
+
 async def test_chat_broadcasts():
     client = app.test_client()
     async with client.websocket("/chat") as ada, client.websocket("/chat") as bob:

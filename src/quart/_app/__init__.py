@@ -8,7 +8,8 @@ module here. This folder holds what those calls run:
   per-class decision of which public steps a subclass overrides;
 * ``urls``: binding the URL map to a request and building URLs.
 
-Rules: nothing here reads or writes ASGI messages (that is ``quart.asgi``),
-creates tasks, or is imported by user code; the private steps take the
-context explicitly.
+Rules: nothing here reads or writes ASGI messages (that is ``quart.asgi``
+and its ``_messages`` builders), creates tasks, imports the development
+server, the CLI or the test harness, or is imported by user code; the
+private steps take the context explicitly. ``tests/test_layers.py`` checks.
 """

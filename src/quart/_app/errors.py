@@ -33,7 +33,7 @@ async def user_exception(
         error.show_exception = True
     if isinstance(error, HTTPException) and not app.trap_http_exception(error):
         return await app.handle_http_exception(error)
-    handler = app._find_error_handler(error, ctx._request_websocket.blueprints)
+    handler = app._find_error_handler(error, ctx.request_websocket.blueprints)
     if handler is None:
         raise error
     # Flask types handlers as returning its own ResponseReturnValue.
@@ -46,7 +46,7 @@ async def http_exception(
     """Call the handler registered for an HTTP error, or return the error."""
     if error.code is None or isinstance(error, RoutingException):
         return error
-    blueprints = ctx._request_websocket.blueprints if ctx is not None else []
+    blueprints = ctx.request_websocket.blueprints if ctx is not None else []
     handler = app._find_error_handler(error, blueprints)
     if handler is None:
         return error
@@ -59,7 +59,7 @@ def log_exception(app: Quart, ctx: Ctx | None, exc_info: Any) -> None:
     if ctx is None:
         app.logger.error("Exception", exc_info=exc_info)
         return
-    target = ctx._request_websocket
+    target = ctx.request_websocket
     kind = "websocket" if ctx._is_websocket else "request"
     what = f"{target.method} {escape_control_characters(target.path)}"
     app.logger.error(f"Exception on {kind} {what}", exc_info=exc_info)

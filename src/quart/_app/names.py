@@ -18,22 +18,37 @@ from werkzeug.datastructures import Headers as Headers
 from ..cli import AppGroup as AppGroup
 from ..ctx import has_request_context as has_request_context
 from ..ctx import has_websocket_context as has_websocket_context
+from ..globals import request_ctx as request_ctx
+from ..globals import websocket_ctx as websocket_ctx
 from ..helpers import get_flashed_messages as get_flashed_messages
 from ..helpers import send_from_directory as send_from_directory
+from ..signals import appcontext_tearing_down as appcontext_tearing_down
+from ..signals import got_background_exception as got_background_exception
+from ..signals import got_request_exception as got_request_exception
+from ..signals import got_serving_exception as got_serving_exception
 from ..signals import got_websocket_exception as got_websocket_exception
+from ..signals import request_finished as request_finished
+from ..signals import request_started as request_started
+from ..signals import request_tearing_down as request_tearing_down
+from ..signals import websocket_finished as websocket_finished
 from ..signals import websocket_started as websocket_started
+from ..signals import websocket_tearing_down as websocket_tearing_down
 from ..testing.utils import sentinel as sentinel
+from ..typing import AfterWebsocketCallable as AfterWebsocketCallable
 from ..typing import AppOrBlueprintKey as AppOrBlueprintKey
 from ..typing import ASGIHTTPProtocol as ASGIHTTPProtocol
 from ..typing import ASGILifespanProtocol as ASGILifespanProtocol
 from ..typing import ASGIWebsocketProtocol as ASGIWebsocketProtocol
+from ..typing import BeforeWebsocketCallable as BeforeWebsocketCallable
 from ..typing import Event as Event
 from ..typing import HeadersValue as HeadersValue
 from ..typing import ShellContextProcessorCallable as ShellContextProcessorCallable
 from ..typing import StatusCode as StatusCode
+from ..typing import TeardownCallable as TeardownCallable
 from ..typing import TemplateFilterCallable as TemplateFilterCallable
 from ..typing import TemplateGlobalCallable as TemplateGlobalCallable
 from ..typing import TemplateTestCallable as TemplateTestCallable
+from ..typing import WebsocketCallable as WebsocketCallable
 from ..utils import cancel_tasks as cancel_tasks
 from ..utils import file_path_to_path as file_path_to_path
 from ..utils import MustReloadError as MustReloadError
@@ -41,6 +56,25 @@ from ..utils import observe_changes as observe_changes
 from ..utils import restart as restart
 
 __all__ = [
+    "appcontext_tearing_down",
+    "got_background_exception",
+    "got_request_exception",
+    "got_serving_exception",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "websocket_finished",
+    "websocket_tearing_down",
+    "request_ctx",
+    "websocket_ctx",
+    "T_after_websocket",
+    "T_before_websocket",
+    "T_teardown",
+    "T_websocket",
+    "AfterWebsocketCallable",
+    "BeforeWebsocketCallable",
+    "TeardownCallable",
+    "WebsocketCallable",
     "ASGIHTTPProtocol",
     "ASGILifespanProtocol",
     "ASGIWebsocketProtocol",
@@ -76,6 +110,10 @@ __all__ = [
     "websocket_started",
 ]
 
+T_after_websocket = TypeVar("T_after_websocket", bound="AfterWebsocketCallable")
+T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallable")
+T_teardown = TypeVar("T_teardown", bound="TeardownCallable")
+T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 T_shell_context_processor = TypeVar(
     "T_shell_context_processor", bound="ShellContextProcessorCallable"
 )

@@ -9,6 +9,7 @@ Theory of operation::
         (user_exception)                error handlers by code and class
       finalize                          make_response, then
         postprocess                     after_* hooks, session
+        (compress)                      HTTP, COMPRESS_ENABLED: quart.compression
     (exception)                         unhandled: log, signal, 500
     context pop                         teardown_* functions, collected errors
 
@@ -35,6 +36,7 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any
 from typing import cast
+from typing import Generic
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
@@ -45,7 +47,7 @@ from werkzeug.exceptions import InternalServerError
 from .. import _responses
 from .. import signals
 from ..asgi._common import _being_cancelled
-from ..ctx import raise_collected
+from ..ctx import _CollectErrors
 from ..globals import _cv_request
 from ..globals import _cv_websocket
 from ..sessions import save_session
@@ -63,6 +65,8 @@ if TYPE_CHECKING:
     Result = ResponseReturnValue | HTTPException | None
 
 _ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
+#: What one kind's pipeline answers: a response (HTTP), or maybe none (websocket).
+R = TypeVar("R", bound="ResponseTypes | None")
 
 
 def current() -> Ctx | None:
@@ -76,13 +80,23 @@ def decide(owner: type[Quart] | Quart, overrides: frozenset[str]) -> None:
     # object.__setattr__: on an app, Quart.__setattr__ would call us again.
     set_attribute = type.__setattr__ if isinstance(owner, type) else object.__setattr__
     set_attribute(owner, "_overridden", overrides)
-    set_attribute(owner, "_http_steps", Steps(HTTP, overrides))
-    set_attribute(owner, "_websocket_steps", Steps(WEBSOCKET, overrides))
+    http: Steps[ResponseTypes] = Steps(HTTP, overrides)
+    websocket: Steps[ResponseTypes | None] = Steps(WEBSOCKET, overrides)
+    set_attribute(owner, "_http_steps", http)
+    set_attribute(owner, "_websocket_steps", websocket)
 
 
 def overridden(cls: type, base: type) -> frozenset[str]:
     """The names of :data:`PUBLIC_STEPS` that ``cls`` defines differently from ``base``."""
     return frozenset(name for name in PUBLIC_STEPS if getattr(cls, name) is not getattr(base, name))
+
+
+def _settle_close(ctx: Ctx, result: Any, error: BaseException | None) -> None:
+    """Before a websocket's teardown: fix the close code it will report
+    (``websocket.close_code``), from how the pipeline ended."""
+    connection = getattr(ctx.request_websocket, "_connection", None)
+    if connection is not None:
+        connection.settle(result, error)
 
 
 def really_cancelled(error: BaseException) -> bool:
@@ -153,8 +167,9 @@ PUBLIC_STEPS = frozenset(
 )
 
 
-class Steps:
-    """The pipeline of one kind of connection, as one app class runs it."""
+class Steps(Generic[R]):
+    """The pipeline of one kind of connection, as one app class runs it;
+    ``R`` is what it answers (``ResponseTypes``, or ``| None`` for websockets)."""
 
     __slots__ = (
         "dispatch",
@@ -168,15 +183,15 @@ class Steps:
         "preprocess",
         "user_exception",
     )
-    full_dispatch: Callable[[Quart, Ctx], Awaitable[ResponseTypes | None]]
+    full_dispatch: Callable[[Quart, Ctx], Awaitable[R]]
     preprocess: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]]
     dispatch: Callable[[Quart, Ctx], Awaitable[ResponseReturnValue | None]]
-    finalize: Callable[..., Awaitable[ResponseTypes | None]]
-    postprocess: Callable[[Quart, Ctx, Any], Awaitable[Any]]
-    exception: Callable[[Quart, Ctx, Exception], Awaitable[ResponseTypes | None]]
+    finalize: Callable[..., Awaitable[R]]
+    postprocess: Callable[[Quart, Ctx, R], Awaitable[R]]
+    exception: Callable[[Quart, Ctx | None, Exception], Awaitable[R]]
     user_exception: Callable[[Quart, Ctx, Exception], Awaitable[Result]]
     dispatch_error: Callable[[Quart, Ctx, Exception], Awaitable[Result]]
-    make_response: Callable[[Quart, Any], Awaitable[ResponseTypes | None]]
+    make_response: Callable[[Quart, Result], Awaitable[R]]
 
     def __init__(self, kind: Kind, overrides: frozenset[str]) -> None:
         self.kind = kind
@@ -200,17 +215,23 @@ class Steps:
         self.dispatch_error = self._websocket_error if websocket else self._request_error
         make = _make_response if "make_response" not in overrides else _make_response_public
         # A websocket view may return nothing (it was accepted): no response.
-        self.make_response = _or_none(make) if websocket else make
+        # (R is ``| None`` exactly for the websocket kind, which mypy cannot
+        # tell from ``kind``.)
+        self.make_response = cast(
+            "Callable[[Quart, Result], Awaitable[R]]", _or_none(make) if websocket else make
+        )
 
     # -- the steps, as Quart's own ------------------------------------------
 
-    async def handle(self, app: Quart, ctx: Ctx) -> ResponseTypes | None:
+    async def handle(self, app: Quart, ctx: Ctx) -> R:
         """Run the whole pipeline in ``ctx``; push and pop it around."""
         await ctx.push()
         error: BaseException | None = None
+        result: ResponseTypes | None = None
         try:
             try:
-                return await self.full_dispatch(app, ctx)
+                result = await self.full_dispatch(app, ctx)
+                return result
             except ClientDisconnectedError:
                 raise
             except (Exception, asyncio.CancelledError) as exc:
@@ -221,18 +242,21 @@ class Steps:
                 # unhandled error: teardown functions and the tearing-down
                 # signals get it even though it becomes a 500, as in Flask.
                 error = exc
-                return await self.exception(app, ctx, cast(Exception, exc))
+                result = await self.exception(app, ctx, cast(Exception, exc))
+                return result
         except BaseException as exc:
             error = exc
             raise
         finally:
-            if ctx._request_websocket.scope.get("_quart._preserve_context", False):
+            if self.kind is WEBSOCKET:
+                _settle_close(ctx, result, error)
+            if ctx.request_websocket.scope.get("_quart._preserve_context", False):
                 ctx.preserved = True
                 app._preserved_context = ctx
             else:
                 await ctx.pop(error)
 
-    async def _full_dispatch(self, app: Quart, ctx: Ctx) -> ResponseTypes | None:
+    async def _full_dispatch(self, app: Quart, ctx: Ctx) -> R:
         # Flask marks the first request here, after which adding routes or
         # hooks raises; Quart does not, and apps (and their tests) that add
         # a route after serving a request rely on that, so neither do we.
@@ -262,7 +286,7 @@ class Steps:
         return await self.user_exception(app, ctx, error)
 
     async def _preprocess(self, app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
-        request = ctx._request_websocket
+        request = ctx.request_websocket
         blueprints = request.blueprints
         names = (None, *reversed(blueprints)) if blueprints else (None,)
         preprocessors = app.url_value_preprocessors
@@ -281,10 +305,14 @@ class Steps:
 
     async def _finalize(
         self, app: Quart, ctx: Ctx, result: Result, from_error_handler: bool = False
-    ) -> ResponseTypes | None:
+    ) -> R:
         response = await self.make_response(app, result)
         try:
             response = await self.postprocess(app, ctx, response)
+            if app.config["COMPRESS_ENABLED"] and self.kind is HTTP:
+                from ..compression import compress_response  # imported once it is used
+
+                response = await compress_response(app, ctx.request_websocket, response)
             finished = self.kind.finished
             if finished.receivers:
                 await finished.send_async(app, response=response)
@@ -297,21 +325,21 @@ class Steps:
             )
         return response
 
-    async def _postprocess(self, app: Quart, ctx: Ctx, response: _ResponseT) -> _ResponseT:
+    async def _postprocess(self, app: Quart, ctx: Ctx, response: R) -> R:
         for func in ctx._after_funcs:
             response = await app.ensure_async(func)(response)
         hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(app, self.kind.after)
         if hooks:
-            for name in chain(ctx._request_websocket.blueprints, (None,)):
+            for name in chain(ctx.request_websocket.blueprints, (None,)):
                 for func in reversed(hooks.get(name, ())):
                     response = await app.ensure_async(func)(response)
         # A session never touched, on a request without cookies, has nothing
         # to save or refresh: skip the call.
-        if ctx._session is not None or "Cookie" in ctx._request_websocket.headers:
+        if ctx._session is not None or "Cookie" in ctx.request_websocket.headers:
             await save_session(app, ctx, response)
         return response
 
-    async def _exception(self, app: Quart, ctx: Ctx | None, error: Exception) -> Any:
+    async def _exception(self, app: Quart, ctx: Ctx | None, error: Exception) -> R:
         exc_info = sys.exc_info()
         got_exception = self.kind.got_exception
         if got_exception.receivers:
@@ -330,7 +358,7 @@ class Steps:
             exc_info = (type(error), error, error.__traceback__)  # type: ignore[assignment]
         app.log_exception(exc_info)
         server_error: Any = InternalServerError(original_exception=error)
-        blueprints = ctx._request_websocket.blueprints if ctx is not None else []
+        blueprints = ctx.request_websocket.blueprints if ctx is not None else []
         handler = app._find_error_handler(server_error, blueprints)
         if handler is not None:
             server_error = await app.ensure_async(handler)(server_error)
@@ -339,19 +367,17 @@ class Steps:
     async def teardown(self, app: Quart, ctx: Ctx, exc: BaseException | None) -> None:
         """Run the teardown functions (all of them, even if some raise) and
         send the tearing-down signal."""
-        errors: list[BaseException] = []
+        collect = _CollectErrors()
         hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(app, self.kind.teardown)
         if hooks:
-            for name in chain(ctx._request_websocket.blueprints, (None,)):
+            for name in chain(ctx.request_websocket.blueprints, (None,)):
                 for func in reversed(hooks.get(name, ())):
-                    try:
+                    with collect:
                         await app.ensure_async(func)(exc)
-                    except Exception as error:
-                        errors.append(error)
         tearing_down = self.kind.tearing_down
         if tearing_down.receivers:
             await tearing_down.send_async(app, exc=exc)
-        raise_collected(errors)
+        collect.raise_any()
 
 
 # -- steps that are the same for both kinds ---------------------------------
@@ -360,7 +386,7 @@ class Steps:
 async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
     """Call the view for the request (or raise its routing error; answer
     automatic ``OPTIONS``)."""
-    request = ctx._request_websocket
+    request = ctx.request_websocket
     if request.routing_exception is not None:
         app.raise_routing_exception(request)
     rule = request.url_rule
@@ -373,7 +399,7 @@ async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
 
 async def dispatch_websocket(app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
     """Call the websocket view (or raise its routing error)."""
-    websocket = ctx._request_websocket
+    websocket = ctx.request_websocket
     if websocket.routing_exception is not None:
         app.raise_routing_exception(websocket)
     view = app.view_functions[websocket.url_rule.endpoint]  # type: ignore[union-attr]
@@ -386,7 +412,7 @@ async def dispatch_websocket(app: Quart, ctx: Ctx) -> ResponseReturnValue | None
 def default_options_response(app: Quart, ctx: Ctx) -> Response:
     """The automatic ``OPTIONS`` response: 200 with ``Allow``."""
     adapter = ctx.url_adapter
-    methods = adapter.allowed_methods(ctx._request_websocket.path) if adapter is not None else []
+    methods = adapter.allowed_methods(ctx.request_websocket.path) if adapter is not None else []
     response = app.response_class("")
     response.allow.update(methods)
     return response
@@ -434,3 +460,15 @@ def _finalize_with(name: str) -> Callable[..., Awaitable[Any]]:
 
 def _exception_with(name: str) -> Callable[[Quart, Ctx, Exception], Awaitable[Any]]:
     return lambda app, ctx, error: getattr(app, name)(error)
+
+
+async def teardown_appcontext(app: Quart, exc: BaseException | None) -> None:
+    """Run the ``teardown_appcontext`` functions (all of them, even if some
+    raise) and send ``appcontext_tearing_down``."""
+    collect = _CollectErrors()
+    for func in reversed(app.teardown_appcontext_funcs):
+        with collect:
+            await app.ensure_async(func)(exc)
+    if signals.appcontext_tearing_down.receivers:
+        await signals.appcontext_tearing_down.send_async(app, exc=exc)
+    collect.raise_any()

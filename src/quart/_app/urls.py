@@ -70,7 +70,7 @@ def url_for(
     ctx = _cv_request.get(None) or _cv_websocket.get(None)
     if ctx is not None:
         adapter = ctx.url_adapter
-        blueprint = ctx._request_websocket.blueprint
+        blueprint = ctx.request_websocket.blueprint
         if endpoint[:1] == ".":
             endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
         if external is None:
@@ -103,3 +103,21 @@ def url_for(
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
     return url
+
+
+def add_static_route(app: Quart, static_host: str | None, host_matching: bool) -> None:
+    """Add the ``static`` rule serving the app's static folder."""
+    if bool(static_host) != host_matching:
+        raise ValueError(
+            "Invalid static_host/host_matching combination: static_host"
+            " is needed exactly when host_matching is on."
+        )
+    app.add_url_rule(
+        f"{app.static_url_path}/<path:filename>",
+        endpoint="static",
+        host=static_host,
+        view_func=app.send_static_file,
+        # "/static//etc/passwd" is a 404 like any other bad name,
+        # not a redirect to a path with the slashes merged.
+        merge_slashes=False,
+    )

@@ -2,7 +2,9 @@
 
 Layout: ``_http`` serves requests, ``_websocket`` websockets, ``_lifespan``
 the lifespan protocol; ``_disconnect`` notices clients that leave and
-enforces ``BODY_TIMEOUT``; ``_common`` decodes scopes and encodes headers.
+enforces ``BODY_TIMEOUT``; ``_common`` decodes scopes and encodes headers;
+``_messages`` builds the typed messages, the plain-error answers and the
+policy for errors that escape the app.
 
 How a request flows: :func:`handle_http` decodes the scope once into a
 :class:`~quart.wrappers.Request` (headers decoded and validated in one
@@ -56,6 +58,7 @@ from ._websocket import handle_websocket as handle_websocket
 
 if TYPE_CHECKING:
     from ..app import Quart
+    from ..typing import Scope
 
 __all__ = ["ASGIHTTPConnection", "ASGILifespan", "ASGIWebsocketConnection"]
 
@@ -74,6 +77,26 @@ class ASGILifespan:
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         """Serve the lifespan protocol until shutdown."""
         await handle_lifespan(self.app, self.scope, receive, send)
+
+
+async def serve_through_class(
+    app: Quart, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+) -> None:
+    """Serve a connection through the app's ``asgi_*_class`` (Quart 0.22's
+    connection classes; always for ``lifespan``)."""
+    handler: Any
+    if scope["type"] == "http":
+        handler = app.asgi_http_class(app, scope)
+    elif scope["type"] == "websocket":
+        handler = app.asgi_websocket_class(app, scope)
+    elif scope["type"] == "lifespan":
+        handler = app.asgi_lifespan_class(app, scope)
+    else:
+        raise RuntimeError(
+            f"Quart cannot serve ASGI scope type {scope['type']!r}; it serves 'http',"
+            " 'websocket' and 'lifespan'."
+        )
+    await handler(receive, send)
 
 
 # -- Quart 0.22's module-level helpers, for code that imports them from here ----

@@ -246,6 +246,7 @@ class ASGIWebsocketConnection:
             except _BadHead:
                 await conn.finish(self.app, self.app.response_class("Bad Request", status=400))
                 return
+            websocket._connection = conn  # Also when handle_websocket is overridden.
             try:
                 await self.handle_websocket(websocket, send)
             except asyncio.CancelledError:

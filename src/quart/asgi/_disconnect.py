@@ -163,10 +163,13 @@ class _BodySource:
     Normally the app is the only caller of ``receive`` while its body is
     unread. When a watcher takes over reading (see :meth:`_Watcher._watch_body`)
     both go through ``lock``, and the watcher leaves what it read in the
-    body's buffer for the app.
+    body's buffer for the app. A watcher never starts reading while the app
+    is inside a lock-free ``receive`` (``busy``): both would wait on the
+    server's queue, and the one woken second can take the chunk first, which
+    put the body's chunks out of order.
     """
 
-    __slots__ = ("body", "lock", "receive")
+    __slots__ = ("body", "busy", "lock", "receive")
 
     def __init__(self, receive: ASGIReceiveCallable) -> None:
         self.receive = receive
@@ -177,11 +180,16 @@ class _BodySource:
         # request; 29 µs/request of GC; bench/NOTES.md, "Over the wire").
         self.body: Body | None = None
         self.lock: asyncio.Lock | None = None
+        self.busy = False
 
     async def __call__(self) -> tuple[bytes, bool]:
         if self.lock is None:
             # _pull inlined: this is every request body's path.
-            message: Any = await self.receive()
+            self.busy = True
+            try:
+                message: Any = await self.receive()
+            finally:
+                self.busy = False
             if message["type"] == "http.disconnect":
                 raise ClientDisconnectedError()
             return message.get("body", b""), message.get("more_body", False)
@@ -224,7 +232,18 @@ class _Watcher:
         if body._complete:
             watch = self._watch()
         elif isinstance(body._pull, _BodySource) and body._received < _READ_AHEAD:
-            watch = self._watch_body(body._pull, body)
+            source = body._pull
+            if source.busy:
+                # The app is waiting for its body itself (it will see a
+                # disconnect there): look again at the next sweep.
+                return None
+            if source.lock is None:
+                # Now, not when the task first runs: from here on the app's
+                # reads wait for the watcher's. The source gets the body only
+                # now (see _BodySource.__init__).
+                source.body = body
+                source.lock = asyncio.Lock()
+            watch = self._watch_body(source, body)
         else:
             return None
         return asyncio.get_running_loop().create_task(watch)
@@ -234,9 +253,7 @@ class _Watcher:
         # into the body's buffer, so a disconnect behind it is seen. At most
         # _READ_AHEAD bytes; past that, stop watching and leave the rest to
         # the app (whose own reads then notice a disconnect).
-        if source.lock is None:
-            source.body = body
-            source.lock = asyncio.Lock()
+        assert source.lock is not None  # Set by start().
         while not _complete(body):
             async with source.lock:
                 if _complete(body):  # the app read the rest while we waited

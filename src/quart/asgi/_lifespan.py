@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 from typing import TYPE_CHECKING
+
+from .. import _hypercorn_fixes
+from ._messages import lifespan_reply
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -17,22 +19,20 @@ async def handle_lifespan(
 ) -> None:
     """Run startup and shutdown when the server says so."""
     while True:
-        message: Any = await receive()
+        message = await receive()
         kind = message["type"]
         if kind == "lifespan.startup":
+            _hypercorn_fixes.apply()  # Before the server takes its first connection.
             step, last = app.startup, False
         elif kind == "lifespan.shutdown":
             step, last = app.shutdown, True
         else:
             continue
-        reply: Any  # lifespan.{startup,shutdown}.{complete,failed}
         try:
             await step()
         except Exception as error:
-            reply = {"type": f"{kind}.failed", "message": f"{type(error).__name__}: {error}"}
-            await send(reply)
+            await send(lifespan_reply(kind, error))
             return
-        reply = {"type": f"{kind}.complete"}
-        await send(reply)
+        await send(lifespan_reply(kind))
         if last:
             return

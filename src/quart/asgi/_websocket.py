@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -11,9 +12,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import InternalServerError
 
-from ..logging import escape_control_characters
 from ..wrappers.response import DataBody
 from ..wrappers.websocket import _is_disconnect
 from ..wrappers.websocket import WebsocketDisconnect
@@ -24,14 +23,23 @@ from ._common import _default_host
 from ._common import _encode_headers
 from ._common import _split_path
 from ._common import _UnsendableHeader
+from ._messages import log_escaped
+from ._messages import plain_500_response
+from ._messages import reraises_escaped
+from ._messages import websocket_accept
+from ._messages import websocket_close
+from ._messages import websocket_disconnect_info
+from ._messages import websocket_refusal
 
 if TYPE_CHECKING:
     from ..app import Quart
     from ..typing import ASGIReceiveCallable
     from ..typing import ASGISendCallable
+    from ..typing import ASGISendEvent
     from ..typing import WebsocketScope
     from ..wrappers import Response
     from ..wrappers import Websocket
+    from ._messages import WebsocketSendEvent
 
 
 # -- websockets -----------------------------------------------------------
@@ -57,25 +65,41 @@ if TYPE_CHECKING:
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
-# * a handler that has called ``receive()`` gets those messages, then
-#   :class:`WebsocketDisconnect` with the code and reason (``send()`` raises
-#   it at once: nobody is listening);
+# * a task in ``receive()`` gets those messages, then is told: by default,
+#   as on Quart, it is **cancelled** (``asyncio.CancelledError``; the handler's
+#   own cancellation is undone at the end, see ``absorb_cancel``), or, with
+#   ``WEBSOCKET_DISCONNECT_EXCEPTION`` (or ``websocket.raise_on_disconnect``),
+#   it gets :class:`WebsocketDisconnect` with the code and reason. ``send()``
+#   raises :class:`WebsocketDisconnect` either way: nobody is listening;
 # * if the handler's own task is not the one that hears it (nothing is left
 #   unread and it is not waiting in ``receive()``, it has never called it, or
 #   the receiving is done by a task it started, as in Quart's broadcast
 #   example), the handler is cancelled as well, since it may be awaiting
-#   something that never ends. Tasks in ``receive()`` still get
-#   :class:`WebsocketDisconnect`; a TaskGroup of reader and writer therefore
-#   ends with that error (errors win over the cancellation), as before.
+#   something that never ends.
+# Why not a ``WebsocketDisconnect`` that subclasses ``CancelledError``: a
+# TaskGroup tests ``et is CancelledError`` exactly (3.11), so a subclass
+# raised in its body comes out as a ``BaseExceptionGroup`` that ``except
+# asyncio.CancelledError`` misses, and one raised in a child is swallowed as
+# a cancelled child. A real cancellation behaves as on Quart everywhere.
 # Either way the context tears down as for any request, and the reader is
 # cancelled and awaited before this function returns: no task outlives the
 # connection.
 #
+# The close code the app sees (``websocket.close_code``/``close_reason``):
+# the first of the client's (1005 with none, 1006 vanished), 1009 (too big),
+# the app's own ``close()``, 1006 (the server refused a send), and, decided
+# just before the teardown functions run (``settle``), 1000 for a normal end,
+# 1008/1011 for a 4xx/5xx response, 1011 for an error, 1001 when the server
+# cancelled the handler (shutdown). ``None`` while open, and for a connection
+# refused with a response before accepting.
+#
 # When the app closes (``websocket.close()``, from any task) the socket is
 # marked closed at once, but the tasks waiting in ``receive()`` are woken
 # only once the close message has been handed to the server: a handler that
-# reacts to its ``WebsocketDisconnect`` by cancelling the task that closed
-# (a handshake-deadline task, say) cannot stop the close from going out.
+# reacts to being told (cancelled, or ``WebsocketDisconnect``) by cancelling
+# the task that closed (a handshake-deadline task, say) cannot stop the close
+# from going out. They are then told as when the client leaves (Quart leaves
+# them waiting until the client's own close comes back).
 #
 # Cancellation: only a cancellation of the serving task itself (the client
 # left, shutdown, a timeout: ``Task.cancelling()``) ends the connection
@@ -91,6 +115,15 @@ if TYPE_CHECKING:
 # has ``headers`` (empty before spec 2.1) and ``subprotocol``;
 # ``websocket.send`` has both ``bytes`` and ``text`` (one of them ``None``);
 # ``websocket.close`` has ``reason`` (``""`` when none) from spec 2.3 on.
+
+# Server shutdown: ``app.run``/``run_task`` call :func:`close_open_websockets`
+# when the shutdown signal comes, before waiting for connections to end: each
+# open websocket is closed with 1001 (going away), handled as if the client
+# had left (the handler is cancelled, or ``receive()`` raises
+# ``WebsocketDisconnect(1001)`` when the app opted into the exception;
+# ``websocket.close_code`` is 1001; teardown runs). Without it Hypercorn
+# leaves them open until its graceful timeout and then cuts them (1011, or
+# no close frame).
 
 _READ_AHEAD = 4
 _READ_AHEAD_BYTES = 64 * 1024
@@ -125,8 +158,9 @@ class _WebsocketConnection:
     __slots__ = (
         "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_handler_receiving", "_loop",
         "_others_receive", "_pulling", "_receive", "_reader", "_send", "_sent_since_receive",
-        "_task", "_waiters", "accepted", "app_closed", "close_info", "extensions", "finished",
-        "headers_ok", "max_size", "reading", "reason_ok", "state", "we_cancelled",
+        "_task", "_waiters", "accepted", "app_closed", "close_code", "close_info", "close_reason",
+        "extensions", "finished", "headers_ok", "max_size", "raise_on_disconnect", "reading",
+        "reason_ok", "state", "we_cancelled",
     )  # fmt: skip
 
     def __init__(
@@ -147,11 +181,16 @@ class _WebsocketConnection:
         self.accepted = False
         self.app_closed = False
         self.close_info = (1005, "")
+        #: What the app sees as ``websocket.close_code``/``close_reason``.
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
+        #: Tell tasks in receive() with WebsocketDisconnect instead of cancelling them.
+        self.raise_on_disconnect = bool(app.config.get("WEBSOCKET_DISCONNECT_EXCEPTION"))
         self.reading = False  # The app has called receive().
         self._handler_receiving = False  # The handler's own task is in receive().
         self._others_receive = False  # Another task (one the handler started) has called it.
         self.finished = False  # The pipeline is over: never cancel it now.
-        self.we_cancelled = False
+        self.we_cancelled = 0  # How many times we cancelled the handler's task.
         self._buffer: deque[str | bytes] = deque()
         self._buffered = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -184,7 +223,7 @@ class _WebsocketConnection:
             buffer = self._buffer
             while not buffer:
                 if self.state == _CLOSED:
-                    raise WebsocketDisconnect(*self.close_info)
+                    await self._tell_closed()
                 if not self._pulling:
                     data = await self._pull()
                     if data is not None:
@@ -211,13 +250,30 @@ class _WebsocketConnection:
             if self.state != _CLOSED and self._arm_handle is None:
                 self._arm_handle = self._loop.call_soon(self._arm)
 
+    async def _tell_closed(self) -> None:
+        """A task in receive() on a closed socket: cancel it (as Quart's handler
+        is cancelled), or raise WebsocketDisconnect when the app opted in."""
+        if self.raise_on_disconnect:
+            raise WebsocketDisconnect(*self.close_info)
+        task = asyncio.current_task()
+        if task is None:
+            raise WebsocketDisconnect(*self.close_info)
+        if task is self._task:
+            self.we_cancelled += 1  # Undone by absorb_cancel once the pipeline ends.
+        # A real cancellation (Task.cancelling() counts it), delivered at the
+        # next step, so that it is exactly one CancelledError, as on Quart.
+        task.cancel()
+        await asyncio.sleep(0)
+        raise asyncio.CancelledError  # Not reached: the sleep raises.
+
     async def send(self, data: str | bytes) -> None:
         if self.state != _CONNECTED:
             if self.state == _HANDSHAKE:
                 await self.accept(Headers(), None)
             if self.state == _CLOSED:
                 raise WebsocketDisconnect(*self.close_info)
-        message: dict[str, Any]
+        # Typed literals, not builder calls: one per frame (bench: ws_echo).
+        message: WebsocketSendEvent
         if isinstance(data, str):
             message = {"type": "websocket.send", "bytes": None, "text": data}
         elif isinstance(data, bytes | bytearray | memoryview):
@@ -242,14 +298,10 @@ class _WebsocketConnection:
             return
         if self.state == _CLOSED:
             raise WebsocketDisconnect(*self.close_info)
-        message: dict[str, Any] = {
-            "type": "websocket.accept",
-            "subprotocol": subprotocol,
-            "headers": [],
-        }
+        raw: list[tuple[bytes, bytes]] = []
         if headers:
             if self.headers_ok:
-                message["headers"] = _encode_headers(headers)
+                raw = _encode_headers(headers)
             else:
                 warnings.warn(
                     "The server speaks ASGI websocket spec 2.0, which has no accept"
@@ -259,7 +311,7 @@ class _WebsocketConnection:
                 )
         self.state = _CONNECTED
         self.accepted = True
-        await self._send_or_raise(message)
+        await self._send_or_raise(websocket_accept(subprotocol, raw))
 
     async def close(self, code: int, reason: str) -> None:
         if self.app_closed:
@@ -283,23 +335,23 @@ class _WebsocketConnection:
         disconnect or an oversized message (the connection is then closed)."""
         self._pulling = True
         try:
-            message: Any = await self._receive()
+            message = await self._receive()
         finally:
             self._pulling = False
         if message["type"] == "websocket.receive":
-            data = message.get("text")
+            data: str | bytes | None = message.get("text")
             if data is None:
                 data = message.get("bytes") or b""
             max_size = self.max_size
             if max_size is None or len(data) * 4 <= max_size or not self._too_big(data):
                 if self.state != _CLOSED:
-                    return data  # type: ignore[no-any-return]
+                    return data
                 return None  # The app closed: drop what crosses its close.
             reason = f"message larger than {max_size} bytes"
             self._ended(1009, reason)
             await self._send_close(1009, reason)
         elif message["type"] == "websocket.disconnect":
-            self._ended(message.get("code") or 1005, message.get("reason") or "")
+            self._ended(*websocket_disconnect_info(message))
         return None
 
     def _too_big(self, data: str | bytes) -> bool:
@@ -337,19 +389,17 @@ class _WebsocketConnection:
 
     # Closing.
 
-    async def _send_or_raise(self, message: dict[str, Any]) -> None:
+    async def _send_or_raise(self, message: ASGISendEvent) -> None:
         try:
-            await self._send(message)  # type: ignore[arg-type]
+            await self._send(message)
         except OSError:
             self._closed(1006, "")
             raise WebsocketDisconnect(1006, "") from None
 
     async def _send_close(self, code: int, reason: str) -> None:
-        message: dict[str, Any] = {"type": "websocket.close", "code": code}
-        if self.reason_ok:
-            message["reason"] = reason
+        message = websocket_close(code, reason if self.reason_ok else None)
         try:
-            await self._send(message)  # type: ignore[arg-type]
+            await self._send(message)
         except OSError:
             pass
 
@@ -366,16 +416,20 @@ class _WebsocketConnection:
                     break
         return woken
 
-    def _mark_closed(self, code: int, reason: str, keep_unread: bool = False) -> None:
+    def _mark_closed(
+        self, code: int, reason: str, keep_unread: bool = False, seen: bool = True
+    ) -> None:
         self.state = _CLOSED
         self.close_info = (code, reason)
+        if seen and self.close_code is None:
+            self.close_code, self.close_reason = code, reason
         if not keep_unread:
             self._buffer.clear()
             self._buffered = 0
 
-    def _closed(self, code: int, reason: str, keep_unread: bool = False) -> None:
+    def _closed(self, code: int, reason: str, keep_unread: bool = False, seen: bool = True) -> None:
         """Mark the websocket closed and wake every task waiting in receive()."""
-        self._mark_closed(code, reason, keep_unread)
+        self._mark_closed(code, reason, keep_unread, seen)
         self._wake_reader()
         self._wake(everyone=True)
 
@@ -390,16 +444,49 @@ class _WebsocketConnection:
         if keep and not self._others_receive:
             return  # The handler reads what is left, then is told.
         if not self.finished and self._task is not None:
-            self.we_cancelled = True
+            self.we_cancelled += 1
+            self._task.cancel()
+
+    async def going_away(self, code: int, reason: str) -> None:
+        """The server is shutting down: close an open socket with ``code``."""
+        if self.state != _CONNECTED:
+            return  # Closed already, or not accepted yet (swept again later).
+        self._mark_closed(code, reason)
+        await self._send_close(code, reason)
+        self._wake_reader()
+        self._wake(everyone=True)
+        if not self._handler_receiving and not self.finished and self._task is not None:
+            self.we_cancelled += 1  # Undone by absorb_cancel once the pipeline ends.
             self._task.cancel()
 
     def absorb_cancel(self) -> bool:
-        """Undo our cancellation of the handler's task; whether it was only ours."""
+        """Undo our cancellations of the handler's task; whether they were the only ones."""
         self.finished = True
-        if not self.we_cancelled or self._task is None:
+        times, self.we_cancelled = self.we_cancelled, 0
+        if not times or self._task is None:
             return False
-        self.we_cancelled = False
-        return self._task.uncancel() == 0
+        left = self._task.cancelling()
+        for _ in range(times):
+            left = self._task.uncancel()
+        return left == 0
+
+    def settle(self, response: Any, error: BaseException | None) -> None:
+        """Decide the close code the app sees, just before the teardown
+        functions run (the close itself goes out after them, as on Quart)."""
+        if self.close_code is not None:
+            return
+        if error is not None and isinstance(error, asyncio.CancelledError):
+            if _being_cancelled():
+                self.close_code, self.close_reason = 1001, ""  # The server is going away.
+                return
+        if not self.accepted:
+            return  # Refused (or never opened): no close code.
+        if error is not None:
+            code = 1011
+        else:
+            status = 200 if response is None else response.status_code
+            code = 1011 if status >= 500 else 1008 if status >= 400 else 1000
+        self.close_code, self.close_reason = code, ""
 
     def start_reader(self) -> None:
         self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
@@ -426,7 +513,7 @@ class _WebsocketConnection:
             self._closed(code, "")
             await self._send_close(code, "")
             return
-        self._closed(1000, "")
+        self._closed(1000, "", seen=False)  # A refusal: no close code for the app.
         if response is None or "websocket.http.response" not in self.extensions:
             await self._send_close(1000, "")  # Before accept: the server answers 403.
             return
@@ -458,23 +545,18 @@ async def _send_denial(app: Quart, response: Any, send: ASGISendCallable) -> Non
                 "Exception while producing a websocket refusal response",
                 exc_info=(type(error), error, error.__traceback__),
             )
-            response = _plain_500(app)
+            response = plain_500_response(app)
             data = response.response.data
     try:
         headers = _encode_headers(response.headers)
     except _UnsendableHeader as error:
         app.logger.error(f"Cannot send the websocket refusal response: {error}")
-        response = _plain_500(app)
+        response = plain_500_response(app)
         data = response.response.data
         headers = _encode_headers(response.headers)
-    await send(
-        {
-            "type": "websocket.http.response.start",
-            "status": response.status_code,
-            "headers": headers,
-        }
-    )
-    await send({"type": "websocket.http.response.body", "body": data, "more_body": False})
+    start, end = websocket_refusal(response.status_code, headers, data)
+    await send(start)
+    await send(end)
 
 
 def websocket_from_scope(
@@ -512,7 +594,7 @@ async def handle_websocket(
     app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable
 ) -> None:
     """Serve one websocket connection."""
-    message: Any = await receive()
+    message = await receive()
     if message["type"] != "websocket.connect":
         return  # The client left during the handshake.
     conn = _WebsocketConnection(app, scope, receive, send)
@@ -530,6 +612,9 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
     """Run the app for ``websocket``, then close it (or refuse it): how every
     websocket ends, on the default path and through Quart 0.22's connection
     class alike."""
+    websocket._connection = conn  # For websocket.close_code and friends.
+    open_sockets = _OPEN.setdefault(app, set())
+    open_sockets.add(conn)
     conn.start_reader()
     try:
         try:
@@ -538,6 +623,7 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
             if conn.absorb_cancel():
                 return  # We cancelled it: the client left. Teardown has run.
             if _being_cancelled():
+                conn.settle(None, error)  # Usually done: 1001, the server is going away.
                 raise
             # Raised by the app itself, not a cancellation: an error like any other.
             await _websocket_error(app, conn, websocket, error)
@@ -552,30 +638,36 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
         conn.absorb_cancel()  # In case the handler swallowed our cancellation.
         await conn.finish(app, response)  # type: ignore[arg-type]
     finally:
+        open_sockets.discard(conn)
         conn.finished = True
         await conn.stop_reader()
+
+
+#: The websockets each app is serving, for :func:`close_open_websockets`.
+_OPEN: weakref.WeakKeyDictionary[Quart, set[_WebsocketConnection]] = weakref.WeakKeyDictionary()
+
+
+async def close_open_websockets(app: Quart, code: int = 1001, reason: str = "") -> None:
+    """Close every websocket ``app`` serves with ``code`` (1001: going away),
+    and keep doing so, for those accepted later, until none is left open."""
+    while open_sockets := _OPEN.get(app):
+        connections = list(open_sockets)
+        await asyncio.gather(*(conn.going_away(code, reason) for conn in connections))
+        await asyncio.sleep(0.05)
 
 
 def _as_bytes(chunk: str | bytes) -> bytes:
     return chunk.encode() if isinstance(chunk, str) else chunk
 
 
-def _plain_500(app: Quart) -> Any:
-    plain = InternalServerError()
-    return app.response_class(plain.get_body(), status=500, mimetype="text/html")
-
-
 async def _websocket_error(
-    app: Quart, conn: _WebsocketConnection, websocket: Any, error: BaseException
+    app: Quart, conn: _WebsocketConnection, websocket: Websocket, error: BaseException
 ) -> None:
     """An error escaped the app (propagated): log it, then 1011 or a 500 refusal."""
-    reraise = app.config["PROPAGATE_EXCEPTIONS"] and not (app.debug or app.testing)
+    reraise = reraises_escaped(app)
     if not reraise:
-        app.logger.error(
-            f"Exception on websocket {escape_control_characters(websocket.path)}",
-            exc_info=(type(error), error, error.__traceback__),
-        )
+        log_escaped(app, "websocket", websocket.path, error)
     if conn.accepted or not reraise:
-        await conn.finish(app, _plain_500(app))
+        await conn.finish(app, plain_500_response(app))
     if reraise:
         raise error

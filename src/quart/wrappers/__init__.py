@@ -1,4 +1,10 @@
-"""Request, response and websocket wrappers."""
+"""Request, response and websocket wrappers.
+
+Rule: sans-IO. Nothing here reads or writes ASGI messages, creates tasks or
+imports the app, the pipeline, the contexts or ``quart.asgi``; the ASGI
+adapter hands these objects plain values and callables (``tests/test_layers.py``
+checks). Response bodies are in ``_bodies``.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,13 @@ Exceptions::
       WebsocketDisconnect            the websocket is closed; carries the
                                      close ``code`` and ``reason``
 
+When the client leaves, a task waiting in :meth:`Websocket.receive` is
+cancelled, as on Quart; the close code and reason are then in
+:attr:`Websocket.close_code` and :attr:`Websocket.close_reason`. With
+``app.config["WEBSOCKET_DISCONNECT_EXCEPTION"] = True`` (or
+``websocket.raise_on_disconnect = True`` in one handler) it gets
+:class:`WebsocketDisconnect` instead.
+
 :class:`Websocket` holds no I/O of its own: the ASGI adapter hands it the
 ``receive``/``send``/``accept``/``close`` callables (see the websocket
 section of :mod:`quart.asgi` for how messages flow and when the handler is
@@ -34,8 +41,11 @@ __all__ = ["Websocket", "WebsocketDisconnect"]
 class WebsocketDisconnect(ClientDisconnectedError):
     """The websocket is closed, so nothing more can be received or sent.
 
-    Raised by :meth:`Websocket.receive` once the messages that arrived
-    before the close are used up, and by :meth:`Websocket.send`. ``code``
+    Raised by :meth:`Websocket.send`, and by :meth:`Websocket.receive` (once
+    the messages that arrived before the close are used up) when the app
+    opted in with ``WEBSOCKET_DISCONNECT_EXCEPTION`` or
+    :attr:`Websocket.raise_on_disconnect`; otherwise a task in ``receive()``
+    is cancelled, as on Quart. ``code``
     and ``reason`` are the client's when it closed (``1006`` with no reason
     when it vanished without a close frame, ``1009`` when the framework
     closed it for an oversized message), or the app's own after
@@ -88,6 +98,10 @@ class Websocket(BaseRequestWebsocket):
     :param close: Awaitable closing the connection.
     """
 
+    #: The engine serving this websocket (set when it is served), which
+    #: knows how it closed.
+    _connection: Any = None
+
     def __init__(
         self,
         path: str,
@@ -115,14 +129,62 @@ class Websocket(BaseRequestWebsocket):
         """The subprotocols the client offered, in its order of preference."""
         return self._subprotocols
 
+    @property
+    def close_code(self) -> int | None:
+        """How the websocket closed, once it has: the client's close code
+        (1005 if it gave none, 1006 if it vanished; Hypercorn reports 1006
+        for every client close), the code of the app's own :meth:`close`,
+        1009 for a message over ``WEBSOCKET_MAX_MESSAGE_SIZE``, 1001 when
+        the server cancelled the handler to shut down (uvicorn reports its
+        own 1012 instead), and, from ``after_websocket``/``teardown_websocket``
+        on, 1000 for a normal end, 1011 for an error (1008/1011 for a 4xx/5xx
+        response). ``None`` while open, and for a connection refused with a
+        response before accepting.
+
+        Readable in the handler's ``finally:``, in ``after_websocket`` and in
+        ``teardown_websocket``.
+        """
+        connection = self._connection
+        return None if connection is None else connection.close_code
+
+    @property
+    def close_reason(self) -> str | None:
+        """The close reason that goes with :attr:`close_code` (``""`` when
+        none was given; ``None`` while open)."""
+        connection = self._connection
+        return None if connection is None else connection.close_reason
+
+    @property
+    def raise_on_disconnect(self) -> bool:
+        """Whether :meth:`receive` raises :class:`WebsocketDisconnect` once
+        the websocket is closed, instead of cancelling the task that called
+        it (as Quart does). Defaults to ``WEBSOCKET_DISCONNECT_EXCEPTION``;
+        set it in a handler to choose for that connection only::
+
+            websocket.raise_on_disconnect = True
+        """
+        connection = self._connection
+        return False if connection is None else connection.raise_on_disconnect
+
+    @raise_on_disconnect.setter
+    def raise_on_disconnect(self, value: bool) -> None:
+        connection = self._connection
+        if connection is None:
+            raise RuntimeError("The websocket is not being served: nothing to configure.")
+        connection.raise_on_disconnect = bool(value)
+
     async def receive(self) -> str | bytes:
         """Wait for the next message: ``str`` for a text message, ``bytes``
         for a binary one (empty messages included).
 
-        Accepts the connection first if needed.
+        Accepts the connection first if needed. Once the websocket is closed
+        (the client left, the server is shutting down, the app closed it) and
+        the messages that came before the close are used up, the calling
+        task is cancelled, as on Quart (see :attr:`close_code` for why).
 
-        :raises WebsocketDisconnect: The websocket is closed; the exception
-            carries the close code and reason.
+        :raises WebsocketDisconnect: The websocket is closed, and
+            :attr:`raise_on_disconnect` is on; the exception carries the
+            close code and reason.
         """
         data = await self._receive()
         if signals.websocket_received.receivers:
