@@ -213,6 +213,18 @@ class Server:
                 peak = max(peak, int(match.group(1)))
         return peak
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, all threads) the server's processes used so far."""
+        ticks = 0
+        for pid in self.pids():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def tail(self) -> str:
         """The end of the server's log."""
         self._log.flush()
@@ -291,6 +303,9 @@ def parse_wrk(out: str) -> dict[str, float]:
     if not match:
         raise WireError(f"no Requests/sec in wrk output: {out[-500:]!r}")
     result["rps"] = float(match.group(1))
+    match = re.search(r"(\d+) requests in", out)
+    if match:
+        result["requests"] = float(match.group(1))
     match = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
     if match:
         result["p99_ms"] = float(match.group(1)) * _UNITS[match.group(2)]
@@ -398,9 +413,16 @@ def measure_wire(
                         check_endpoint(srv.port, ep)
                         if setup.warmup > 0:
                             wrk(wrk_pin, url, setup.warmup, setup.connections, scripts[name])
+                        cpu = srv.cpu_seconds()
                         figures = wrk(
                             wrk_pin, url, setup.duration, setup.connections, scripts[name]
                         )
+                        cpu = srv.cpu_seconds() - cpu
+                        if figures.get("requests"):
+                            # The server's CPU time per request: much steadier than
+                            # req/s on a loaded machine (it does not count the time
+                            # the server waited for a core).
+                            figures["cpu_us"] = cpu / figures["requests"] * 1e6
                         if figures["non_2xx"]:
                             raise WireError(f"{figures['non_2xx']:.0f} non-2xx responses")
                         check_endpoint(srv.port, ep)
@@ -412,6 +434,7 @@ def measure_wire(
                     log(
                         f"  {name:<10} {figures['rps']:>9,.0f} req/s"
                         f"  p99 {figures.get('p99_ms', float('nan')):.2f} ms"
+                        f"  server CPU {figures.get('cpu_us', float('nan')):.0f} us/req"
                     )
             finally:
                 srv.stop()
@@ -500,6 +523,23 @@ def render_wire(results: dict[str, Any], frameworks: list[str], endpoints: list[
                 return None if fig is None else float(fig["rps"])
 
             cells += [_ratio(rps(fw), rps("starlette")) for fw in peers]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append(
+            "\nServer CPU time per request (µs, user + system, all the server's threads;"
+            " Starlette/framework >1 = the framework needs less CPU than Starlette):\n"
+        )
+        head = ["endpoint", *(f"{LABELS[fw]} µs" for fw in shown)]
+        head += [f"Starlette/{LABELS[fw]}" for fw in peers]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|---" + "|---:" * (len(head) - 1) + "|")
+        for name in endpoints:
+
+            def cpu(fw: str, name: str = name, by_fw: dict[str, Any] = by_fw) -> float | None:
+                fig = by_fw.get(fw, {}).get(name)
+                return None if fig is None or "cpu_us" not in fig else float(fig["cpu_us"])
+
+            cells = [name, *(("—" if cpu(fw) is None else f"{cpu(fw):.0f}") for fw in shown)]
+            cells += [_ratio(cpu("starlette"), cpu(fw)) for fw in peers]
             out.append("| " + " | ".join(cells) + " |")
         if server == "hypercorn":
             out.append(f"\n{HYPERCORN_NOTE}")

@@ -143,7 +143,7 @@ async def handle_http(
         # receive() and the disconnect watcher may own it from the start.
         request.body._complete = True
     else:
-        request.body._set_source(_BodySource(receive, request.body))
+        request.body._set_source(_BodySource(receive))
     dog = current_watchdog()
     task = dog.add(receive, request)
     request._body_deadline = dog
