@@ -25,6 +25,7 @@ from werkzeug.urls import iri_to_uri as iri_to_uri
 
 from ..datastructures import FileStorage as FileStorage
 from ..json import dumps as dumps
+from ..typing import _NO_JSON
 from ..typing import HTTPScope as HTTPScope
 from ..typing import Scope as Scope
 from ..typing import WebsocketScope as WebsocketScope
@@ -44,8 +45,9 @@ __all__ = [
     "sentinel",
 ]
 
-#: Marks "no JSON given" (``None`` is valid JSON).
-sentinel: Any = object()
+#: Marks "no JSON given" (``None`` is valid JSON); the object
+#: :class:`quart.typing.TestClientProtocol`'s signatures name as the default.
+sentinel: Any = _NO_JSON
 
 # The multipart boundary of test bodies (the one Quart's test client uses,
 # so tests comparing an encoded body or its Content-Type keep passing).
