@@ -178,13 +178,22 @@ def context_without(*variables: contextvars.ContextVar[Any]) -> contextvars.Cont
     return fresh
 
 
-async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
-    """Cancel ``tasks`` and wait until every one of them has finished."""
+async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]], *, raise_errors: bool = True) -> None:
+    """Cancel ``tasks`` and wait until every one of them has finished.
+
+    Then, as Quart 0.22's :func:`quart.utils.cancel_tasks` (this function),
+    raise the first exception a task ended with other than its cancellation
+    (see :func:`raise_task_exceptions`); the framework's own callers, which
+    only stop helper tasks, pass ``raise_errors=False``.
+    """
+    tasks = list(tasks)
     pending = [task for task in tasks if not task.done()]
     for task in pending:
         task.cancel()
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
+    if raise_errors:
+        raise_task_exceptions(tasks)
 
 
 def raise_task_exceptions(tasks: Iterable[asyncio.Task[Any]]) -> None:

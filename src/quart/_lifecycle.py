@@ -147,7 +147,7 @@ async def _drain_background_tasks(app: Quart, timeout: float | None) -> None:
         if remaining is not None and remaining <= 0:
             break
         await asyncio.wait(pending, timeout=remaining)
-    await cancel_tasks(app.background_tasks)
+    await cancel_tasks(app.background_tasks, raise_errors=False)
 
 
 async def _serving_exception(app: Quart, error: BaseException) -> None:

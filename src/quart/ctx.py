@@ -146,7 +146,7 @@ class _CollectErrors:
         raise_collected(self.errors)
 
 
-def _run_outside_a_loop(coroutine: Coroutine[Any, Any, Any]) -> None:
+def _run_outside_a_loop(coroutine: Coroutine[object, None, object]) -> None:
     """Run ``coroutine`` to completion from sync code, in a short-lived event
     loop; the coroutine sees the current context variables (a copy)."""
     asyncio.run(coroutine)

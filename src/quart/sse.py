@@ -209,7 +209,7 @@ async def _stream(events: AsyncIterable[Any], ping: float | None) -> AsyncIterat
                 )
             yield item.encode()
     finally:
-        await cancel_tasks([task])
+        await cancel_tasks([task], raise_errors=False)
 
 
 def _check_field(name: str, value: str | None) -> None:

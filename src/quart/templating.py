@@ -29,11 +29,13 @@ from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import MutableMapping
 from types import CoroutineType
 from types import FunctionType
 from types import GeneratorType
 from types import MethodType
 from typing import Any
+from typing import NoReturn
 from typing import TYPE_CHECKING
 from typing import TypeGuard
 from typing import TypeVar
@@ -43,6 +45,7 @@ from flask.templating import DispatchingJinjaLoader as DispatchingJinjaLoader
 from jinja2 import Environment as BaseEnvironment
 from jinja2 import Template
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
+from jinja2.runtime import Context
 from jinja2.runtime import new_context
 from jinja2.tests import TESTS as DEFAULT_TESTS
 from markupsafe import escape
@@ -109,7 +112,12 @@ class _Template(Template):
     escaping (one ``Markup`` built per ``{{ value }}``, then joined away)."""
 
     @classmethod
-    def _from_namespace(cls, environment: BaseEnvironment, namespace: Any, globals: Any) -> Any:
+    def _from_namespace(
+        cls,
+        environment: BaseEnvironment,
+        namespace: MutableMapping[str, Any],
+        globals: MutableMapping[str, Any],
+    ) -> Template:
         # bench: template: 33 escapes per render, 728k -> 604k instructions
         # per request.
         if namespace.get("escape") is escape:
@@ -135,7 +143,7 @@ class Environment(BaseEnvironment):
         #: The application this environment belongs to.
         self.app = app
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
+    def getattr(self, obj: object, attribute: str) -> Any:
         """Jinja's ``getattr`` (the attribute, else the item), with a direct
         key look-up for a plain ``dict`` whose key is not a dict attribute."""
         # bench: template: {{ item.name }} on the dict items, 20 per render:
@@ -171,19 +179,21 @@ def _async_type(cls: type) -> bool:
     return result
 
 
-def _checked(value: Any) -> Any:
+def _checked(value: T) -> T:
     """``value``, unless the async render would await or async-iterate it."""
     cls = type(value)
     if cls in _PLAIN:
         return value
-    if _async_type(cls) or (cls is GeneratorType and value.gi_code.co_flags & _ITERABLE_COROUTINE):
-        if cls is CoroutineType:
+    if _async_type(cls) or (
+        isinstance(value, GeneratorType) and value.gi_code.co_flags & _ITERABLE_COROUTINE
+    ):
+        if isinstance(value, CoroutineType):
             value.close()  # never awaited: the async render makes its own
         raise _NeedsAsync
     return value
 
 
-def _is_async_function(value: Any) -> bool:
+def _is_async_function(value: object) -> bool:
     return inspect.iscoroutinefunction(value) or inspect.isasyncgenfunction(value)
 
 
@@ -214,7 +224,7 @@ class _SyncCallables(Mapping[str, Any]):
     def __init__(self, base: dict[str, Any], builtin: Mapping[str, Any]) -> None:
         self._base = base
         self._builtin = builtin
-        self._wrapped: dict[str, tuple[Any, Any]] = {}
+        self._wrapped: dict[str, tuple[object, Callable[..., object]]] = {}
 
     def __getitem__(self, name: str) -> Any:
         func = self._base[name]
@@ -232,15 +242,15 @@ class _SyncCallables(Mapping[str, Any]):
         return wrapped
 
     @staticmethod
-    def _wrap(func: Any) -> Any:
+    def _wrap(func: Callable[..., object]) -> Callable[..., object]:
         if _is_async_function(func):
 
-            def needs_async(*args: Any, **kwargs: Any) -> Any:
+            def needs_async(*args: object, **kwargs: object) -> NoReturn:
                 raise _NeedsAsync
 
             return needs_async
 
-        def checked(*args: Any, **kwargs: Any) -> Any:
+        def checked(*args: object, **kwargs: object) -> object:
             return _checked(func(*args, **kwargs))
 
         pass_arg = getattr(func, "jinja_pass_arg", None)
@@ -262,7 +272,7 @@ def _sync_class(cls: type[BaseEnvironment]) -> type[BaseEnvironment]:
 
     if base_getattr is Environment.getattr:
 
-        def getattr(self: BaseEnvironment, obj: Any, attribute: str) -> Any:
+        def getattr(self: BaseEnvironment, obj: object, attribute: str) -> object:
             if type(obj) is dict and attribute not in _DICT_ATTRS:
                 try:
                     value = obj[attribute]
@@ -276,19 +286,21 @@ def _sync_class(cls: type[BaseEnvironment]) -> type[BaseEnvironment]:
 
     else:
 
-        def getattr(self: BaseEnvironment, obj: Any, attribute: str) -> Any:
+        def getattr(self: BaseEnvironment, obj: object, attribute: str) -> object:
             return _checked(base_getattr(self, obj, attribute))
 
-    def getitem(self: BaseEnvironment, obj: Any, argument: Any) -> Any:
+    def getitem(self: BaseEnvironment, obj: object, argument: object) -> object:
         return _checked(base_getitem(self, obj, argument))
 
     return type(f"_Sync{cls.__name__}", (cls,), {"getattr": getattr, "getitem": getitem})
 
 
-def _sync_context_class(cls: type[Any]) -> type[Any]:
+def _sync_context_class(cls: type[Context]) -> type[Context]:
     base_call = cls.call
 
-    def call(self: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+    def call(
+        self: Context, obj: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> object:
         value = base_call(self, obj, *args, **kwargs)
         if type(value) in _PLAIN:
             return value
@@ -318,7 +330,7 @@ def _sync_twin(env: BaseEnvironment) -> BaseEnvironment:
     return twin
 
 
-def _new_context(env: BaseEnvironment, template: Template, context: dict[str, Any]) -> Any:
+def _new_context(env: BaseEnvironment, template: Template, context: dict[str, Any]) -> Context:
     # What Template.new_context does, with the globals flattened in C: Jinja
     # builds its context from the ChainMap, one Python-level __getitem__ per
     # global, and iterates it again for the globals' names.
@@ -352,7 +364,7 @@ async def _render_async(template: Template, context: dict[str, Any]) -> str:
         return env.handle_exception()
 
 
-def _names(template_name_or_list: Any) -> TypeGuard[str | list[str | Template]]:
+def _names(template_name_or_list: object) -> TypeGuard[str | list[str | Template]]:
     if type(template_name_or_list) is str:
         return True
     return type(template_name_or_list) is list and all(

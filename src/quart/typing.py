@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from .sessions import SessionMixin
     from .wrappers.response import Response
 
+#: The default of the test client's ``json`` arguments: "no JSON given"
+#: (``None`` is valid JSON). :data:`quart.testing.utils.sentinel` is this object.
+_NO_JSON: Any = object()
+
 FilePath = bytes | str | os.PathLike  # type: ignore[type-arg]
 
 StatusCode = int | str | HTTPStatus
@@ -224,10 +228,10 @@ class TestClientProtocol(Protocol):
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
         data: str | bytes | None = None,
-        form: dict[str, str] | None = None,
-        files: dict[str, Any] | None = None,
-        query_string: dict[str, str] | None = None,
-        json: Any = ...,
+        form: dict[str, Any] | None = None,
+        files: dict[str, FileStorage] | None = None,
+        query_string: dict[str, Any] | None = None,
+        json: Any = _NO_JSON,
         scheme: str = "http",
         follow_redirects: bool = False,
         root_path: str = "",
@@ -244,7 +248,7 @@ class TestClientProtocol(Protocol):
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, str] | None = None,
+        query_string: dict[str, Any] | None = None,
         scheme: str = "http",
         root_path: str = "",
         http_version: str = "1.1",
@@ -259,7 +263,7 @@ class TestClientProtocol(Protocol):
         path: str,
         *,
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, str] | None = None,
+        query_string: dict[str, Any] | None = None,
         scheme: str = "ws",
         subprotocols: list[str] | None = None,
         root_path: str = "",
@@ -321,13 +325,14 @@ class TestClientProtocol(Protocol):
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, str] | None = None,
+        query_string: dict[str, Any] | None = None,
         scheme: str = "http",
         data: str | bytes | None = None,
-        form: dict[str, str] | None = None,
-        json: Any = None,
+        form: dict[str, Any] | None = None,
+        json: Any = _NO_JSON,
         root_path: str = "",
         http_version: str = "1.1",
+        auth: Authorization | tuple[str, str] | None = None,
     ) -> AbstractAsyncContextManager[SessionMixin]:
         """Open the session for editing."""
 

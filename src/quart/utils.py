@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 from werkzeug.datastructures import Headers
 
 from . import _lazy
-from ._concurrency import cancel_tasks as _cancel_tasks
+from ._concurrency import cancel_tasks as cancel_tasks
 from ._concurrency import raise_task_exceptions as raise_task_exceptions
 from ._concurrency import run_in_thread
 from ._concurrency import run_sync as run_sync
@@ -54,20 +53,18 @@ def file_path_to_path(*paths: FilePath) -> Path:
 
 
 def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
-    """ASGI header pairs (lower-cased names, latin-1) from Werkzeug headers."""
-    return [
-        (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()
-    ]
+    """ASGI header pairs (lower-cased names) from Werkzeug headers, UTF-8
+    encoded as Quart 0.22's.
+
+    The server side does not use this: it sends headers as Latin-1 (HTTP's
+    byte set) and refuses a header Latin-1 cannot carry.
+    """
+    return [(key.lower().encode(), value.encode()) for key, value in headers.items()]
 
 
 def decode_headers(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
     """Werkzeug headers from ASGI header pairs."""
     return Headers([(key.decode("latin-1"), value.decode("latin-1")) for key, value in headers])
-
-
-async def cancel_tasks(tasks: set[asyncio.Task[Any]]) -> None:
-    """Cancel ``tasks`` and wait until they have all finished."""
-    await _cancel_tasks(tasks)
 
 
 async def observe_changes(sleep: Callable[[float], Awaitable[Any]], shutdown_event: Event) -> None:

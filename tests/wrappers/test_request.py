@@ -621,3 +621,47 @@ async def test_a_request_subclass_with_quart_022s_init_signature(app: Quart) -> 
 
     response = await app.test_client().post("/", data=b"body", headers={"Content-Length": "4"})
     assert await response.get_data(as_text=True) == "tagged body"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("max_content_length", "MAX_CONTENT_LENGTH"),
+        ("max_form_memory_size", "MAX_FORM_MEMORY_SIZE"),
+        ("max_form_parts", "MAX_FORM_PARTS"),
+    ],
+)
+async def test_limit_falls_back_to_config_and_can_be_overridden(
+    app: Quart, name: str, key: str
+) -> None:
+    app.config[key] = 123
+    async with app.test_request_context("/", method="POST"):
+        assert getattr(request, name) == 123  # the app's config
+        app.config[key] = 456
+        setattr(request, name, 7)
+        assert getattr(request, name) == 7  # this request's override
+        assert app.config[key] == 456
+        setattr(request, name, None)
+        assert getattr(request, name) == 456  # None: back to the config
+    assert isinstance(getattr(Request, name).__doc__, str)
+
+
+def test_limit_outside_an_app_context_is_none_unless_set() -> None:
+    made = Request(
+        "POST",
+        "http",
+        "/",
+        b"",
+        Headers(),
+        "",
+        "1.1",
+        {},  # type: ignore[arg-type]
+        send_push_promise=None,  # type: ignore[arg-type]
+    )
+    assert made.max_form_parts is None
+    assert made.max_content_length is None
+    made.max_content_length = 10
+    assert made.max_content_length == 10
+    assert made.body._max == 10  # the body enforces a limit set on the request
+    made.max_form_parts = 3
+    assert made.max_form_parts == 3

@@ -71,7 +71,7 @@ class TestApp:
         except BaseException:
             # Failed or hung: there is nothing to shut down, so stop the
             # lifespan task now rather than leak it into the rest of the test.
-            await cancel_tasks([self._task])
+            await cancel_tasks([self._task], raise_errors=False)
             self._task = None
             raise
 
@@ -83,7 +83,7 @@ class TestApp:
         try:
             await self._wait("shutdown", self.shutdown_timeout)
         finally:
-            await cancel_tasks([self._task])
+            await cancel_tasks([self._task], raise_errors=False)
             self._task = None
 
     async def _wait(self, stage: str, timeout: float) -> None:
@@ -94,7 +94,7 @@ class TestApp:
                 {getter, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
-            await cancel_tasks([getter]) if not getter.done() else None
+            await cancel_tasks([getter], raise_errors=False) if not getter.done() else None
         if getter in done:
             message = getter.result()
             if message["type"].endswith(".failed"):

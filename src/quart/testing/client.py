@@ -84,7 +84,7 @@ class _TestWrapper:
     def __init__(self, headers: Headers) -> None:
         self.headers = headers
 
-    def get_all(self, name: str, default: Any | None = None) -> list[str]:
+    def get_all(self, name: str, default: list[str] | None = None) -> list[str]:
         """Every value of header ``name`` (``default`` or ``[]`` if none)."""
         return self.headers.getlist(name) or default or []
 

@@ -139,7 +139,7 @@ class TestHTTPConnection:
             try:
                 await self._task
             finally:
-                await cancel_tasks([self._task])
+                await cancel_tasks([self._task], raise_errors=False)
 
     async def send(self, data: bytes) -> None:
         """Send a piece of the request body."""
@@ -249,7 +249,7 @@ class TestWebsocketConnection:
             if exc_type is None:
                 await self._task
         finally:
-            await cancel_tasks([self._task])
+            await cancel_tasks([self._task], raise_errors=False)
         while not self._send_queue.empty():
             item = self._send_queue.get_nowait()
             if isinstance(item, WebsocketResponseError) and exc_type is None:
@@ -282,7 +282,7 @@ class TestWebsocketConnection:
         try:
             await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await cancel_tasks([getter])
+            await cancel_tasks([getter], raise_errors=False)
         if getter.done() and not getter.cancelled():
             return getter.result()
         if task.done() and not task.cancelled() and task.exception() is not None:

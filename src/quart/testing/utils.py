@@ -23,8 +23,10 @@ from werkzeug.sansio.multipart import MultipartEncoder
 from werkzeug.sansio.multipart import Preamble
 from werkzeug.urls import iri_to_uri as iri_to_uri
 
+from ..asgi._common import _encode_headers
 from ..datastructures import FileStorage as FileStorage
 from ..json import dumps as dumps
+from ..typing import _NO_JSON
 from ..typing import HTTPScope as HTTPScope
 from ..typing import Scope as Scope
 from ..typing import WebsocketScope as WebsocketScope
@@ -44,8 +46,9 @@ __all__ = [
     "sentinel",
 ]
 
-#: Marks "no JSON given" (``None`` is valid JSON).
-sentinel: Any = object()
+#: Marks "no JSON given" (``None`` is valid JSON); the object
+#: :class:`quart.typing.TestClientProtocol`'s signatures name as the default.
+sentinel: Any = _NO_JSON
 
 # The multipart boundary of test bodies (the one Quart's test client uses,
 # so tests comparing an encoded body or its Content-Type keep passing).
@@ -239,7 +242,8 @@ def make_test_scope(
         "raw_path": iri_to_uri(path).encode("ascii"),
         "query_string": query_string,
         "root_path": root_path,
-        "headers": encode_headers(headers),
+        # Latin-1, as a server hands them to the app (not encode_headers's UTF-8).
+        "headers": _encode_headers(headers),
         "extensions": {},
         "_quart._preserve_context": _preserve_context,
     }

@@ -113,6 +113,54 @@ async def _before(deadline: BodyDeadline, when: float, read: Awaitable[T]) -> T:
     return result
 
 
+class _ConfigLimit:
+    """A request limit: the value set on this request, else the app's
+    ``config[key]`` (``None`` outside an app context).
+
+    The override is kept in the instance attribute ``_<name>`` (``None``:
+    not overridden); ``on_set`` also runs when the limit is set.
+    """
+
+    def __init__(
+        self,
+        key: str,
+        doc: str,
+        *,
+        on_set: Callable[[Request, int | None], None] | None = None,
+    ) -> None:
+        self._key = key
+        self.__doc__ = doc
+        self._on_set = on_set
+        self._attribute = ""
+
+    def __set_name__(self, owner: type[Request], name: str) -> None:
+        self._attribute = f"_{name}"
+
+    @overload
+    def __get__(self, instance: None, owner: type[Request]) -> _ConfigLimit: ...
+
+    @overload
+    def __get__(self, instance: Request, owner: type[Request]) -> int | None: ...
+
+    def __get__(self, instance: Request | None, owner: type[Request]) -> _ConfigLimit | int | None:
+        if instance is None:
+            return self
+        value: int | None = getattr(instance, self._attribute, None)
+        if value is not None:
+            return value
+        ctx = _cv_app.get(None)
+        return ctx.app.config[self._key] if ctx is not None else None
+
+    def __set__(self, instance: Request, value: int | None) -> None:
+        setattr(instance, self._attribute, value)
+        if self._on_set is not None:
+            self._on_set(instance, value)
+
+
+def _set_body_limit(request: Request, value: int | None) -> None:
+    request.body._max = value
+
+
 class Body:
     """The request body: ``async for chunk in body`` or ``await body``.
 
@@ -351,46 +399,22 @@ class Request(BaseRequestWebsocket):
 
     # -- limits ---------------------------------------------------------
 
-    @property
-    def max_content_length(self) -> int | None:
+    max_content_length = _ConfigLimit(
+        "MAX_CONTENT_LENGTH",
         """The body size limit for this request (413 beyond it).
 
         Defaults to ``MAX_CONTENT_LENGTH``; setting it in a hook or view
         applies to this request's body as long as it has not been read yet.
-        """
-        if self._max_content_length is not None:
-            return self._max_content_length
-        ctx = _cv_app.get(None)
-        return ctx.app.config["MAX_CONTENT_LENGTH"] if ctx is not None else None
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
-        self.body._max = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """The largest non-file form field allowed (``MAX_FORM_MEMORY_SIZE``)."""
-        if self._max_form_memory_size is not None:
-            return self._max_form_memory_size
-        ctx = _cv_app.get(None)
-        return ctx.app.config["MAX_FORM_MEMORY_SIZE"] if ctx is not None else None
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self._max_form_memory_size = value
-
-    @property
-    def max_form_parts(self) -> int | None:
-        """The most multipart parts allowed (``MAX_FORM_PARTS``)."""
-        if self._max_form_parts is not None:
-            return self._max_form_parts
-        ctx = _cv_app.get(None)
-        return ctx.app.config["MAX_FORM_PARTS"] if ctx is not None else None
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self._max_form_parts = value
+        """,
+        on_set=_set_body_limit,
+    )
+    max_form_memory_size = _ConfigLimit(
+        "MAX_FORM_MEMORY_SIZE",
+        """The largest non-file form field allowed (``MAX_FORM_MEMORY_SIZE``).""",
+    )
+    max_form_parts = _ConfigLimit(
+        "MAX_FORM_PARTS", """The most multipart parts allowed (``MAX_FORM_PARTS``)."""
+    )
 
     # -- raw body -------------------------------------------------------
 
