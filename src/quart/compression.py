@@ -158,7 +158,8 @@ def _brotli_codec() -> _Codec | None:
             return None
 
     def one_shot(data: bytes, level: int) -> bytes:
-        return brotli.compress(data, quality=level)  # type: ignore[no-any-return]
+        compressed: bytes = brotli.compress(data, quality=level)
+        return compressed
 
     def stream(level: int, flush: bool) -> _Stream:
         compressor = brotli.Compressor(quality=level)
@@ -175,7 +176,8 @@ def _zstd_codec() -> _Codec | None:
     if zstd is not None:  # pragma: no cover - the test venvs are 3.11 to 3.13
 
         def one_shot(data: bytes, level: int) -> bytes:
-            return zstd.compress(data, level=level)  # type: ignore[no-any-return]
+            compressed: bytes = zstd.compress(data, level=level)
+            return compressed
 
         def stream(level: int, flush: bool) -> _Stream:
             compressor = zstd.ZstdCompressor(level=level)

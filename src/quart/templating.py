@@ -322,10 +322,11 @@ def _make_sync_twin(env: BaseEnvironment) -> BaseEnvironment:
 
 
 def _sync_twin(env: BaseEnvironment) -> BaseEnvironment:
-    try:
-        twin: BaseEnvironment = env._quart_sync_twin  # type: ignore[attr-defined]
-    except AttributeError:
-        twin = env._quart_sync_twin = _make_sync_twin(env)  # type: ignore[attr-defined]
+    # Kept in the environment's own __dict__: one lookup, and it goes when
+    # the environment goes (any Jinja environment, not only ours).
+    twin: BaseEnvironment | None = env.__dict__.get("_quart_sync_twin")
+    if twin is None:
+        twin = env.__dict__["_quart_sync_twin"] = _make_sync_twin(env)
     twin.auto_reload = env.auto_reload  # the debug setter changes the original's
     return twin
 
