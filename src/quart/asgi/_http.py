@@ -62,6 +62,8 @@ async def _no_push(path: str, headers: Headers) -> None:
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
+#: A private scope key: send a HEAD response's body too (the test client's).
+KEEP_HEAD_BODY = "_quart._keep_head_body"
 
 
 def _declares_no_body(framing: tuple[str | None, bool], method: str) -> bool:
@@ -224,7 +226,7 @@ async def send_response(
         await send(start)
         end: HTTPResponseBodyEvent = {
             "type": "http.response.body",
-            "body": b"" if request.method == "HEAD" else data,
+            "body": b"" if request.method == "HEAD" and _drops_head_body(request) else data,
             "more_body": False,
         }
         await send(end)
@@ -248,6 +250,12 @@ async def send_response(
         app.logger.warning(
             "Response timed out after %s seconds; the connection was closed.", timeout
         )
+
+
+def _drops_head_body(request: Request) -> bool:
+    # A server drops a HEAD response's body anyway, so it is not produced;
+    # the test client asks for it (KEEP_HEAD_BODY), as Quart's returns it.
+    return KEEP_HEAD_BODY not in request.scope
 
 
 async def _unsendable(
@@ -281,7 +289,7 @@ async def _stream_body(
     started = False
     try:
         async with body as chunks:
-            if request.method != "HEAD":
+            if request.method != "HEAD" or not _drops_head_body(request):
                 async for chunk in chunks:
                     if isinstance(chunk, str):
                         chunk = chunk.encode()

@@ -8,8 +8,6 @@ by chunk while the app is still running.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 from typing import TYPE_CHECKING
@@ -18,10 +16,8 @@ from werkzeug.datastructures import Headers
 
 from .._concurrency import cancel_tasks
 from .._concurrency import create_task
-from ..globals import _cv_request
 from ..json import dumps as dumps
 from ..json import loads as loads
-from ..signals import request_finished
 from ..typing import ASGIReceiveEvent as ASGIReceiveEvent
 from ..typing import ASGISendEvent as ASGISendEvent
 from ..typing import HTTPScope as HTTPScope
@@ -39,33 +35,6 @@ __all__ = [
     "WebsocketDisconnectError",
     "WebsocketResponseError",
 ]
-
-
-@contextmanager
-def _capture_head_body(app: Quart, scope: Any) -> Iterator[list[bytes]]:
-    """For a ``HEAD`` request, record the body of the response the app made.
-
-    The app's ASGI layer leaves the body out of a ``HEAD`` response, as a
-    server must; Quart's test client returns it (Quart leaves the stripping
-    to the server), and tests check it. The body is read as the response is
-    finished (``request_finished``), in the request's context; the list
-    yielded gets it.
-    """
-    captured: list[bytes] = []
-    if scope.get("method") != "HEAD":
-        yield captured
-        return
-
-    async def receiver(sender: Any, response: Any = None, **extra: Any) -> None:
-        ctx = _cv_request.get(None)
-        if ctx is None or response is None or captured:
-            return
-        seen = ctx.request.scope
-        if seen is scope or seen == scope:
-            captured.append(await response.get_data())
-
-    with request_finished.connected_to(receiver, sender=app):
-        yield captured
 
 
 class HTTPDisconnectError(Exception):
@@ -120,15 +89,13 @@ class TestHTTPConnection:
         self._receive_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._send_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._head_body: list[bytes] = []
 
     async def __aenter__(self) -> TestHTTPConnection:
         self._task = create_task(self._run())
         return self
 
     async def _run(self) -> None:
-        with _capture_head_body(self.app, self.scope) as self._head_body:
-            await self.app(self.scope, self._asgi_receive, self._asgi_send)
+        await self.app(self.scope, self._asgi_receive, self._asgi_send)
 
     async def __aexit__(
         self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
@@ -178,9 +145,6 @@ class TestHTTPConnection:
             self.status_code = message["status"]
         elif kind == "http.response.body":
             body = message["body"]
-            if self._head_body:
-                # HEAD: hand over the body the view produced, as Quart does.
-                body = self._head_body.pop()
             self.response_data.extend(body)
             if body:
                 await self._send_queue.put(body)
