@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
+import quart._devserver.serving
 import quart.cli
-import quart.serving
 from quart import Blueprint
 from quart import current_app
 from quart import g
@@ -332,7 +332,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     def fake_serve(app: Quart, **kwargs: Any) -> None:
         calls.append({"app": app, "debug": app.debug, **kwargs})
 
-    monkeypatch.setattr(quart.serving, "_serve", fake_serve)
+    monkeypatch.setattr(quart._devserver.serving, "_serve", fake_serve)
     return calls
 
 

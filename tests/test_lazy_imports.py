@@ -24,15 +24,15 @@ import pytest
 NOT_NEEDED_TO_SERVE = [
     # this package
     "quart.cli",
-    "quart._discovery",
+    "quart._devserver.discovery",
     "quart.debug",
     "quart.testing",
-    "quart.serving",
-    "quart._reloader",
+    "quart._devserver.serving",
+    "quart._devserver.reloader",
     "quart.sessions_redis",
-    "quart._redis",
+    "quart._redis.client",
     "quart.channels",
-    "quart._channels_redis",
+    "quart._redis.channels",
     # third party and standard library
     "hypercorn",
     "h11",

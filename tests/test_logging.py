@@ -15,11 +15,11 @@ import flask.logging
 import pytest
 
 from quart import Quart
+from quart._devserver.serving import _hypercorn_config
 from quart.logging import create_logger
 from quart.logging import default_handler
 from quart.logging import escape_control_characters
 from quart.logging import has_level_handler
-from quart.serving import _hypercorn_config
 
 TIMEOUT = 10
 

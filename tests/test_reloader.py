@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from quart import _reloader
+from quart._devserver import reloader as _reloader
 
 
 class FakeChild:

@@ -39,15 +39,15 @@ from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import _lazy
-from . import _lifecycle
-from . import _responses
 from ._app import errors
+from ._app import lifecycle as _lifecycle
 from ._app import pipeline
+from ._app import responses as _responses
 from ._app import urls
+from ._app.scaffold import QuartScaffold
 from ._appgroup import AppGroup
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
-from ._scaffold import QuartScaffold
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
@@ -607,11 +607,11 @@ class Quart(QuartScaffold, App):
         keyfile: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Serve the app on Hypercorn for development (see :mod:`quart.serving`).
+        """Serve the app on Hypercorn for development (see :mod:`quart._devserver.serving`).
 
         Not for production: use ``hypercorn module:app`` there.
         """
-        from .serving import run
+        from ._devserver.serving import run
 
         run(self, host, port, debug, use_reloader, loop, ca_certs, certfile, keyfile, **kwargs)
 
@@ -626,7 +626,7 @@ class Quart(QuartScaffold, App):
         shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
     ) -> Coroutine[None, None, None]:
         """A coroutine that serves the app on Hypercorn in the running loop."""
-        from .serving import run_task
+        from ._devserver.serving import run_task
 
         return run_task(self, host, port, debug, ca_certs, certfile, keyfile, shutdown_trigger)
 

@@ -17,8 +17,8 @@ from flask.sansio.blueprints import BlueprintSetupState as BlueprintSetupState
 from flask.sansio.scaffold import _sentinel
 from flask.sansio.scaffold import setupmethod
 
+from ._app.scaffold import QuartScaffold
 from ._appgroup import AppGroup
-from ._scaffold import QuartScaffold
 from .globals import current_app as current_app
 from .typing import AfterServingCallable as AfterServingCallable
 from .typing import AfterWebsocketCallable as AfterWebsocketCallable

@@ -48,7 +48,7 @@ from types import TracebackType
 from typing import Protocol
 from typing import TYPE_CHECKING
 
-from ._redis import REDIS_SCHEMES
+from ._redis.client import REDIS_SCHEMES
 
 if TYPE_CHECKING:
     from .app import Quart
@@ -400,7 +400,7 @@ class Channels:
         if scheme == "memory":
             return _MemoryBackend(self._dispatch, history)
         if scheme in REDIS_SCHEMES:
-            from ._channels_redis import RedisBackend
+            from ._redis.channels import RedisBackend
 
             return RedisBackend(
                 url,

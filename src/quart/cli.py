@@ -37,11 +37,11 @@ import click
 from click.core import ParameterSource
 
 from ._appgroup import AppGroup as AppGroup
-from ._discovery import _called_with_wrong_args as _called_with_wrong_args
-from ._discovery import find_app_by_string as find_app_by_string
-from ._discovery import find_best_app as find_best_app
-from ._discovery import NoAppException as NoAppException
-from ._discovery import prepare_import as prepare_import
+from ._devserver.discovery import _called_with_wrong_args as _called_with_wrong_args
+from ._devserver.discovery import find_app_by_string as find_app_by_string
+from ._devserver.discovery import find_best_app as find_best_app
+from ._devserver.discovery import NoAppException as NoAppException
+from ._devserver.discovery import prepare_import as prepare_import
 from .globals import _current_app
 from .globals import _cv_app
 from .globals import current_app as current_app
@@ -612,7 +612,7 @@ def run_command(
         finally:
             _cli_serving = False
         return
-    from .serving import _serve
+    from ._devserver.serving import _serve
 
     _serve(app, host=host, port=port, use_reloader=use_reloader, certfile=certfile, keyfile=keyfile)
 

@@ -41,10 +41,10 @@ from itsdangerous import BadSignature
 from itsdangerous import Signer
 from werkzeug.exceptions import ServiceUnavailable
 
-from ._redis import client_from_url
-from ._redis import connection_errors
-from ._redis import describe
-from ._redis import redact
+from ._redis.client import client_from_url
+from ._redis.client import connection_errors
+from ._redis.client import describe
+from ._redis.client import redact
 from .globals import _get_session
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface

@@ -25,7 +25,7 @@ from ._lazy import LazyNames
 from .typing import FilePath as FilePath
 
 if TYPE_CHECKING:
-    from ._reloader import run_reloader as run_reloader
+    from ._devserver.reloader import run_reloader as run_reloader
     from .typing import Event
 
 __all__ = [
@@ -73,8 +73,8 @@ async def observe_changes(sleep: Callable[[float], Awaitable[Any]], shutdown_eve
     :param sleep: ``asyncio.sleep`` (or an equivalent).
     :param shutdown_event: Stop polling once this is set.
     """
-    from ._reloader import changed
-    from ._reloader import module_mtimes
+    from ._devserver.reloader import changed
+    from ._devserver.reloader import module_mtimes
 
     last = module_mtimes()
     while not shutdown_event.is_set():
@@ -91,7 +91,7 @@ def restart() -> None:
     Kept from Quart 0.22; the reloader now uses :func:`run_reloader`, which
     also works for console scripts.
     """
-    from ._reloader import reloader_argv
+    from ._devserver.reloader import reloader_argv
 
     argv = reloader_argv()
     if argv is None:
@@ -204,7 +204,7 @@ def open_async(path: FilePath, mode: str = "rb", encoding: str | None = None) ->
 
 
 #: Imported on first use: the reloader is for development servers only.
-_LAZY_NAMES: LazyNames = {"run_reloader": ("quart._reloader", "run_reloader")}
+_LAZY_NAMES: LazyNames = {"run_reloader": ("quart._devserver.reloader", "run_reloader")}
 
 
 def __getattr__(name: str) -> Any:

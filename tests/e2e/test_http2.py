@@ -278,7 +278,7 @@ async def test_answer_before_the_body_keeps_the_connection(tls: TLSFiles) -> Non
 def test_the_hypercorn_fix_is_applied_once() -> None:
     import hypercorn.protocol.h2
 
-    from quart import _hypercorn_fixes
+    from quart.asgi import _hypercorn_fixes
 
     _hypercorn_fixes.apply()
     patched = hypercorn.protocol.h2.H2Protocol._handle_events

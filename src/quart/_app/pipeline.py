@@ -44,7 +44,6 @@ from blinker import NamedSignal
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
-from .. import _responses
 from .. import signals
 from ..asgi._common import _being_cancelled
 from ..ctx import _CollectErrors
@@ -53,6 +52,7 @@ from ..globals import _cv_websocket
 from ..sessions import save_session
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import _is_disconnect
+from . import responses as _responses
 from .errors import user_exception
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import _hypercorn_fixes
+from . import _hypercorn_fixes
 from ._messages import lifespan_reply
 
 if TYPE_CHECKING:

@@ -10,13 +10,13 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .wrappers import Response
+from ..wrappers import Response
 
 if TYPE_CHECKING:
-    from .app import Quart
-    from .typing import ResponseReturnValue
-    from .typing import ResponseTypes
-    from .typing import ResponseValue
+    from ..app import Quart
+    from ..typing import ResponseReturnValue
+    from ..typing import ResponseTypes
+    from ..typing import ResponseValue
 
 
 def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> ResponseTypes:

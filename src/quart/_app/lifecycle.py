@@ -13,18 +13,18 @@ from collections.abc import Callable
 from typing import Any
 from typing import TYPE_CHECKING
 
-from . import signals
-from ._concurrency import call_soon_in_loop
-from ._concurrency import cancel_tasks
-from ._concurrency import context_without
-from ._concurrency import create_task
-from .ctx import _CollectErrors
-from .globals import _cv_app
-from .globals import _cv_request
-from .globals import _cv_websocket
+from .. import signals
+from .._concurrency import call_soon_in_loop
+from .._concurrency import cancel_tasks
+from .._concurrency import context_without
+from .._concurrency import create_task
+from ..ctx import _CollectErrors
+from ..globals import _cv_app
+from ..globals import _cv_request
+from ..globals import _cv_websocket
 
 if TYPE_CHECKING:
-    from .app import Quart
+    from ..app import Quart
 
 
 def add_background_task(
@@ -66,7 +66,7 @@ async def startup(app: Quart) -> None:
             # code can already use it. The module (and Redis) is imported
             # only when a store other than the signed cookie is asked for.
             if app.config.get("SESSION_TYPE") not in (None, "", "cookie"):
-                from .sessions_redis import start_session_store
+                from ..sessions_redis import start_session_store
 
                 await start_session_store(app)
             for func in app.before_serving_funcs:

@@ -25,13 +25,13 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
-from ._concurrency import create_task
-from ._redis import client_from_url
-from ._redis import connection_errors
-from ._redis import DEFAULT_TIMEOUT
-from ._redis import redact
-from .channels import ChannelsUnavailable
-from .channels import Message
+from .._concurrency import create_task
+from ..channels import ChannelsUnavailable
+from ..channels import Message
+from .client import client_from_url
+from .client import connection_errors
+from .client import DEFAULT_TIMEOUT
+from .client import redact
 
 #: Seconds of silence after which the pub/sub connection is pinged.
 _HEALTH_INTERVAL = 15.0

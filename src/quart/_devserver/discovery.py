@@ -19,7 +19,7 @@ from typing import TypeGuard
 import click
 
 if TYPE_CHECKING:
-    from .app import Quart
+    from ..app import Quart
 
 __all__ = [
     "NoAppException",
@@ -35,7 +35,7 @@ class NoAppException(click.UsageError):
 
 
 def _is_app(value: object) -> TypeGuard[Quart]:
-    from .app import Quart
+    from ..app import Quart
 
     return isinstance(value, Quart)
 

@@ -2,7 +2,7 @@
 and ``quart run``.
 
 How ``run`` works: with the reloader on, this process only supervises (see
-:mod:`quart._reloader`) and a child process serves. The serving process runs
+:mod:`quart._devserver.reloader`) and a child process serves. The serving process runs
 Hypercorn on its own event loop until SIGINT/SIGTERM (a graceful shutdown:
 open requests finish, then the lifespan shutdown runs) or, in a reloader
 child, until a module file changes. The same signal a second time falls back
@@ -35,17 +35,17 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.logging import AccessLogAtoms
 from hypercorn.logging import Logger as HypercornLogger
 
-from ._concurrency import create_task
-from ._reloader import is_running_from_reloader
-from ._reloader import RELOAD_EXIT_CODE
-from ._reloader import reloader_argv
-from ._reloader import run_reloader
-from ._reloader import wait_for_change_or
-from .asgi._websocket import close_open_websockets
-from .logging import escape_control_characters
+from .._concurrency import create_task
+from ..asgi._websocket import close_open_websockets
+from ..logging import escape_control_characters
+from .reloader import is_running_from_reloader
+from .reloader import RELOAD_EXIT_CODE
+from .reloader import reloader_argv
+from .reloader import run_reloader
+from .reloader import wait_for_change_or
 
 if TYPE_CHECKING:
-    from .app import Quart
+    from ..app import Quart
 
 __all__ = ["run", "run_task"]
 
@@ -194,7 +194,7 @@ def run(
             f"app.run() ignores these unsupported arguments: {', '.join(kwargs)}.",
             stacklevel=3,
         )
-    from .cli import _running_from_cli
+    from ..cli import _running_from_cli
 
     if _running_from_cli():
         print(

@@ -20,18 +20,18 @@ from typing import TypeVar
 from flask.sansio.scaffold import Scaffold
 from flask.sansio.scaffold import setupmethod
 
-from .globals import current_app
-from .helpers import send_from_directory
-from .utils import AsyncFile
-from .utils import open_async
+from ..globals import current_app
+from ..helpers import send_from_directory
+from ..utils import AsyncFile
+from ..utils import open_async
 
 if TYPE_CHECKING:
-    from .typing import AfterWebsocketCallable
-    from .typing import BeforeWebsocketCallable
-    from .typing import FilePath
-    from .typing import TeardownCallable
-    from .typing import WebsocketCallable
-    from .wrappers import Response
+    from ..typing import AfterWebsocketCallable
+    from ..typing import BeforeWebsocketCallable
+    from ..typing import FilePath
+    from ..typing import TeardownCallable
+    from ..typing import WebsocketCallable
+    from ..wrappers import Response
 
 T_after_websocket = TypeVar("T_after_websocket", bound="AfterWebsocketCallable")
 T_before_websocket = TypeVar("T_before_websocket", bound="BeforeWebsocketCallable")
