@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
+.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-readme bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,11 @@ bench-import: $(STAMP)
 
 bench-all: $(STAMP)
 	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1
+
+# README's speed block, from bench/results/results.json (run.py does this after
+# every saved run; this is for a results file edited or merged by hand).
+bench-readme:
+	python3 bench/report.py --readme
 
 # Coverage-guided fuzzing (atheris, in its own venv .venvs/fuzz; not in CI):
 # every target in fuzz/ for FUZZ_SECONDS each (FUZZ_TARGETS="json range" for

@@ -468,6 +468,10 @@ def main(argv: list[str] | None = None) -> int:
             save_section(mode, section)
     if not args.no_save:
         draw_chart(args.venv_python)
+        import report
+
+        if report.write_readme():
+            log("rewrote README.md's bench block (bench/report.py)")
     log(f"(total {time.monotonic() - started:.0f}s)")
     return status
 
