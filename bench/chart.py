@@ -22,16 +22,8 @@ import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from endpoints import LABELS
 
-LABELS = {
-    "ours": "ours",
-    "quart": "Quart",
-    "starlette": "Starlette",
-    "blacksheep": "BlackSheep",
-    "falcon": "Falcon",
-    "litestar": "Litestar",
-    "raw": "raw ASGI",
-}
 #: One colour per framework in every panel.
 COLOURS = {
     fw: f"C{i}"

@@ -45,6 +45,19 @@ FORM_BODY: bytes = b"a=1&b=two&c=three"
 WS_MESSAGE: bytes = b'{"type": "chat", "room": "bench", "text": "Hello, World!"}'
 
 #: What the ``/template`` page lists (names need escaping, on purpose).
+#: Display names of the frameworks (``raw`` is the bare ASGI app of the wire mode).
+LABELS = {
+    "ours": "ours",
+    "quart": "Quart",
+    "starlette": "Starlette",
+    "blacksheep": "BlackSheep",
+    "falcon": "Falcon",
+    "litestar": "Litestar",
+    "raw": "raw ASGI",
+}
+#: Display names of the servers of the wire mode.
+SERVER_LABELS = {"uvicorn": "uvicorn", "granian": "granian", "hypercorn": "Hypercorn"}
+
 TEMPLATE_TITLE = "Shop & Co"
 TEMPLATE_ITEMS: list[dict[str, str]] = [
     {"name": f"Item {i} <b>", "price": f"{i * 1.5:.2f}"} for i in range(10)

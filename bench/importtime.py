@@ -31,6 +31,7 @@ ROOT = BENCH_DIR.parent
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from endpoints import LABELS  # noqa: E402
 from venvs import ensure_ref_venv  # noqa: E402
 from venvs import PROJECT_PYTHON  # noqa: E402
 
@@ -42,14 +43,6 @@ PACKAGES = {
     "blacksheep": "blacksheep",
     "falcon": "falcon.asgi",
     "litestar": "litestar",
-}
-LABELS = {
-    "ours": "ours",
-    "quart": "Quart",
-    "starlette": "Starlette",
-    "blacksheep": "BlackSheep",
-    "falcon": "Falcon",
-    "litestar": "Litestar",
 }
 
 

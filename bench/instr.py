@@ -44,18 +44,11 @@ INPROC = BENCH_DIR / "inproc.py"
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from endpoints import LABELS  # noqa: E402
 from venvs import ensure_ref_venv  # noqa: E402
 from venvs import PROJECT_PYTHON  # noqa: E402
 
 FRAMEWORKS = ("ours", "quart", "starlette", "blacksheep", "falcon", "litestar")
-LABELS = {
-    "ours": "ours",
-    "quart": "Quart",
-    "starlette": "Starlette",
-    "blacksheep": "BlackSheep",
-    "falcon": "Falcon",
-    "litestar": "Litestar",
-}
 MARKER = "ffi_call"
 #: Requests per endpoint before the counted ones.
 WARMUP = 100

@@ -33,21 +33,17 @@ ROOT = BENCH_DIR.parent
 RESULTS_JSON = BENCH_DIR / "results" / "results.json"
 README = ROOT / "README.md"
 
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+from endpoints import LABELS  # noqa: E402
+from endpoints import SERVER_LABELS  # noqa: E402
+
 BEGIN = (
     "<!-- bench-results: begin (made by `make bench-readme` from bench/results/results.json) -->"
 )
 END = "<!-- bench-results: end -->"
 
-LABELS = {
-    "ours": "ours",
-    "quart": "Quart",
-    "starlette": "Starlette",
-    "blacksheep": "BlackSheep",
-    "falcon": "Falcon",
-    "litestar": "Litestar",
-    "raw": "raw ASGI",
-}
-SERVER_LABELS = {"uvicorn": "uvicorn", "granian": "granian", "hypercorn": "Hypercorn"}
 #: Columns of the wire table, in order (those present in the run are shown).
 WIRE_COLUMNS = ("raw", "quart", "starlette", "blacksheep", "falcon", "litestar", "ours")
 #: Columns of the in-process tables.

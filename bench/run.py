@@ -51,6 +51,7 @@ CHART_PNG = RESULTS_DIR / "ratios.png"
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+from endpoints import LABELS  # noqa: E402
 from venvs import ensure_ours_venv  # noqa: E402
 from venvs import ensure_ref_venv  # noqa: E402
 from venvs import PROJECT_PYTHON  # noqa: E402
@@ -60,14 +61,6 @@ OURS_PYTHON = PROJECT_PYTHON
 
 FRAMEWORKS = ("ours", "quart", "starlette", "blacksheep", "falcon", "litestar")
 PEERS = FRAMEWORKS[1:]
-LABELS = {
-    "ours": "ours",
-    "quart": "Quart",
-    "starlette": "Starlette",
-    "blacksheep": "BlackSheep",
-    "falcon": "Falcon",
-    "litestar": "Litestar",
-}
 DIST_NAMES = {fw: ("quart" if fw == "ours" else fw) for fw in FRAMEWORKS}
 
 

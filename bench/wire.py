@@ -50,24 +50,16 @@ if str(BENCH_DIR) not in sys.path:
 
 from endpoints import Endpoint  # noqa: E402
 from endpoints import ENDPOINTS  # noqa: E402
+from endpoints import LABELS  # noqa: E402
 from endpoints import LARGE_FILE_ENV  # noqa: E402
 from endpoints import LARGE_SIZE  # noqa: E402
+from endpoints import SERVER_LABELS  # noqa: E402
 from venvs import ensure_ours_venv  # noqa: E402
 from venvs import ensure_ref_venv  # noqa: E402
 
 SERVERS = ("uvicorn", "granian", "hypercorn")
-SERVER_LABELS = {"uvicorn": "uvicorn", "granian": "granian", "hypercorn": "Hypercorn"}
 #: Frameworks over the wire, in table order; ``raw`` is the bare ASGI app.
 FRAMEWORKS = ("ours", "quart", "starlette", "blacksheep", "falcon", "litestar", "raw")
-LABELS = {
-    "ours": "ours",
-    "quart": "Quart",
-    "starlette": "Starlette",
-    "blacksheep": "BlackSheep",
-    "falcon": "Falcon",
-    "litestar": "Litestar",
-    "raw": "raw ASGI",
-}
 APP_SPECS = {
     "ours": "apps.quart_app:app",
     "quart": "apps.quart_app:app",

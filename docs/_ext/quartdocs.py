@@ -30,6 +30,7 @@ import json
 import math
 import os
 import re
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,11 @@ DOCS = HERE.parent
 ROOT = DOCS.parent
 README = ROOT / "README.md"
 BENCH_RESULTS = ROOT / "bench" / "results" / "results.json"
+
+if str(ROOT / "bench") not in sys.path:
+    sys.path.insert(0, str(ROOT / "bench"))
+
+from endpoints import LABELS  # noqa: E402  (bench/endpoints.py: stdlib only)
 
 MARKER = re.compile(r"^<!-- quartdocs: ([a-z-]+)(?: (.*?))? -->$", re.MULTILINE)
 
@@ -176,16 +182,6 @@ def readme_section(title: str) -> str:
 
 
 # -- benchmarks ------------------------------------------------------------------
-
-LABELS = {
-    "ours": "ours",
-    "quart": "Quart",
-    "starlette": "Starlette",
-    "blacksheep": "BlackSheep",
-    "falcon": "Falcon",
-    "litestar": "Litestar",
-    "raw": "raw ASGI",
-}
 
 
 def _label(name: str) -> str:
