@@ -321,35 +321,35 @@ class QuartClient:
         return response
 
     async def get(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make a GET request."""
+        """Make a GET request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="GET", **kwargs)
 
     async def post(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make a POST request."""
+        """Make a POST request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="POST", **kwargs)
 
     async def put(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make a PUT request."""
+        """Make a PUT request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="PUT", **kwargs)
 
     async def delete(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make a DELETE request."""
+        """Make a DELETE request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="DELETE", **kwargs)
 
     async def patch(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make a PATCH request."""
+        """Make a PATCH request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="PATCH", **kwargs)
 
     async def head(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make a HEAD request."""
+        """Make a HEAD request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="HEAD", **kwargs)
 
     async def options(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make an OPTIONS request."""
+        """Make an OPTIONS request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="OPTIONS", **kwargs)
 
     async def trace(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
-        """Make a TRACE request."""
+        """Make a TRACE request; the keywords are :meth:`open`'s, except ``method``."""
         return await self.open(path, method="TRACE", **kwargs)
 
     def request(
