@@ -22,7 +22,9 @@ from types import TracebackType
 from typing import Any
 from typing import Protocol
 from typing import TYPE_CHECKING
+from typing import TypedDict
 from typing import Union
+from typing import Unpack
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
 
 #: The default of the test client's ``json`` arguments: "no JSON given"
 #: (``None`` is valid JSON). :data:`quart.testing.utils.sentinel` is this object.
-_NO_JSON: Any = object()
+_NO_JSON: object = object()
 
 FilePath = bytes | str | os.PathLike  # type: ignore[type-arg]
 
@@ -200,7 +202,7 @@ class TestWebsocketConnectionProtocol(Protocol):
     async def receive_json(self) -> Any:
         """Receive a JSON message."""
 
-    async def send_json(self, data: Any) -> None:
+    async def send_json(self, data: object) -> None:
         """Send a JSON message."""
 
     async def close(self, code: int) -> None:
@@ -210,11 +212,32 @@ class TestWebsocketConnectionProtocol(Protocol):
         """Vanish without a close frame."""
 
 
+class _RequestKwargs(TypedDict, total=False):
+    """The keywords of the test client's ``get``, ``post``, ... shortcuts: those
+    of ``open`` except ``method``, with the same types and meanings."""
+
+    headers: dict[str, str] | Headers | None
+    data: str | bytes | Mapping[str, object] | None
+    # Any, as the shortcuts' **kwargs were in Quart 0.22: test clients that
+    # extensions build on this one (Quart-Schema's) take a model object here.
+    form: Any
+    files: dict[str, FileStorage] | None
+    query_string: Any
+    json: object
+    scheme: str
+    follow_redirects: bool
+    root_path: str
+    http_version: str
+    scope_base: Mapping[str, object] | None
+    auth: Authorization | tuple[str, str] | None
+    subdomain: str | None
+
+
 class TestClientProtocol(Protocol):
     """The interface of :attr:`Quart.test_client_class`."""
 
     app: Quart
-    cookie_jar: Any
+    cookie_jar: CookieJar | None
     http_connection_class: type[TestHTTPConnectionProtocol]
     push_promises: list[tuple[str, Headers]]
     websocket_connection_class: type[TestWebsocketConnectionProtocol]
@@ -227,16 +250,16 @@ class TestClientProtocol(Protocol):
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        data: str | bytes | None = None,
-        form: dict[str, Any] | None = None,
+        data: str | bytes | Mapping[str, object] | None = None,
+        form: Mapping[str, object] | None = None,
         files: dict[str, FileStorage] | None = None,
-        query_string: dict[str, Any] | None = None,
-        json: Any = _NO_JSON,
+        query_string: Mapping[str, object] | None = None,
+        json: object = _NO_JSON,
         scheme: str = "http",
         follow_redirects: bool = False,
         root_path: str = "",
         http_version: str = "1.1",
-        scope_base: dict[str, Any] | None = None,
+        scope_base: Mapping[str, object] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
     ) -> Response:
@@ -248,11 +271,11 @@ class TestClientProtocol(Protocol):
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, Any] | None = None,
+        query_string: Mapping[str, object] | None = None,
         scheme: str = "http",
         root_path: str = "",
         http_version: str = "1.1",
-        scope_base: dict[str, Any] | None = None,
+        scope_base: Mapping[str, object] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
     ) -> TestHTTPConnectionProtocol:
@@ -263,39 +286,39 @@ class TestClientProtocol(Protocol):
         path: str,
         *,
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, Any] | None = None,
+        query_string: Mapping[str, object] | None = None,
         scheme: str = "ws",
         subprotocols: list[str] | None = None,
         root_path: str = "",
         http_version: str = "1.1",
-        scope_base: dict[str, Any] | None = None,
+        scope_base: Mapping[str, object] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
     ) -> TestWebsocketConnectionProtocol:
         """Open a websocket."""
 
-    async def delete(self, *args: Any, **kwargs: Any) -> Response:
+    async def delete(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make a DELETE request."""
 
-    async def get(self, *args: Any, **kwargs: Any) -> Response:
+    async def get(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make a GET request."""
 
-    async def head(self, *args: Any, **kwargs: Any) -> Response:
+    async def head(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make a HEAD request."""
 
-    async def options(self, *args: Any, **kwargs: Any) -> Response:
+    async def options(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make an OPTIONS request."""
 
-    async def patch(self, *args: Any, **kwargs: Any) -> Response:
+    async def patch(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make a PATCH request."""
 
-    async def post(self, *args: Any, **kwargs: Any) -> Response:
+    async def post(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make a POST request."""
 
-    async def put(self, *args: Any, **kwargs: Any) -> Response:
+    async def put(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make a PUT request."""
 
-    async def trace(self, *args: Any, **kwargs: Any) -> Response:
+    async def trace(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         """Make a TRACE request."""
 
     def set_cookie(
@@ -325,11 +348,11 @@ class TestClientProtocol(Protocol):
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, Any] | None = None,
+        query_string: Mapping[str, object] | None = None,
         scheme: str = "http",
         data: str | bytes | None = None,
-        form: dict[str, Any] | None = None,
-        json: Any = _NO_JSON,
+        form: Mapping[str, object] | None = None,
+        json: object = _NO_JSON,
         root_path: str = "",
         http_version: str = "1.1",
         auth: Authorization | tuple[str, str] | None = None,
@@ -397,7 +420,7 @@ _LAZY_NAMES: LazyNames = {
 } | {"CookieJar": ("http.cookiejar", "CookieJar")}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     return _lazy.load(__name__, name, _LAZY_NAMES)
 
 

@@ -20,6 +20,11 @@ from .utils import no_op_push as no_op_push
 from .utils import sentinel as sentinel
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from click import Command
+    from click.testing import Result
+
     from ..app import Quart
 
 __all__ = [
@@ -45,7 +50,12 @@ class QuartCliRunner(CliRunner):
         self.app = app
         super().__init__(**kwargs)
 
-    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def invoke(  # type: ignore[override]
+        self,
+        cli: Command | None = None,
+        args: str | Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> Result:
         """Invoke ``cli`` (the app's command group by default) with ``args``."""
         if cli is None:
             cli = self.app.cli

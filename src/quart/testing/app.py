@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import Any
 from typing import TYPE_CHECKING
 
 from .._concurrency import cancel_tasks
@@ -44,12 +43,12 @@ class TestApp:
         self.app = app
         self.startup_timeout = startup_timeout
         self.shutdown_timeout = shutdown_timeout
-        self._receive_queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._replies: asyncio.Queue[Any] = asyncio.Queue()
+        self._receive_queue: asyncio.Queue[ASGIReceiveEvent] = asyncio.Queue()
+        self._replies: asyncio.Queue[ASGISendEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         # The lifespan scope's state: what startup put there reaches every
         # request made through test_client() (a copy each, as servers do).
-        self._state: dict[str, Any] = {}
+        self._state: dict[str, object] = {}
 
     def test_client(self) -> TestClientProtocol:
         """A test client for the app whose requests carry a copy of the
@@ -63,8 +62,12 @@ class TestApp:
 
     async def startup(self) -> None:
         """Run startup; raise :class:`LifespanError` if it fails or hangs."""
-        scope = {"type": "lifespan", "asgi": {"spec_version": "2.0"}, "state": self._state}
-        self._task = create_task(self.app(scope, self._asgi_receive, self._asgi_send))  # type: ignore[arg-type]
+        scope: LifespanScope = {
+            "type": "lifespan",
+            "asgi": {"spec_version": "2.0"},
+            "state": self._state,
+        }
+        self._task = create_task(self.app(scope, self._asgi_receive, self._asgi_send))
         await self._receive_queue.put({"type": "lifespan.startup"})
         try:
             await self._wait("startup", self.startup_timeout)
@@ -105,10 +108,10 @@ class TestApp:
             raise LifespanError(f"{stage} failed: the app's lifespan ended ({error!r})")
         raise LifespanError(f"{stage} did not finish within {timeout} seconds")
 
-    async def _asgi_receive(self) -> Any:
+    async def _asgi_receive(self) -> ASGIReceiveEvent:
         return await self._receive_queue.get()
 
-    async def _asgi_send(self, message: Any) -> None:
+    async def _asgi_send(self, message: ASGISendEvent) -> None:
         await self._replies.put(message)
 
     async def __aenter__(self) -> TestApp:

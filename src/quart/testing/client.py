@@ -16,8 +16,9 @@ from datetime import timedelta
 from email.message import Message
 from http.cookiejar import CookieJar
 from types import TracebackType
-from typing import Any
+from typing import cast
 from typing import TYPE_CHECKING
+from typing import Unpack
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 from urllib.request import Request as U2Request
@@ -32,19 +33,24 @@ from ..globals import _cv_request as _cv_request
 from ..sessions import _open_session
 from ..sessions import _save_session
 from ..sessions import SessionMixin
+from ..typing import _RequestKwargs
 from ..typing import TestHTTPConnectionProtocol as TestHTTPConnectionProtocol
 from ..typing import TestWebsocketConnectionProtocol as TestWebsocketConnectionProtocol
 from ..utils import decode_headers
 from ..wrappers import Response as Response
 from .connections import TestHTTPConnection
 from .connections import TestWebsocketConnection
+from .utils import _test_scope_dict
 from .utils import make_test_body_with_headers
 from .utils import make_test_headers_path_and_query_string
-from .utils import make_test_scope
 from .utils import sentinel
 
 if TYPE_CHECKING:
     from ..app import Quart
+    from ..typing import ASGIReceiveEvent
+    from ..typing import ASGISendEvent
+    from ..typing import HTTPScope
+    from ..typing import WebsocketScope
 
 __all__ = ["QuartClient"]
 
@@ -120,7 +126,7 @@ class QuartClient:
         self.preserve_context = False
         # The lifespan state of the TestApp that made this client (see
         # TestApp.test_client): each request's scope gets a copy of it.
-        self._lifespan_state: dict[str, Any] | None = None
+        self._lifespan_state: dict[str, object] | None = None
 
     # -- requests -------------------------------------------------------------
 
@@ -130,16 +136,16 @@ class QuartClient:
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        data: str | bytes | Mapping[str, Any] | None = None,
-        form: dict[str, Any] | None = None,
+        data: str | bytes | Mapping[str, object] | None = None,
+        form: Mapping[str, object] | None = None,
         files: dict[str, FileStorage] | None = None,
-        query_string: dict[str, Any] | None = None,
-        json: Any = sentinel,
+        query_string: Mapping[str, object] | None = None,
+        json: object = sentinel,
         scheme: str = "http",
         follow_redirects: bool = False,
         root_path: str = "",
         http_version: str = "1.1",
-        scope_base: dict[str, Any] | None = None,
+        scope_base: Mapping[str, object] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
     ) -> Response:
@@ -204,15 +210,15 @@ class QuartClient:
         path: str,
         method: str,
         headers: dict[str, str] | Headers | None,
-        data: str | bytes | Mapping[str, Any] | None,
-        form: dict[str, Any] | None,
+        data: str | bytes | Mapping[str, object] | None,
+        form: Mapping[str, object] | None,
         files: dict[str, FileStorage] | None,
-        query_string: dict[str, Any] | None,
-        json: Any,
+        query_string: Mapping[str, object] | None,
+        json: object,
         scheme: str,
         root_path: str,
         http_version: str,
-        scope_base: dict[str, Any] | None,
+        scope_base: Mapping[str, object] | None,
         auth: Authorization | tuple[str, str] | None,
         subdomain: str | None,
     ) -> Response:
@@ -242,11 +248,11 @@ class QuartClient:
             scope_base,
             self.preserve_context,
         )
-        messages: list[Any] = []
+        messages: list[ASGISendEvent] = []
         finished = asyncio.Event()
         body_sent = False
 
-        async def receive() -> Any:
+        async def receive() -> ASGIReceiveEvent:
             nonlocal body_sent
             if not body_sent:
                 body_sent = True
@@ -254,11 +260,11 @@ class QuartClient:
             await finished.wait()
             return {"type": "http.disconnect"}
 
-        async def send(message: Any) -> None:
+        async def send(message: ASGISendEvent) -> None:
             messages.append(message)
 
         try:
-            await self.app(scope, receive, send)
+            await self.app(cast("HTTPScope", scope), receive, send)
         finally:
             finished.set()
         return self._build_response(messages, scheme, path)
@@ -273,10 +279,10 @@ class QuartClient:
         scheme: str,
         root_path: str,
         http_version: str,
-        scope_base: dict[str, Any] | None,
+        scope_base: Mapping[str, object] | None,
         preserve_context: bool,
-    ) -> Any:
-        scope: Any = make_test_scope(
+    ) -> dict[str, object]:
+        scope = _test_scope_dict(
             type_,
             path,
             method,
@@ -286,7 +292,7 @@ class QuartClient:
             root_path,
             http_version,
             scope_base,
-            _preserve_context=preserve_context,
+            preserve_context,
         )
         if self._lifespan_state is not None:
             # As a server does: each connection gets a shallow copy of the
@@ -298,54 +304,53 @@ class QuartClient:
             scope[KEEP_HEAD_BODY] = True
         return scope
 
-    def _build_response(self, messages: list[Any], scheme: str, path: str) -> Response:
+    def _build_response(self, messages: list[ASGISendEvent], scheme: str, path: str) -> Response:
         status = 500
         headers = Headers()
         chunks = []
         for message in messages:
-            kind = message["type"]
-            if kind == "http.response.start":
+            if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = decode_headers(message["headers"])
-            elif kind == "http.response.body":
+            elif message["type"] == "http.response.body":
                 chunks.append(message["body"])
-            elif kind == "http.response.push":
+            elif message["type"] == "http.response.push":
                 self.push_promises.append((message["path"], decode_headers(message["headers"])))
         response = self.app.response_class(b"".join(chunks), status=status, headers=headers)
         self._extract_cookies(response.headers, scheme, path)
         return response
 
-    async def get(self, *args: Any, **kwargs: Any) -> Response:
-        """Make a GET request."""
-        return await self.open(*args, method="GET", **kwargs)
+    async def get(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make a GET request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="GET", **kwargs)
 
-    async def post(self, *args: Any, **kwargs: Any) -> Response:
-        """Make a POST request."""
-        return await self.open(*args, method="POST", **kwargs)
+    async def post(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make a POST request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="POST", **kwargs)
 
-    async def put(self, *args: Any, **kwargs: Any) -> Response:
-        """Make a PUT request."""
-        return await self.open(*args, method="PUT", **kwargs)
+    async def put(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make a PUT request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="PUT", **kwargs)
 
-    async def delete(self, *args: Any, **kwargs: Any) -> Response:
-        """Make a DELETE request."""
-        return await self.open(*args, method="DELETE", **kwargs)
+    async def delete(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make a DELETE request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="DELETE", **kwargs)
 
-    async def patch(self, *args: Any, **kwargs: Any) -> Response:
-        """Make a PATCH request."""
-        return await self.open(*args, method="PATCH", **kwargs)
+    async def patch(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make a PATCH request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="PATCH", **kwargs)
 
-    async def head(self, *args: Any, **kwargs: Any) -> Response:
-        """Make a HEAD request."""
-        return await self.open(*args, method="HEAD", **kwargs)
+    async def head(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make a HEAD request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="HEAD", **kwargs)
 
-    async def options(self, *args: Any, **kwargs: Any) -> Response:
-        """Make an OPTIONS request."""
-        return await self.open(*args, method="OPTIONS", **kwargs)
+    async def options(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make an OPTIONS request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="OPTIONS", **kwargs)
 
-    async def trace(self, *args: Any, **kwargs: Any) -> Response:
-        """Make a TRACE request."""
-        return await self.open(*args, method="TRACE", **kwargs)
+    async def trace(self, path: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
+        """Make a TRACE request; the keywords are :meth:`open`'s, except ``method``."""
+        return await self.open(path, method="TRACE", **kwargs)
 
     def request(
         self,
@@ -353,11 +358,11 @@ class QuartClient:
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, Any] | None = None,
+        query_string: Mapping[str, object] | None = None,
         scheme: str = "http",
         root_path: str = "",
         http_version: str = "1.1",
-        scope_base: dict[str, Any] | None = None,
+        scope_base: Mapping[str, object] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
     ) -> TestHTTPConnectionProtocol:
@@ -382,7 +387,7 @@ class QuartClient:
             self.preserve_context,
         )
         connection = self.http_connection_class(
-            self.app, scope, _preserve_context=self.preserve_context
+            self.app, cast("HTTPScope", scope), _preserve_context=self.preserve_context
         )
         if isinstance(connection, TestHTTPConnection):
             connection._client_push_promises = self.push_promises
@@ -393,12 +398,12 @@ class QuartClient:
         path: str,
         *,
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, Any] | None = None,
+        query_string: Mapping[str, object] | None = None,
         scheme: str = "ws",
         subprotocols: list[str] | None = None,
         root_path: str = "",
         http_version: str = "1.1",
-        scope_base: dict[str, Any] | None = None,
+        scope_base: Mapping[str, object] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
     ) -> TestWebsocketConnectionProtocol:
@@ -422,7 +427,7 @@ class QuartClient:
         if subprotocols is not None:
             # Quart's test client drops them; here the app sees what was asked for.
             scope["subprotocols"] = list(subprotocols)
-        return self.websocket_connection_class(self.app, scope)
+        return self.websocket_connection_class(self.app, cast("WebsocketScope", scope))
 
     # -- cookies ----------------------------------------------------------------
 
@@ -497,11 +502,11 @@ class QuartClient:
         *,
         method: str = "GET",
         headers: dict[str, str] | Headers | None = None,
-        query_string: dict[str, Any] | None = None,
+        query_string: Mapping[str, object] | None = None,
         scheme: str = "http",
         data: str | bytes | None = None,
-        form: dict[str, Any] | None = None,
-        json: Any = sentinel,
+        form: Mapping[str, object] | None = None,
+        json: object = sentinel,
         root_path: str = "",
         http_version: str = "1.1",
         auth: Authorization | tuple[str, str] | None = None,

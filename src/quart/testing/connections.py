@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 from typing import Any
+from typing import cast
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
@@ -26,7 +27,15 @@ from ..utils import decode_headers
 from ..wrappers import Response as Response
 
 if TYPE_CHECKING:
+    from hypercorn.typing import WebsocketDisconnectEvent
+    from hypercorn.typing import WebsocketReceiveEvent
+
     from ..app import Quart
+
+    class _WebsocketDisconnectWithReason(WebsocketDisconnectEvent):
+        # ASGI 2.4's close reason, which hypercorn's TypedDict does not list.
+        reason: str
+
 
 __all__ = [
     "HTTPDisconnectError",
@@ -86,8 +95,9 @@ class TestHTTPConnection:
         # The client's own list, so its push_promises cover streamed requests too.
         self._client_push_promises: list[tuple[str, Headers]] | None = None
         self._preserve_context = _preserve_context
-        self._receive_queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._send_queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._receive_queue: asyncio.Queue[ASGIReceiveEvent] = asyncio.Queue()
+        # Pieces of the body, then the error that ends the response.
+        self._send_queue: asyncio.Queue[bytes | HTTPDisconnectError] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> TestHTTPConnection:
@@ -121,7 +131,7 @@ class TestHTTPConnection:
         data = await self._send_queue.get()
         if isinstance(data, BaseException):
             raise data
-        return data  # type: ignore[no-any-return]
+        return data
 
     async def disconnect(self) -> None:
         """Simulate the client going away."""
@@ -135,15 +145,14 @@ class TestHTTPConnection:
             bytes(self.response_data), status=self.status_code, headers=self.headers
         )
 
-    async def _asgi_receive(self) -> Any:
+    async def _asgi_receive(self) -> ASGIReceiveEvent:
         return await self._receive_queue.get()
 
-    async def _asgi_send(self, message: Any) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
+    async def _asgi_send(self, message: ASGISendEvent) -> None:
+        if message["type"] == "http.response.start":
             self.headers = decode_headers(message["headers"])
             self.status_code = message["status"]
-        elif kind == "http.response.body":
+        elif message["type"] == "http.response.body":
             body = message["body"]
             self.response_data.extend(body)
             if body:
@@ -151,7 +160,7 @@ class TestHTTPConnection:
             if not message.get("more_body", False):
                 await self._send_queue.put(HTTPDisconnectError())
                 await self._receive_queue.put({"type": "http.disconnect"})
-        elif kind == "http.response.push":
+        elif message["type"] == "http.response.push":
             promise = (message["path"], decode_headers(message["headers"]))
             self.push_promises.append(promise)
             if self._client_push_promises is not None:
@@ -190,8 +199,9 @@ class TestWebsocketConnection:
         #: The close code and reason the app sent, once it closed.
         self.close_code: int | None = None
         self.close_reason: str | None = None
-        self._receive_queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._send_queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._receive_queue: asyncio.Queue[ASGIReceiveEvent] = asyncio.Queue()
+        # Messages from the app, and the error that ends the websocket.
+        self._send_queue: asyncio.Queue[str | bytes | BaseException] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._end: BaseException | None = None
         self._client_closed = False
@@ -234,9 +244,11 @@ class TestWebsocketConnection:
             item = await self._next_from_app(queue)
         if isinstance(item, BaseException):
             raise item
-        return item  # type: ignore[no-any-return]
+        return item
 
-    async def _next_from_app(self, queue: asyncio.Queue[Any]) -> Any:
+    async def _next_from_app(
+        self, queue: asyncio.Queue[str | bytes | BaseException]
+    ) -> str | bytes | BaseException:
         # Wait for a message, or for the app to end without sending one (an
         # error escaping a middleware), so a test never hangs on a dead app.
         task = self._task
@@ -249,21 +261,27 @@ class TestWebsocketConnection:
             await cancel_tasks([getter], raise_errors=False)
         if getter.done() and not getter.cancelled():
             return getter.result()
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+        if task.done() and not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                raise error
         self._end = WebsocketDisconnectError(None, "the app ended without closing the websocket")
         raise self._end
 
     async def send(self, data: str | bytes) -> None:
         """Send a text (``str``) or binary (``bytes``) message to the app."""
+        message: dict[str, object]
         if isinstance(data, str):
-            await self._receive_queue.put({"type": "websocket.receive", "text": data})
+            message = {"type": "websocket.receive", "text": data}
         elif isinstance(data, bytes | bytearray | memoryview):
-            await self._receive_queue.put({"type": "websocket.receive", "bytes": bytes(data)})
+            message = {"type": "websocket.receive", "bytes": bytes(data)}
         else:
             raise TypeError(
                 f"A websocket message is str or bytes, not {type(data).__name__}: use send_json()."
             )
+        # Only the key in use, as Quart's test client sends it: ASGI lets the
+        # other be absent, where hypercorn's TypedDict lists both.
+        await self._receive_queue.put(cast("WebsocketReceiveEvent", message))
 
     async def receive_json(self) -> Any:
         """Receive a message and parse it as JSON."""
@@ -271,7 +289,7 @@ class TestWebsocketConnection:
 
         return json.loads(await self.receive())
 
-    async def send_json(self, data: Any) -> None:
+    async def send_json(self, data: object) -> None:
         """Send ``data`` as a JSON text message."""
         from .. import json
 
@@ -280,7 +298,11 @@ class TestWebsocketConnection:
     async def close(self, code: int, reason: str = "") -> None:
         """Close the websocket from the client side with ``code`` and ``reason``."""
         self._client_closed = True
-        message = {"type": "websocket.disconnect", "code": code, "reason": reason}
+        message: _WebsocketDisconnectWithReason = {
+            "type": "websocket.disconnect",
+            "code": code,
+            "reason": reason,
+        }
         await self._receive_queue.put(message)
 
     async def disconnect(self) -> None:
@@ -288,7 +310,7 @@ class TestWebsocketConnection:
         self._client_closed = True
         await self._receive_queue.put({"type": "websocket.disconnect", "code": 1006})
 
-    async def _asgi_receive(self) -> Any:
+    async def _asgi_receive(self) -> ASGIReceiveEvent:
         message = await self._receive_queue.get()
         if message["type"] == "websocket.receive" and not self.accepted:
             # As over a network, data sent early arrives only after the
@@ -296,20 +318,19 @@ class TestWebsocketConnection:
             await self._accepted.wait()
         return message
 
-    async def _asgi_send(self, message: Any) -> None:
-        kind = message["type"]
-        if kind == "websocket.send":
+    async def _asgi_send(self, message: ASGISendEvent) -> None:
+        if message["type"] == "websocket.send":
             text = message.get("text")
             await self._send_queue.put(text if text is not None else message.get("bytes") or b"")
-        elif kind == "websocket.accept":
+        elif message["type"] == "websocket.accept":
             self.accepted = True
             self._accepted.set()
             self.subprotocol = message.get("subprotocol")
             self.accept_headers = decode_headers(message.get("headers") or [])
-        elif kind == "websocket.http.response.start":
+        elif message["type"] == "websocket.http.response.start":
             self.headers = decode_headers(message["headers"])
             self.status_code = message["status"]
-        elif kind == "websocket.http.response.body":
+        elif message["type"] == "websocket.http.response.body":
             self.response_data.extend(message["body"])
             if not message.get("more_body", False):
                 response = self.app.response_class(
@@ -317,7 +338,7 @@ class TestWebsocketConnection:
                 )
                 self._end = WebsocketResponseError(response)
                 await self._send_queue.put(self._end)
-        elif kind == "websocket.close":
+        elif message["type"] == "websocket.close":
             self.close_code = message.get("code", 1000)
             self.close_reason = message.get("reason") or ""
             self._end = WebsocketDisconnectError(self.close_code, self.close_reason)

@@ -41,7 +41,6 @@ from collections.abc import AsyncIterator
 from collections.abc import Callable
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any
 from typing import TYPE_CHECKING
 
 import pytest
@@ -51,6 +50,10 @@ if TYPE_CHECKING:
 
     from ..app import Quart
     from ..ctx import AppContext
+    from ..typing import ASGIReceiveCallable
+    from ..typing import ASGISendCallable
+    from ..typing import ASGISendEvent
+    from ..typing import Scope
     from ..typing import TestAppProtocol
     from ..typing import TestClientProtocol
 
@@ -74,7 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _async_fixture(function: Callable[..., Any]) -> Any:
+def _async_fixture(function: Callable[..., AsyncIterator[object]]) -> object:
     """A pytest-asyncio fixture, or one that says pytest-asyncio is missing."""
     try:
         import pytest_asyncio
@@ -313,12 +316,14 @@ class LiveServer:
         config.graceful_timeout = _GRACE
         await serve(self._asgi, config, shutdown_trigger=self._stop.wait, mode="asgi")
 
-    async def _asgi(self, scope: Any, receive: Any, send: Any) -> None:
+    async def _asgi(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
 
-        async def watched_send(message: Any) -> None:
+        async def watched_send(message: ASGISendEvent) -> None:
             # The lifespan's replies tell start() when (and whether) it started.
             if message["type"].endswith(".failed"):
                 self._lifespan_failure = f"{message['type']}: {message.get('message', '')}"

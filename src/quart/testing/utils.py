@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Awaitable
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
-from typing import Any
+from typing import cast
+from typing import IO
 from typing import Literal
 from typing import TYPE_CHECKING
+from typing import TypeGuard
 from urllib.parse import unquote
 from urllib.parse import urlencode
 
@@ -48,7 +52,7 @@ __all__ = [
 
 #: Marks "no JSON given" (``None`` is valid JSON); the object
 #: :class:`quart.typing.TestClientProtocol`'s signatures name as the default.
-sentinel: Any = _NO_JSON
+sentinel: object = _NO_JSON
 
 # The multipart boundary of test bodies (the one Quart's test client uses,
 # so tests comparing an encoded body or its Content-Type keep passing).
@@ -65,7 +69,7 @@ def make_test_headers_path_and_query_string(
     app: Quart,
     path: str,
     headers: dict[str, str] | Headers | None = None,
-    query_string: dict[str, Any] | None = None,
+    query_string: Mapping[str, object] | None = None,
     auth: Authorization | tuple[str, str] | None = None,
     subdomain: str | None = None,
 ) -> tuple[Headers, str, bytes]:
@@ -95,13 +99,15 @@ def make_test_headers_path_and_query_string(
     return headers, unquote(path), query
 
 
-def _is_file_value(value: Any) -> bool:
-    return isinstance(value, tuple | FileStorage) or hasattr(value, "read")
+def _is_file_value(value: object) -> TypeGuard[WerkzeugFileStorage | IO[bytes]]:
+    # A (file, filename[, content_type]) tuple is a file value too: the caller
+    # checks for it first, as it takes it apart.
+    return isinstance(value, FileStorage) or hasattr(value, "read")
 
 
-def _split_data(data: Mapping[str, Any]) -> tuple[list[tuple[str, Any]], FileMultiDict]:
+def _split_data(data: Mapping[str, object]) -> tuple[list[tuple[str, object]], FileMultiDict]:
     """Split a ``data`` mapping into form fields and files, as Flask's test client does."""
-    fields: list[tuple[str, Any]] = []
+    fields: list[tuple[str, object]] = []
     files = FileMultiDict()
     for key, value in _data_items(data):
         if isinstance(value, tuple):
@@ -113,7 +119,7 @@ def _split_data(data: Mapping[str, Any]) -> tuple[list[tuple[str, Any]], FileMul
     return fields, files
 
 
-def _data_items(data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+def _data_items(data: Mapping[str, object]) -> Iterator[tuple[str, object]]:
     if isinstance(data, MultiDict):
         yield from data.items(multi=True)
         return
@@ -126,7 +132,7 @@ def _data_items(data: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def _encode_multipart(
-    fields: list[tuple[str, Any]], files: list[tuple[str, WerkzeugFileStorage, Headers]]
+    fields: list[tuple[str, object]], files: list[tuple[str, WerkzeugFileStorage, Headers]]
 ) -> bytes:
     """A ``multipart/form-data`` body (Quart's layout): the files first, each
     with the given part headers, then the fields."""
@@ -150,10 +156,10 @@ def _encode_multipart(
 
 def make_test_body_with_headers(
     *,
-    data: str | bytes | Mapping[str, Any] | None = None,
-    form: dict[str, Any] | None = None,
+    data: str | bytes | Mapping[str, object] | None = None,
+    form: Mapping[str, object] | None = None,
     files: dict[str, FileStorage] | None = None,
-    json: Any = sentinel,
+    json: object = sentinel,
     app: Quart | None = None,
 ) -> tuple[bytes, Headers]:
     """The body and content headers for ``data``, ``form`` (+ ``files``) or ``json``.
@@ -221,7 +227,7 @@ def make_test_scope(
     scheme: str,
     root_path: str,
     http_version: str,
-    scope_base: dict[str, Any] | None,
+    scope_base: Mapping[str, object] | None,
     *,
     _preserve_context: bool = False,
 ) -> Scope:
@@ -232,7 +238,37 @@ def make_test_scope(
     from a path that starts with it). ``scope_base`` is merged in last,
     except that a websocket, or HTTP/2 and /3, keep their ``extensions``.
     """
-    scope: dict[str, Any] = {
+    scope = _test_scope_dict(
+        type_,
+        path,
+        method,
+        headers,
+        query_string,
+        scheme,
+        root_path,
+        http_version,
+        scope_base,
+        _preserve_context,
+    )
+    # The dict has the keys of an HTTP or websocket scope, as type_ says.
+    return cast("Scope", scope)
+
+
+def _test_scope_dict(
+    type_: str,
+    path: str,
+    method: str,
+    headers: Headers,
+    query_string: bytes,
+    scheme: str,
+    root_path: str,
+    http_version: str,
+    scope_base: Mapping[str, object] | None,
+    _preserve_context: bool,
+) -> dict[str, object]:
+    """The scope :func:`make_test_scope` returns, as a plain dict, for the test
+    client to add keys to (``state``, ``subprotocols``, private ``_quart`` keys)."""
+    scope: dict[str, object] = {
         "type": type_,
         "http_version": http_version,
         "asgi": {"spec_version": "2.1"},
@@ -253,7 +289,7 @@ def make_test_scope(
         scope["extensions"] = {"http.response.push": {}}
     elif type_ == "websocket":
         scope["extensions"] = {"websocket.http.response": {}}
-    return scope  # type: ignore[return-value]
+    return scope
 
 
 def make_test_request(
@@ -262,15 +298,15 @@ def make_test_request(
     *,
     method: str = "GET",
     headers: dict[str, str] | Headers | None = None,
-    query_string: dict[str, Any] | None = None,
+    query_string: Mapping[str, object] | None = None,
     scheme: str = "http",
-    send_push_promise: Any = no_op_push,
-    data: str | bytes | Mapping[str, Any] | None = None,
-    form: dict[str, Any] | None = None,
-    json: Any = sentinel,
+    send_push_promise: Callable[[str, Headers], Awaitable[None]] = no_op_push,
+    data: str | bytes | Mapping[str, object] | None = None,
+    form: Mapping[str, object] | None = None,
+    json: object = sentinel,
     root_path: str = "",
     http_version: str = "1.1",
-    scope_base: dict[str, Any] | None = None,
+    scope_base: Mapping[str, object] | None = None,
     auth: Authorization | tuple[str, str] | None = None,
     subdomain: str | None = None,
 ) -> Request:
@@ -280,8 +316,8 @@ def make_test_request(
     )
     body, body_headers = make_test_body_with_headers(data=data, form=form, json=json, app=app)
     headers.update(body_headers)
-    scope = make_test_scope(
-        "http", path, method, headers, query, scheme, root_path, http_version, scope_base
+    scope = _test_scope_dict(
+        "http", path, method, headers, query, scheme, root_path, http_version, scope_base, False
     )
     request = app.request_class(
         method,
@@ -291,7 +327,7 @@ def make_test_request(
         headers,
         root_path,
         http_version,
-        scope,  # type: ignore[arg-type]
+        cast("HTTPScope", scope),
         max_content_length=app.config["MAX_CONTENT_LENGTH"],
         body_timeout=app.config["BODY_TIMEOUT"],
         send_push_promise=send_push_promise,
