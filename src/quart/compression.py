@@ -8,7 +8,8 @@ Theory of operation. Compression is one step at the end of the HTTP
 pipeline's finalize step: after the ``after_request`` functions and the
 session save (so those see the response the view made), before the
 ``request_finished`` signal and the server. With ``COMPRESS_ENABLED`` off the
-step costs one config lookup per request and nothing else.
+step costs one config lookup per request and nothing else (bench: the 100 KB
+JSON response with compression off, ``make bench-compress``).
 
 A response is *eligible* when its status is not 1xx, 204, 206 or 304, it has
 no ``Content-Encoding`` or ``Content-Range``, no ``Cache-Control:

@@ -16,7 +16,8 @@ that schedule work with ``asyncio.create_task``, work unchanged. A receiver
 that raises propagates, as in blinker.
 
 Before sending, the framework checks ``signal.receivers``, so a signal
-nobody listens to costs one attribute lookup per request.
+nobody listens to costs one attribute lookup per request (bench: plaintext
+endpoint with and without receivers, ``make bench-signals``).
 
 These are Quart's own signal objects (a separate namespace from
 ``flask.signals``): receivers connected to Flask's signals are not called.

@@ -9,14 +9,15 @@ template folder, then in each blueprint's, in registration order.
 ``render_template`` renders most templates synchronously all the same: Jinja's
 async code (an async generator per template, an ``await auto_await(...)`` per
 attribute, call and filter) costs a third more than the sync code for a page
-that awaits nothing. Each app environment has a sync twin (same loader,
-globals, filters and tests; its own compiled templates) whose attribute look-
-ups, item look-ups, calls, user filters and tests check what they return: on
-the first awaitable (or async iterable) the sync render is abandoned, the
-template is marked as needing async and rendered by the async environment.
-A context holding async functions, awaitables, async iterables or one-shot
-iterators goes to the async environment directly (a restarted render would
-find an iterator already consumed).
+that awaits nothing (bench: template endpoint, ``make bench-instr``). Each app
+environment has a sync twin (same loader, globals, filters and tests; its own
+compiled templates) whose attribute look-ups, item look-ups, calls, user
+filters and tests check what they return: on the first awaitable (or async
+iterable) the sync render is abandoned, the template is marked as needing
+async and rendered by the async environment. A context holding async
+functions, awaitables, async iterables or one-shot iterators goes to the async
+environment directly (a restarted render would find an iterator already
+consumed).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ T = TypeVar("T")
 #: Names an exact ``dict`` has as attributes: ``{{ d.name }}`` on a dict looks
 #: the key up directly unless ``name`` is one of these (Jinja tries the
 #: attribute first, which for a key costs a raised and caught AttributeError
-#: with its formatted message).
+#: with its formatted message; bench: template endpoint, ``make bench-instr``).
 _DICT_ATTRS = frozenset(dir(dict))
 
 #: Types no check needs to look at: never awaitable, never async iterable.
@@ -118,8 +119,8 @@ class _Template(Template):
         namespace: MutableMapping[str, object],
         globals: MutableMapping[str, object],
     ) -> Template:
-        # bench: template: 33 escapes per render, 728k -> 604k instructions
-        # per request.
+        # bench: template endpoint, `make bench-instr`: 33 escapes per render,
+        # 728k -> 604k instructions per request.
         if namespace.get("escape") is escape:
             namespace["escape"] = _escape_output
         return super()._from_namespace(environment, namespace, globals)
@@ -146,8 +147,9 @@ class Environment(BaseEnvironment):
     def getattr(self, obj: object, attribute: str) -> object:
         """Jinja's ``getattr`` (the attribute, else the item), with a direct
         key look-up for a plain ``dict`` whose key is not a dict attribute."""
-        # bench: template: {{ item.name }} on the dict items, 20 per render:
-        # 566k -> 474k instructions per sync render (no AttributeError raised).
+        # bench: template endpoint, `make bench-instr`: {{ item.name }} on the
+        # dict items, 20 per render: 566k -> 474k instructions per sync render
+        # (no AttributeError raised).
         if type(obj) is dict and attribute not in _DICT_ATTRS:
             try:
                 return obj[attribute]
@@ -340,7 +342,8 @@ def _new_context(env: BaseEnvironment, template: Template, context: dict[str, ob
     # What Template.new_context does, with the globals flattened in C: Jinja
     # builds its context from the ChainMap, one Python-level __getitem__ per
     # global, and iterates it again for the globals' names.
-    # bench: template: 474k -> 426k instructions per sync render.
+    # bench: template endpoint, `make bench-instr`: 474k -> 426k instructions
+    # per sync render.
     globals_ = template.globals
     if type(globals_) is ChainMap and len(globals_.maps) == 2:
         flat = {**globals_.maps[1], **globals_.maps[0]}
@@ -421,7 +424,8 @@ async def update_context(app: Quart, context: dict[str, object]) -> None:
 async def _default_template_ctx_processor() -> dict[str, object]:
     """Put ``g``, ``request`` (or ``websocket``) and ``session`` in the context."""
     # A coroutine function, though it never waits: ``ensure_async`` would
-    # run a sync one in a worker thread, at a cost of ~100 us per render.
+    # run a sync one in a worker thread, at a cost of ~100 us per render
+    # (bench: template endpoint, `make bench`).
     context: dict[str, object] = {}
     app_ctx = _cv_app.get(None)
     if app_ctx is not None:
@@ -470,8 +474,9 @@ async def _render(app: Quart, template: Template, context: dict[str, object]) ->
 async def _render_named(
     app: Quart, env: BaseEnvironment, names: str | list[str | Template], context: dict[str, object]
 ) -> str:
-    # bench: template: 1,001k -> 728k instructions per request (sync render,
-    # checked; with the dict getattr and the flat globals).
+    # bench: template endpoint, `make bench-instr`: 1,001k -> 728k instructions
+    # per request (sync render, checked; with the dict getattr and the flat
+    # globals).
     twin = _sync_twin(env)
     template = twin.get_or_select_template(names)
     if getattr(template, "_quart_needs_async", False):
