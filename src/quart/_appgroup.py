@@ -22,14 +22,14 @@ class AppGroup(click.Group):
     makes more ``AppGroup`` instances (``app.cli`` and ``bp.cli`` are these)."""
 
     @overload
-    def command(self, __func: Callable[..., Any]) -> click.Command: ...
+    def command(self, __func: Callable[..., object]) -> click.Command: ...
     @overload
     def command(
-        self, *args: Any, **kwargs: Any
-    ) -> Callable[[Callable[..., Any]], click.Command]: ...
+        self, *args: object, **kwargs: object
+    ) -> Callable[[Callable[..., object]], click.Command]: ...
     def command(
-        self, *args: Any, **kwargs: Any
-    ) -> Callable[[Callable[..., Any]], click.Command] | click.Command:
+        self, *args: object, **kwargs: object
+    ) -> Callable[[Callable[..., object]], click.Command] | click.Command:
         """Register a command (a decorator), as :meth:`click.Group.command`:
         ``@cli.command()``, ``@cli.command("name", ...)`` or bare ``@cli.command``.
 
@@ -39,7 +39,7 @@ class AppGroup(click.Group):
             return self.command()(args[0])  # bare @cli.command
         wrap = kwargs.pop("with_appcontext", False)
 
-        def decorator(func: Callable[..., Any]) -> click.Command:
+        def decorator(func: Callable[..., object]) -> click.Command:
             # quart.cli is imported only for the commands that need it.
             if wrap:
                 from .cli import with_appcontext
@@ -54,7 +54,7 @@ class AppGroup(click.Group):
 
         return decorator
 
-    def group(self, *args: Any, **kwargs: Any) -> Any:
+    def group(self, *args: object, **kwargs: object) -> Any:
         """Register a sub-group (an ``AppGroup`` unless ``cls`` says otherwise)."""
         kwargs.setdefault("cls", AppGroup)
         return click.Group.group(self, *args, **kwargs)

@@ -21,6 +21,8 @@ from collections.abc import Coroutine
 from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
+from typing import cast
+from typing import Never
 from typing import ParamSpec
 from typing import TypeVar
 
@@ -47,7 +49,7 @@ def is_async_callable(func: object) -> bool:
     return call is not None and inspect.iscoroutinefunction(call)
 
 
-async def run_in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def run_in_thread(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run ``func`` in the default executor with the current context copied."""
     loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()
@@ -65,10 +67,11 @@ def run_sync(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     """
 
     @functools.wraps(func)
-    async def _wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+    async def _wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         result = await run_in_thread(func, *args, **kwargs)
         if inspect.isgenerator(result):
-            return run_sync_iterable(result)
+            # Awaited, a sync generator's result is an async iterator of its items.
+            return cast(T, run_sync_iterable(result))
         return result
 
     _wrapper._quart_async_wrapper = True  # type: ignore[attr-defined]
@@ -139,7 +142,7 @@ def iterate_sync(iterable: Iterable[T]) -> AsyncIterator[T]:
 
 
 def create_task(
-    coro: Coroutine[Any, Any, T],
+    coro: Coroutine[object, Never, T],
     *,
     name: str | None = None,
     context: contextvars.Context | None = None,
@@ -178,7 +181,7 @@ def context_without(*variables: contextvars.ContextVar[Any]) -> contextvars.Cont
     return fresh
 
 
-async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]], *, raise_errors: bool = True) -> None:
+async def cancel_tasks(tasks: Iterable[asyncio.Task[object]], *, raise_errors: bool = True) -> None:
     """Cancel ``tasks`` and wait until every one of them has finished.
 
     Then, as Quart 0.22's :func:`quart.utils.cancel_tasks` (this function),
@@ -196,7 +199,7 @@ async def cancel_tasks(tasks: Iterable[asyncio.Task[Any]], *, raise_errors: bool
         raise_task_exceptions(tasks)
 
 
-def raise_task_exceptions(tasks: Iterable[asyncio.Task[Any]]) -> None:
+def raise_task_exceptions(tasks: Iterable[asyncio.Task[object]]) -> None:
     """Raise the first exception held by a finished, non-cancelled task."""
     for task in tasks:
         if task.done() and not task.cancelled():

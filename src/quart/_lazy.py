@@ -17,7 +17,7 @@ from typing import Any
 LazyNames = Mapping[str, tuple[str, str | None]]
 
 
-def load(module: str, name: str, names: LazyNames) -> Any:
+def load(module: str, name: str, names: LazyNames) -> object:
     """``name`` of ``module``, imported from where ``names`` says and kept in
     the module's namespace (so the next lookup does not come here).
 

@@ -37,6 +37,8 @@ from .typing import FilePath
 if TYPE_CHECKING:
     from .app import Quart
     from .wrappers import Response
+    from .wrappers.response import FileObjectBody
+    from .wrappers.response import ReaderBody
 
 #: The mimetype of a file whose type cannot be guessed.
 DEFAULT_MIMETYPE = "application/octet-stream"
@@ -236,7 +238,7 @@ async def _send_file_object(app: Quart, file: Any, options: _SendOptions) -> Res
         )
     mimetype = _stream_mimetype(options)
     size = await run_in_thread(_open_file_size, file)
-    body: Any
+    body: ReaderBody | FileObjectBody
     if size is None:
         body = app.response_class.reader_body_class(file)
         response = app.response_class(body)
@@ -253,7 +255,7 @@ async def _send_file_object(app: Quart, file: Any, options: _SendOptions) -> Res
         raise
 
 
-def _open_file_size(file: Any) -> int | None:
+def _open_file_size(file: BinaryIO) -> int | None:
     """The bytes left in ``file`` if it is a plain file opened on disk, else ``None``.
 
     Only ``open()``'s own objects are trusted: a wrapper's ``fileno()`` (gzip,

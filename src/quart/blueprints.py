@@ -31,6 +31,8 @@ from .typing import WebsocketCallable as WebsocketCallable
 from .typing import WhileServingCallable as WhileServingCallable
 
 if TYPE_CHECKING:
+    from flask.typing import RouteCallable as FlaskRouteCallable
+
     from .app import Quart
     from .typing import AfterServingCallable
     from .typing import AfterWebsocketCallable
@@ -206,8 +208,8 @@ class _SetupState(BlueprintSetupState):
         self,
         rule: str,
         endpoint: str | None = None,
-        view_func: Any = None,
-        **options: Any,
+        view_func: FlaskRouteCallable | None = None,
+        **options: object,
     ) -> None:
         """Add a rule of the blueprint to the app (see Flask's)."""
         if endpoint == "static" and view_func == getattr(self.blueprint, "send_static_file", None):

@@ -29,7 +29,12 @@ import traceback
 from collections.abc import Callable
 from collections.abc import Coroutine
 from operator import itemgetter
+from types import ModuleType
 from typing import Any
+from typing import cast
+from typing import Never
+from typing import overload
+from typing import ParamSpec
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
@@ -72,7 +77,9 @@ __all__ = [
     "with_appcontext",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: How the app's module is imported. Looked up here on each load, so a test
 #: can patch ``quart.cli.import_module`` (as with Quart).
@@ -191,13 +198,13 @@ pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
 
 
 def _run_coroutine(
-    factory: Callable[[], Coroutine[Any, Any, Any]], context: contextvars.Context
-) -> Any:
+    factory: Callable[[], Coroutine[object, Never, R]], context: contextvars.Context
+) -> R:
     """Run ``factory()`` to completion inside ``context``, on a fresh event
     loop: in this thread, or in a helper thread when a loop is already
     running here (a CLI runner called from an async test)."""
 
-    def _run() -> Any:
+    def _run() -> R:
         with asyncio.Runner() as runner:
             return runner.run(factory(), context=context)
 
@@ -205,31 +212,33 @@ def _run_coroutine(
         asyncio.get_running_loop()
     except RuntimeError:
         return _run()
-    outcome: list[Any] = []
+    results: list[R] = []
+    errors: list[BaseException] = []
 
     def _target() -> None:
         try:
-            outcome.append((True, _run()))
+            results.append(_run())
         except BaseException as error:
-            outcome.append((False, error))
+            errors.append(error)
 
     thread = threading.Thread(target=_target, name="quart-cli-context")
     thread.start()
     thread.join()
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    return value
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
-def _finish(result: Any, context: contextvars.Context) -> Any:
+def _finish(result: object, context: contextvars.Context) -> object:
     """Run ``result`` on an event loop if an ``async def`` callback returned it."""
     if inspect.iscoroutine(result):
         return _run_coroutine(lambda: result, context)
     return result
 
 
-def _call_in_app_context(app: Quart, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _call_in_app_context(
+    app: Quart, func: Callable[P, object], *args: P.args, **kwargs: P.kwargs
+) -> object:
     """Call ``func`` with the app context pushed.
 
     The context is pushed and popped on a short-lived event loop, but ``func``
@@ -254,7 +263,11 @@ def _call_in_app_context(app: Quart, func: Callable[..., Any], *args: Any, **kwa
         _run_coroutine(lambda: app_ctx.pop(error), context)
 
 
-def with_appcontext(fn: F | None = None) -> Any:
+@overload
+def with_appcontext(fn: None = None) -> Callable[[F], F]: ...
+@overload
+def with_appcontext(fn: F) -> F: ...
+def with_appcontext(fn: F | None = None) -> F | Callable[[F], F]:
     """Run a click command's callback inside the loaded app's app context.
 
     Usable as ``@with_appcontext`` or ``@with_appcontext()``. The callback
@@ -265,18 +278,19 @@ def with_appcontext(fn: F | None = None) -> Any:
         return with_appcontext
 
     @click.pass_context
-    def decorator(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+    def decorator(ctx: click.Context, /, *args: object, **kwargs: object) -> object:
         app = ctx.ensure_object(ScriptInfo).load_app()
         return _call_in_app_context(app, ctx.invoke, fn, *args, **kwargs)
 
-    return functools.update_wrapper(decorator, fn)
+    # Called as ``fn`` is: ``pass_context`` supplies the click context.
+    return cast(F, functools.update_wrapper(decorator, fn))
 
 
-def _run_async_command(func: Callable[..., Any]) -> Callable[..., Any]:
+def _run_async_command(func: Callable[P, object]) -> Callable[P, object]:
     """Make an ``async def`` command callback callable by click."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> object:
         return _finish(func(*args, **kwargs), contextvars.copy_context())
 
     return wrapper
@@ -285,7 +299,7 @@ def _run_async_command(func: Callable[..., Any]) -> Callable[..., Any]:
 # -- the quart group ----------------------------------------------------------
 
 
-def _import_dotenv() -> Any:
+def _import_dotenv() -> ModuleType:
     # Imported by name: python-dotenv is an optional extra without type hints.
     return importlib.import_module("dotenv")
 
@@ -323,7 +337,7 @@ def load_dotenv(path: str | os.PathLike[str] | None = None) -> bool:
     return loaded
 
 
-def get_version(ctx: Any, param: Any, value: Any) -> None:
+def get_version(ctx: click.Context, param: click.Parameter, value: object) -> None:
     """The ``--version`` callback: print Python, Quart and Werkzeug versions."""
     if not value or ctx.resilient_parsing:
         return
@@ -509,7 +523,7 @@ class QuartGroup(AppGroup):
         info_name: str | None,
         args: list[str],
         parent: click.Context | None = None,
-        **extra: Any,
+        **extra: object,
     ) -> click.Context:
         """Make the context, with a :class:`ScriptInfo` as its ``obj``."""
         global _cli_depth
@@ -633,7 +647,7 @@ def shell_command() -> None:
         f"App: {app.import_name}\n"
         f"Instance: {app.instance_path}"
     )
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, object] = {}
     startup = os.environ.get("PYTHONSTARTUP")
     if startup and os.path.isfile(startup):
         with open(startup) as file:

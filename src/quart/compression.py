@@ -8,7 +8,8 @@ Theory of operation. Compression is one step at the end of the HTTP
 pipeline's finalize step: after the ``after_request`` functions and the
 session save (so those see the response the view made), before the
 ``request_finished`` signal and the server. With ``COMPRESS_ENABLED`` off the
-step costs one config lookup per request and nothing else.
+step costs one config lookup per request and nothing else (bench: the 100 KB
+JSON response with compression off, ``make bench-compress``).
 
 A response is *eligible* when its status is not 1xx, 204, 206 or 304, it has
 no ``Content-Encoding`` or ``Content-Range``, no ``Cache-Control:
@@ -53,9 +54,13 @@ import os
 import stat
 import zlib
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
+from typing import Self
 from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from werkzeug.http import parse_accept_header
 
@@ -65,14 +70,19 @@ from .globals import _cv_request
 from .wrappers.response import _SeekableBody
 from .wrappers.response import DataBody
 from .wrappers.response import ReaderBody
+from .wrappers.response import Response
 from .wrappers.response import ResponseBody
 
 if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers
+
     from .app import Quart
     from .wrappers import Request
     from .wrappers import Websocket
 
 __all__ = ["DEFAULT_LEVELS", "DEFAULT_MIMETYPES", "available_algorithms"]
+
+T = TypeVar("T")
 
 #: The level of each algorithm when ``COMPRESS_LEVEL`` does not name one:
 #: its usual balance of speed and ratio.
@@ -228,7 +238,14 @@ def available_algorithms() -> list[str]:
 class _Settings:
     """The ``COMPRESS_*`` keys, checked and ready to use."""
 
-    def __init__(self, min_size: Any, level: Any, mimetypes: Any, algorithms: Any) -> None:
+    def __init__(
+        self,
+        min_size: object,
+        level: int | Mapping[str, int] | None,
+        mimetypes: Iterable[str],
+        algorithms: Iterable[str],
+    ) -> None:
+        # The COMPRESS_* values as documented; checked here all the same.
         if type(min_size) is not int or min_size < 0:
             raise ValueError(f"COMPRESS_MIN_SIZE is a number of bytes >= 0, not {min_size!r}.")
         if isinstance(algorithms, str) or not all(isinstance(a, str) for a in algorithms):
@@ -322,7 +339,7 @@ def _settings(app: Quart) -> _Settings:
         config["COMPRESS_MIMETYPES"],
         config["COMPRESS_ALGORITHMS"],
     )
-    cached: tuple[tuple[Any, ...], _Settings] | None = app.__dict__.get("_compress_settings")
+    cached: tuple[tuple[object, ...], _Settings] | None = app.__dict__.get("_compress_settings")
     if cached is not None and all(a is b for a, b in zip(cached[0], values, strict=True)):
         return cached[1]
     settings = _Settings(*values)
@@ -330,7 +347,7 @@ def _settings(app: Quart) -> _Settings:
     return settings
 
 
-def _add_vary(headers: Any) -> None:
+def _add_vary(headers: Headers) -> None:
     vary = headers.get("Vary")
     if vary is None:
         headers["Vary"] = "Accept-Encoding"
@@ -340,7 +357,7 @@ def _add_vary(headers: Any) -> None:
         headers["Vary"] = f"{vary}, Accept-Encoding"
 
 
-def _known_size(body: ResponseBody, headers: Any) -> int | None:
+def _known_size(body: ResponseBody, headers: Headers) -> int | None:
     if isinstance(body, DataBody):
         return body.end - body.begin
     length = headers.get("Content-Length")
@@ -349,16 +366,18 @@ def _known_size(body: ResponseBody, headers: Any) -> int | None:
     return None
 
 
-async def compress_response(app: Quart, request: Request | Websocket, response: Any) -> Any:
+async def compress_response(app: Quart, request: Request | Websocket, response: T) -> T:
     """Compress ``response`` for ``request`` if ``COMPRESS_*`` say so (see the
     module's documentation); return it (the same object, changed in place).
 
     Called by the pipeline at the end of finalizing an HTTP request when
     ``COMPRESS_ENABLED`` is on.
     """
-    body = response.response
+    if not isinstance(response, Response):
+        return response  # A plain Werkzeug response.
+    body: object = response.response  # the app may have set anything
     if not isinstance(body, ResponseBody) or not getattr(response, "compress", True):
-        return response  # A plain Werkzeug response, or the app opted out.
+        return response  # A body of another kind, or the app opted out.
     status = response.status_code
     if status < 200 or status in _NEVER_STATUSES:
         return response
@@ -410,7 +429,7 @@ async def compress_response(app: Quart, request: Request | Websocket, response: 
     return response
 
 
-def _weaken_etag(headers: Any) -> None:
+def _weaken_etag(headers: Headers) -> None:
     etag = headers.get("ETag")
     if etag is not None and not etag.startswith(("W/", "w/")):
         headers["ETag"] = f"W/{etag}"
@@ -425,7 +444,7 @@ class _Compressing:
         self._chunks: Any = None
         self._done = False
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> Self:
         self._chunks = aiter(await self.inner.__aenter__())
         return self
 
@@ -434,7 +453,7 @@ class _Compressing:
     ) -> None:
         await self.inner.__aexit__(exc_type, exc_value, tb)
 
-    def __aiter__(self) -> Any:
+    def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> bytes:

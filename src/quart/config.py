@@ -75,7 +75,7 @@ class Config(_FlaskConfig):
     """
 
     def from_prefixed_env(
-        self, prefix: str = "QUART", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "QUART", *, loads: Callable[[str], object] = json.loads
     ) -> bool:
         """Load every environment variable starting with ``{prefix}_``.
 

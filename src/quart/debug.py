@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import linecache
 import re
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
 from typing import TYPE_CHECKING
 
 from markupsafe import escape
@@ -54,7 +54,7 @@ _MAX_CHAIN = 5
 _SECRET_NAME = re.compile(r"secret|passw|token|api_?key|credential|private", re.IGNORECASE)
 
 
-def _safe_repr(name: str, value: Any) -> str:
+def _safe_repr(name: str, value: object) -> str:
     from .config import Config
 
     if _SECRET_NAME.search(name):
@@ -83,7 +83,7 @@ def _source(filename: str, lineno: int) -> str:
     return f"<pre>{''.join(out)}</pre>"
 
 
-def _locals(frame_locals: dict[str, Any]) -> str:
+def _locals(frame_locals: Mapping[str, object]) -> str:
     rows = []
     for name, value in list(frame_locals.items())[:_MAX_LOCALS]:
         shown = escape(_safe_repr(name, value))

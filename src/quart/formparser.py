@@ -88,7 +88,7 @@ StreamFactory = Callable[[int | None, str | None, str | None, int | None], IO[by
 #: called as ``func(parser, body, mimetype, content_length, options)``.
 ParserFunc = Callable[
     ["FormDataParser", AsyncIterable[bytes], str, int | None, dict[str, str]],
-    Awaitable[tuple[MultiDict[str, Any], MultiDict[str, Any]]],
+    Awaitable[tuple[MultiDict[str, str], MultiDict[str, FileStorage]]],
 ]
 
 # RFC 2046 section 5.1.1: 1 to 70 characters from "bchars", not ending with

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import AsyncGenerator
 from collections.abc import Callable
 from collections.abc import Iterable
 from datetime import UTC as UTC  # Quart 0.22 has it here (api_gap, test_module_names).
@@ -103,7 +104,7 @@ def url_for(
     _external: bool | None = None,
     _method: str | None = None,
     _scheme: str | None = None,
-    **values: Any,
+    **values: object,
 ) -> str:
     """Build the URL of an endpoint.
 
@@ -149,7 +150,7 @@ def redirect(location: str, code: int = 302) -> WerkzeugResponse:
     return _wz_redirect(_safe_location(location), code=code)
 
 
-def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+def abort(code: int | Response, *args: object, **kwargs: object) -> NoReturn:
     """Raise the :class:`~werkzeug.exceptions.HTTPException` for ``code``.
 
     :param code: A status code, or a response to send as is.
@@ -210,7 +211,7 @@ def stream_with_context(func: Callable[..., Any]) -> Callable[..., Any]:
         raise RuntimeError("stream_with_context needs a request or websocket context.")
 
     @functools.wraps(func)
-    async def generator(*args: Any, **kwargs: Any) -> Any:
+    async def generator(*args: object, **kwargs: object) -> AsyncGenerator[object, None]:
         # The context is made current only while the wrapped generator runs,
         # never across a yield, so it cannot leak into the consumer's code.
         with ctx._activated():

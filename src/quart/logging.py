@@ -22,7 +22,6 @@ import sys
 from logging import DEBUG as DEBUG
 from logging import NOTSET as NOTSET
 from logging.handlers import QueueHandler
-from typing import Any
 from typing import TextIO
 from typing import TYPE_CHECKING
 
@@ -48,7 +47,7 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
         return sys.stderr
 
     @stream.setter
-    def stream(self, value: Any) -> None:
+    def stream(self, value: object) -> None:
         pass  # Always the current sys.stderr; see the class docstring.
 
 

@@ -43,17 +43,33 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
+from typing import cast
+from typing import Literal
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+from wsgiref.types import StartResponse
+from wsgiref.types import WSGIEnvironment
 
 from ._concurrency import create_task
 from .typing import ASGIReceiveCallable
 from .typing import ASGISendCallable
 
+if TYPE_CHECKING:
+    from .typing import ASGIReceiveEvent
+    from .typing import ASGISendEvent
+    from .typing import HTTPScope
+    from .typing import LifespanScope
+    from .typing import Scope
+    from .typing import WWWScope
+
 __all__ = ["DispatcherMiddleware", "WSGIAdapter", "is_asgi_app"]
 
-ASGIApp = Callable[[Any, ASGIReceiveCallable, ASGISendCallable], Awaitable[None]]
+ASGIApp = Callable[["Scope", ASGIReceiveCallable, ASGISendCallable], Awaitable[None]]
 #: A WSGI application: ``app(environ, start_response)`` returning the body's chunks.
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+WSGIApp = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
+_ASGIAdapter = Callable[
+    [Mapping[str, object], ASGIReceiveCallable, ASGISendCallable], Awaitable[None]
+]
 
 #: Threads per mounted WSGI app unless told otherwise: WSGI requests served at once.
 DEFAULT_WSGI_WORKERS = 10
@@ -100,21 +116,23 @@ class WSGIAdapter:
         self.app = app
         #: The number of threads serving it.
         self.workers = workers
-        self._adapter = WSGIMiddleware(_with_asgi_environ(app), workers=workers)  # type: ignore[arg-type]
+        adapter = WSGIMiddleware(_with_asgi_environ(app), workers=workers)  # type: ignore[arg-type]
+        # a2wsgi declares ASGI's messages as TypedDicts of its own, apart from
+        # Hypercorn's: the adapter is called with the scope and channels here.
+        self._adapter = cast("_ASGIAdapter", adapter)
 
     async def __call__(
-        self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
         """Serve one ASGI connection: HTTP through the WSGI app."""
-        kind = scope["type"]
-        if kind == "http":
+        if scope["type"] == "http":
             await self._serve_http(scope, receive, send)
-        elif kind == "websocket":
+        elif scope["type"] == "websocket":
             # Closing before accepting refuses the handshake (the server answers 403).
             await send({"type": "websocket.close", "code": 1000, "reason": ""})
-        elif kind == "lifespan":
+        elif scope["type"] == "lifespan":
             while True:
-                message: Any = await receive()
+                message = await receive()
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
@@ -122,24 +140,24 @@ class WSGIAdapter:
                     return
 
     async def _serve_http(
-        self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
+        self, scope: HTTPScope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
         # The client's messages are read here all along (at most one waiting
         # for the WSGI app), so a disconnect is seen even while the app only
         # writes; the app's iterable then stops at its next chunk.
         disconnected = threading.Event()
-        inbox: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
+        inbox: asyncio.Queue[ASGIReceiveEvent] = asyncio.Queue(maxsize=1)
 
         async def pump() -> None:
             while True:
-                message: Any = await receive()
+                message = await receive()
                 if message["type"] == "http.disconnect":
                     disconnected.set()
                     await inbox.put(message)
                     return
                 await inbox.put(message)
 
-        async def send_while_connected(message: Any) -> None:
+        async def send_while_connected(message: ASGISendEvent) -> None:
             if disconnected.is_set():
                 return
             try:
@@ -147,11 +165,11 @@ class WSGIAdapter:
             except OSError:  # Servers that raise once the client has gone.
                 disconnected.set()
 
-        scope = dict(scope)
-        scope[_DISCONNECTED] = disconnected
+        wsgi_scope: dict[str, object] = dict(scope)
+        wsgi_scope[_DISCONNECTED] = disconnected
         reader = create_task(pump())
         try:
-            await self._adapter(scope, inbox.get, send_while_connected)
+            await self._adapter(wsgi_scope, inbox.get, send_while_connected)
         finally:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
@@ -190,7 +208,7 @@ def _with_asgi_environ(app: WSGIApp) -> WSGIApp:
     """``app`` with the environ's paths taken from the ASGI scope as mounted,
     and its response stopped when the client disconnects."""
 
-    def call(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def call(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         scope = environ["asgi.scope"]
         disconnected: threading.Event = scope[_DISCONNECTED]
         if disconnected.is_set():  # Gone while waiting for a thread.
@@ -278,22 +296,25 @@ class DispatcherMiddleware:
         self.mounts[normalised] = app
 
     async def __call__(
-        self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
         """Serve one ASGI connection with the app its path is mounted at."""
-        kind = scope["type"]
-        if kind == "http" or kind == "websocket":
+        if scope["type"] == "http" or scope["type"] == "websocket":
             found = self._find(scope)
             if found is not None:
                 prefix, mounted, inner = found
-                if inner == prefix and kind == "http" and not isinstance(mounted, WSGIAdapter):
+                if (
+                    inner == prefix
+                    and scope["type"] == "http"
+                    and not isinstance(mounted, WSGIAdapter)
+                ):
                     await _redirect_to_slash(scope, send)
                     return
-                scope = dict(scope)
-                scope["root_path"] = scope.get("root_path", "") + prefix
-                await mounted(scope, receive, send)
+                inner_scope = scope.copy()
+                inner_scope["root_path"] = scope.get("root_path", "") + prefix
+                await mounted(inner_scope, receive, send)
                 return
-        elif kind == "lifespan" and self.mount_lifespan:
+        elif self.mount_lifespan and scope["type"] == "lifespan":
             apps = [
                 mounted for mounted in self.mounts.values() if not isinstance(mounted, WSGIAdapter)
             ]
@@ -302,7 +323,7 @@ class DispatcherMiddleware:
                 return
         await self.app(scope, receive, send)
 
-    def _find(self, scope: Any) -> tuple[str, ASGIApp, str] | None:
+    def _find(self, scope: WWWScope) -> tuple[str, ASGIApp, str] | None:
         """The prefix, app and path under ``root_path`` of the mount for ``scope``."""
         if not self.mounts:
             return None
@@ -322,7 +343,7 @@ class DispatcherMiddleware:
         return None
 
 
-def is_asgi_app(app: Any) -> bool:
+def is_asgi_app(app: object) -> bool:
     """Whether ``app`` is an ASGI app rather than a WSGI one.
 
     An ``async def`` function or an object whose ``__call__`` is one is ASGI;
@@ -357,7 +378,7 @@ def is_asgi_app(app: Any) -> bool:
     )
 
 
-async def _redirect_to_slash(scope: Any, send: ASGISendCallable) -> None:
+async def _redirect_to_slash(scope: HTTPScope, send: ASGISendCallable) -> None:
     raw_path = scope.get("raw_path")
     if raw_path:
         location = raw_path.decode("latin-1") + "/"
@@ -384,12 +405,12 @@ async def _redirect_to_slash(scope: Any, send: ASGISendCallable) -> None:
 class _Lifespans:
     """Drives the lifespan protocol of several apps as one."""
 
-    def __init__(self, scope: Any, apps: list[ASGIApp]) -> None:
+    def __init__(self, scope: LifespanScope, apps: list[ASGIApp]) -> None:
         self.scope = scope
         self.apps = apps
 
     async def serve(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        message: Any = await receive()
+        message = await receive()
         if message["type"] != "lifespan.startup":  # pragma: no cover - the spec's order
             return
         started: list[_AppLifespan] = []
@@ -428,12 +449,13 @@ class _Lifespans:
 class _AppLifespan:
     """One app's lifespan protocol, run in a task fed from a queue."""
 
-    def __init__(self, app: ASGIApp, scope: Any) -> None:
-        self._inbox: asyncio.Queue[Any] = asyncio.Queue()
-        self._outbox: asyncio.Queue[Any] = asyncio.Queue()
+    def __init__(self, app: ASGIApp, scope: LifespanScope) -> None:
+        self._inbox: asyncio.Queue[ASGIReceiveEvent] = asyncio.Queue()
+        # The app's messages (its ``send``), then how its call ended.
+        self._outbox: asyncio.Queue[Mapping[str, object]] = asyncio.Queue()
         self._task = create_task(self._run(app, scope))
 
-    async def _run(self, app: ASGIApp, scope: Any) -> None:
+    async def _run(self, app: ASGIApp, scope: LifespanScope) -> None:
         try:
             await app(scope, self._inbox.get, self._outbox.put)
         except Exception as error:
@@ -441,10 +463,12 @@ class _AppLifespan:
         else:
             await self._outbox.put({"type": "returned"})
 
-    async def step(self, event: str) -> tuple[str, Any]:
+    async def step(self, event: Literal["startup", "shutdown"]) -> tuple[str, object]:
         """Send ``lifespan.<event>``; return ``complete``, ``failed`` or
         ``unsupported``, with the failure's message or exception."""
-        await self._inbox.put({"type": f"lifespan.{event}"})
+        await self._inbox.put(
+            {"type": "lifespan.startup"} if event == "startup" else {"type": "lifespan.shutdown"}
+        )
         reply = await self._outbox.get()
         kind = reply["type"]
         if kind == f"lifespan.{event}.complete":

@@ -27,14 +27,19 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable
 from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .typing import ASGIReceiveCallable
 from .typing import ASGISendCallable
 
+if TYPE_CHECKING:
+    from .typing import Scope
+    from .typing import WWWScope
+
 __all__ = ["ProxyFix"]
 
-ASGIApp = Callable[[Any, ASGIReceiveCallable, ASGISendCallable], Awaitable[None]]
+ASGIApp = Callable[["Scope", ASGIReceiveCallable, ASGISendCallable], Awaitable[None]]
 
 # A host, optionally with a port: what may replace the Host header.
 _HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?$")
@@ -90,18 +95,18 @@ class ProxyFix:
         self.x_prefix = x_prefix
 
     async def __call__(
-        self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
         """Serve one ASGI connection, with the scope fixed for HTTP and websockets."""
-        if scope["type"] in _SCHEMES:
+        if scope["type"] == "http" or scope["type"] == "websocket":  # the keys of _SCHEMES
             scope = self.fix_scope(scope)
         await self.app(scope, receive, send)
 
-    def fix_scope(self, scope: dict[str, Any]) -> dict[str, Any]:
+    def fix_scope(self, scope: WWWScope) -> WWWScope:
         """A copy of the ``http`` or ``websocket`` ``scope`` with the trusted
         forwarded values applied (the original is not changed)."""
         forwarded = _forwarded_headers(scope.get("headers", ()))
-        scope = dict(scope)
+        scope = scope.copy()
         address = _trusted(forwarded.get(b"x-forwarded-for"), self.x_for)
         if address:
             scope["client"] = (address, 0)
@@ -127,7 +132,7 @@ def _check_count(name: str, value: object) -> None:
         raise ValueError(f"{name} must be a number of proxies (0 or more), not {value!r}.")
 
 
-def _forwarded_headers(headers: Any) -> dict[bytes, str]:
+def _forwarded_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[bytes, str]:
     """The X-Forwarded-* headers, repeated lines joined as one list."""
     found: dict[bytes, list[str]] = {}
     for name, value in headers:
@@ -147,7 +152,7 @@ def _trusted(value: str | None, trusted: int) -> str | None:
     return values[-trusted] or None
 
 
-def _current_host(scope: dict[str, Any]) -> str:
+def _current_host(scope: WWWScope) -> str:
     for name, value in scope.get("headers", ()):
         if name.lower() == b"host":
             return str(value.decode("latin-1"))
@@ -163,7 +168,7 @@ def _host_without_port(host: str) -> str:
     return host.partition(":")[0]
 
 
-def _set_host(scope: dict[str, Any], host: str) -> None:
+def _set_host(scope: WWWScope, host: str) -> None:
     headers = [(name, value) for name, value in scope.get("headers", ()) if name.lower() != b"host"]
     headers.append((b"host", host.encode("latin-1")))
     scope["headers"] = headers
@@ -176,7 +181,7 @@ def _set_host(scope: dict[str, Any], host: str) -> None:
     scope["server"] = (name.strip("[]"), port)
 
 
-def _set_prefix(scope: dict[str, Any], prefix: str) -> None:
+def _set_prefix(scope: WWWScope, prefix: str) -> None:
     # ASGI paths include root_path; the app strips it again when routing.
     scope["root_path"] = prefix
     scope["path"] = prefix + scope["path"]

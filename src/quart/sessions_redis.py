@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Any
+from typing import NoReturn
 from typing import TYPE_CHECKING
 
 from flask.sessions import NullSession
@@ -76,7 +78,11 @@ class ServerSideSession(SecureCookieSession):
     """A session whose data lives on the server; ``sid`` is its id (``None``
     until it is first saved)."""
 
-    def __init__(self, initial: Any = None, sid: str | None = None) -> None:
+    def __init__(
+        self,
+        initial: Mapping[str, object] | None = None,
+        sid: str | None = None,
+    ) -> None:
         super().__init__(initial)
         #: The session id, as stored in the cookie (signed) and in the key.
         self.sid = sid
@@ -110,7 +116,7 @@ def regenerate_session() -> None:
 class _UnavailableSession(NullSession):
     """Stands in when the store could not be read: any use is a 503."""
 
-    def _unavailable(self, *args: Any, **kwargs: Any) -> Any:
+    def _unavailable(self, *args: object, **kwargs: object) -> NoReturn:
         raise ServiceUnavailable("The session store is unavailable; try again shortly.")
 
     __getitem__ = __setitem__ = __delitem__ = __contains__ = __iter__ = __len__ = _unavailable

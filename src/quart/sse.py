@@ -170,7 +170,7 @@ class _Failed:
         self.error = error
 
 
-async def _pump(events: AsyncIterable[Any], queue: asyncio.Queue[Any]) -> None:
+async def _pump(events: AsyncIterable[object], queue: asyncio.Queue[object]) -> None:
     iterator = aiter(events)
     try:
         async for item in iterator:
@@ -185,8 +185,8 @@ async def _pump(events: AsyncIterable[Any], queue: asyncio.Queue[Any]) -> None:
     await queue.put(_END)
 
 
-async def _stream(events: AsyncIterable[Any], ping: float | None) -> AsyncIterator[bytes]:
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
+async def _stream(events: AsyncIterable[object], ping: float | None) -> AsyncIterator[bytes]:
+    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=1)
     task = create_task(_pump(events, queue), name="quart-sse-events")
     try:
         yield _OPEN

@@ -9,14 +9,15 @@ template folder, then in each blueprint's, in registration order.
 ``render_template`` renders most templates synchronously all the same: Jinja's
 async code (an async generator per template, an ``await auto_await(...)`` per
 attribute, call and filter) costs a third more than the sync code for a page
-that awaits nothing. Each app environment has a sync twin (same loader,
-globals, filters and tests; its own compiled templates) whose attribute look-
-ups, item look-ups, calls, user filters and tests check what they return: on
-the first awaitable (or async iterable) the sync render is abandoned, the
-template is marked as needing async and rendered by the async environment.
-A context holding async functions, awaitables, async iterables or one-shot
-iterators goes to the async environment directly (a restarted render would
-find an iterator already consumed).
+that awaits nothing (bench: template endpoint, ``make bench-instr``). Each app
+environment has a sync twin (same loader, globals, filters and tests; its own
+compiled templates) whose attribute look-ups, item look-ups, calls, user
+filters and tests check what they return: on the first awaitable (or async
+iterable) the sync render is abandoned, the template is marked as needing
+async and rendered by the async environment. A context holding async
+functions, awaitables, async iterables or one-shot iterators goes to the async
+environment directly (a restarted render would find an iterator already
+consumed).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from types import FunctionType
 from types import GeneratorType
 from types import MethodType
 from typing import Any
+from typing import cast
 from typing import NoReturn
 from typing import TYPE_CHECKING
 from typing import TypeGuard
@@ -81,7 +83,7 @@ T = TypeVar("T")
 #: Names an exact ``dict`` has as attributes: ``{{ d.name }}`` on a dict looks
 #: the key up directly unless ``name`` is one of these (Jinja tries the
 #: attribute first, which for a key costs a raised and caught AttributeError
-#: with its formatted message).
+#: with its formatted message; bench: template endpoint, ``make bench-instr``).
 _DICT_ATTRS = frozenset(dir(dict))
 
 #: Types no check needs to look at: never awaitable, never async iterable.
@@ -93,15 +95,14 @@ _PLAIN = frozenset({str, Markup, int, float, bool, list, dict, tuple, type(None)
 _escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", escape)
 
 
-def _escape_output(value: Any) -> Any:
+def _escape_output(value: object) -> str:
     # What an autoescaped {{ value }} outputs: the escaped text. Jinja calls
     # escape() only there, and joins the pieces into a str (Markup(...) is
     # applied to the joined buffer where it matters: macros, {% set %}
     # blocks), so a plain str serves as well as a Markup for it.
-    cls = type(value)
-    if cls is str:
+    if type(value) is str:
         return _escape_inner(value)
-    if cls is Markup:
+    if type(value) is Markup:
         return value
     return escape(value)
 
@@ -115,11 +116,11 @@ class _Template(Template):
     def _from_namespace(
         cls,
         environment: BaseEnvironment,
-        namespace: MutableMapping[str, Any],
-        globals: MutableMapping[str, Any],
+        namespace: MutableMapping[str, object],
+        globals: MutableMapping[str, object],
     ) -> Template:
-        # bench: template: 33 escapes per render, 728k -> 604k instructions
-        # per request.
+        # bench: template endpoint, `make bench-instr`: 33 escapes per render,
+        # 728k -> 604k instructions per request.
         if namespace.get("escape") is escape:
             namespace["escape"] = _escape_output
         return super()._from_namespace(environment, namespace, globals)
@@ -143,11 +144,12 @@ class Environment(BaseEnvironment):
         #: The application this environment belongs to.
         self.app = app
 
-    def getattr(self, obj: object, attribute: str) -> Any:
+    def getattr(self, obj: object, attribute: str) -> object:
         """Jinja's ``getattr`` (the attribute, else the item), with a direct
         key look-up for a plain ``dict`` whose key is not a dict attribute."""
-        # bench: template: {{ item.name }} on the dict items, 20 per render:
-        # 566k -> 474k instructions per sync render (no AttributeError raised).
+        # bench: template endpoint, `make bench-instr`: {{ item.name }} on the
+        # dict items, 20 per render: 566k -> 474k instructions per sync render
+        # (no AttributeError raised).
         if type(obj) is dict and attribute not in _DICT_ATTRS:
             try:
                 return obj[attribute]
@@ -197,7 +199,7 @@ def _is_async_function(value: object) -> bool:
     return inspect.iscoroutinefunction(value) or inspect.isasyncgenfunction(value)
 
 
-def _context_is_sync(context: dict[str, Any]) -> bool:
+def _context_is_sync(context: Mapping[str, object]) -> bool:
     """Can a synchronous render of ``context`` be abandoned safely?
 
     Not when a value is an async function, an awaitable, an async iterable
@@ -216,17 +218,19 @@ def _context_is_sync(context: dict[str, Any]) -> bool:
     return True
 
 
-class _SyncCallables(Mapping[str, Any]):
+class _SyncCallables(Mapping[str, Callable[..., object]]):
     """The sync twin's ``filters`` or ``tests``: a live view of the async
     environment's, where an async one raises :class:`_NeedsAsync` and a user
     one has its result checked (a sync function may return an awaitable)."""
 
-    def __init__(self, base: dict[str, Any], builtin: Mapping[str, Any]) -> None:
+    def __init__(
+        self, base: Mapping[str, Callable[..., object]], builtin: Mapping[str, object]
+    ) -> None:
         self._base = base
         self._builtin = builtin
         self._wrapped: dict[str, tuple[object, Callable[..., object]]] = {}
 
-    def __getitem__(self, name: str) -> Any:
+    def __getitem__(self, name: str) -> Callable[..., object]:
         func = self._base[name]
         if func is self._builtin.get(name):
             return func
@@ -314,7 +318,10 @@ def _make_sync_twin(env: BaseEnvironment) -> BaseEnvironment:
     twin.__class__ = _sync_class(type(env))
     twin.context_class = _sync_context_class(env.context_class)
     twin.filters = _SyncCallables(env.filters, DEFAULT_FILTERS)  # type: ignore[assignment]
-    twin.tests = _SyncCallables(env.tests, DEFAULT_TESTS)  # type: ignore[assignment]
+    # Jinja leaves ``tests`` unannotated: its inferred value type (the bare
+    # ``function``) is not a Callable to the type checker.
+    tests = cast("dict[str, Callable[..., object]]", env.tests)
+    twin.tests = _SyncCallables(tests, DEFAULT_TESTS)  # type: ignore[assignment]
     # The bytecode cache keys on the template's name and source: the async
     # and the sync code of a template would overwrite each other.
     twin.bytecode_cache = None
@@ -331,11 +338,12 @@ def _sync_twin(env: BaseEnvironment) -> BaseEnvironment:
     return twin
 
 
-def _new_context(env: BaseEnvironment, template: Template, context: dict[str, Any]) -> Context:
+def _new_context(env: BaseEnvironment, template: Template, context: dict[str, object]) -> Context:
     # What Template.new_context does, with the globals flattened in C: Jinja
     # builds its context from the ChainMap, one Python-level __getitem__ per
     # global, and iterates it again for the globals' names.
-    # bench: template: 474k -> 426k instructions per sync render.
+    # bench: template endpoint, `make bench-instr`: 474k -> 426k instructions
+    # per sync render.
     globals_ = template.globals
     if type(globals_) is ChainMap and len(globals_.maps) == 2:
         flat = {**globals_.maps[1], **globals_.maps[0]}
@@ -344,7 +352,7 @@ def _new_context(env: BaseEnvironment, template: Template, context: dict[str, An
     return new_context(env, template.name, template.blocks, context, False, flat)
 
 
-def _render_sync(twin: BaseEnvironment, template: Template, context: dict[str, Any]) -> str:
+def _render_sync(twin: BaseEnvironment, template: Template, context: dict[str, object]) -> str:
     ctx = _new_context(twin, template, context)
     try:
         return twin.concat(template.root_render_func(ctx))
@@ -354,7 +362,7 @@ def _render_sync(twin: BaseEnvironment, template: Template, context: dict[str, A
         return twin.handle_exception()
 
 
-async def _render_async(template: Template, context: dict[str, Any]) -> str:
+async def _render_async(template: Template, context: dict[str, object]) -> str:
     env = template.environment
     ctx = _new_context(env, template, context)
     try:
@@ -399,7 +407,7 @@ def create_environment(app: Quart) -> Environment:
     return env
 
 
-async def update_context(app: Quart, context: dict[str, Any]) -> None:
+async def update_context(app: Quart, context: dict[str, object]) -> None:
     """The body of :meth:`Quart.update_template_context`: add the context
     processors' values (app first, then blueprints), explicit values winning."""
     names: tuple[str | None, ...] = (None,)
@@ -413,11 +421,12 @@ async def update_context(app: Quart, context: dict[str, Any]) -> None:
     context.update(original)
 
 
-async def _default_template_ctx_processor() -> dict[str, Any]:
+async def _default_template_ctx_processor() -> dict[str, object]:
     """Put ``g``, ``request`` (or ``websocket``) and ``session`` in the context."""
     # A coroutine function, though it never waits: ``ensure_async`` would
-    # run a sync one in a worker thread, at a cost of ~100 us per render.
-    context: dict[str, Any] = {}
+    # run a sync one in a worker thread, at a cost of ~100 us per render
+    # (bench: template endpoint, `make bench`).
+    context: dict[str, object] = {}
     app_ctx = _cv_app.get(None)
     if app_ctx is not None:
         context["g"] = app_ctx.g
@@ -438,7 +447,7 @@ def _app() -> Quart:
     return _current_app()
 
 
-async def _prepare(app: Quart, template: Template, context: dict[str, Any]) -> None:
+async def _prepare(app: Quart, template: Template, context: dict[str, object]) -> None:
     await app.update_template_context(context)
     # Receivers get the very dict the template renders with, so what they
     # add (as the signals documentation's examples do) reaches the template.
@@ -448,14 +457,14 @@ async def _prepare(app: Quart, template: Template, context: dict[str, Any]) -> N
         )
 
 
-async def _rendered(app: Quart, template: Template, context: dict[str, Any]) -> None:
+async def _rendered(app: Quart, template: Template, context: dict[str, object]) -> None:
     if template_rendered.receivers:
         await template_rendered.send_async(
             app, _sync_wrapper=app.ensure_async, template=template, context=context
         )
 
 
-async def _render(app: Quart, template: Template, context: dict[str, Any]) -> str:
+async def _render(app: Quart, template: Template, context: dict[str, object]) -> str:
     await _prepare(app, template, context)
     rendered = await _render_async(template, context)
     await _rendered(app, template, context)
@@ -463,10 +472,11 @@ async def _render(app: Quart, template: Template, context: dict[str, Any]) -> st
 
 
 async def _render_named(
-    app: Quart, env: BaseEnvironment, names: str | list[str | Template], context: dict[str, Any]
+    app: Quart, env: BaseEnvironment, names: str | list[str | Template], context: dict[str, object]
 ) -> str:
-    # bench: template: 1,001k -> 728k instructions per request (sync render,
-    # checked; with the dict getattr and the flat globals).
+    # bench: template endpoint, `make bench-instr`: 1,001k -> 728k instructions
+    # per request (sync render, checked; with the dict getattr and the flat
+    # globals).
     twin = _sync_twin(env)
     template = twin.get_or_select_template(names)
     if getattr(template, "_quart_needs_async", False):
@@ -499,7 +509,7 @@ async def _render_named(
 
 
 async def render_template(
-    template_name_or_list: str | Template | list[str | Template], **context: Any
+    template_name_or_list: str | Template | list[str | Template], **context: object
 ) -> str:
     """Render a template from the template folders (app first, then blueprints).
 
@@ -520,7 +530,7 @@ async def render_template(
     return await _render(app, template, context)
 
 
-async def render_template_string(source: str, **context: Any) -> str:
+async def render_template_string(source: str, **context: object) -> str:
     """Render a template given as a string (autoescaped, as ``.html`` files are).
 
     The source is compiled on every call: for a page rendered often, a
@@ -534,7 +544,7 @@ async def render_template_string(source: str, **context: Any) -> str:
     return await _render(app, template, context)
 
 
-async def _stream(app: Quart, template: Template, context: dict[str, Any]) -> AsyncIterator[str]:
+async def _stream(app: Quart, template: Template, context: dict[str, object]) -> AsyncIterator[str]:
     await _prepare(app, template, context)
 
     async def generate() -> AsyncGenerator[str, None]:
@@ -553,7 +563,7 @@ async def _stream(app: Quart, template: Template, context: dict[str, Any]) -> As
 
 
 async def stream_template(
-    template_name_or_list: str | Template | list[str | Template], **context: Any
+    template_name_or_list: str | Template | list[str | Template], **context: object
 ) -> AsyncIterator[str]:
     """Render a template chunk by chunk, for a streamed response.
 
@@ -570,7 +580,7 @@ async def stream_template(
     return await _stream(app, template, context)
 
 
-async def stream_template_string(source: str, **context: Any) -> AsyncIterator[str]:
+async def stream_template_string(source: str, **context: object) -> AsyncIterator[str]:
     """Like :func:`stream_template`, from template source.
 
     :param source: The template source.
@@ -597,7 +607,7 @@ def get_template_attribute(template_name: str, attribute: str) -> Any:
     return getattr(module, attribute)
 
 
-def _run_without_loop(coro: Coroutine[Any, Any, T]) -> T:
+def _run_without_loop(coro: Coroutine[object, None, T]) -> T:
     # Jinja has no synchronous way to build a module in async mode, but a
     # template's top level (macro definitions, {% set %}, imports through
     # the synchronous loader) never waits on anything: drive the coroutine

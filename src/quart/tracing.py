@@ -33,6 +33,8 @@ from .signals import request_started
 from .signals import websocket_started
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import Span
+
     from .app import Quart
     from .wrappers import BaseRequestWebsocket
 
@@ -90,7 +92,7 @@ def instrument(app: Quart, *, wrap: bool = True, **middleware_options: Any) -> N
     app.extensions[_EXTENSION] = True
 
 
-def _current_span() -> Any:
+def _current_span() -> Span | None:
     from opentelemetry import trace
 
     span = trace.get_current_span()
@@ -113,15 +115,15 @@ def _name_span(connection: BaseRequestWebsocket, http: bool) -> None:
     span.set_attribute(ENDPOINT_ATTRIBUTE, rule.endpoint)
 
 
-def _request_started(sender: Any, **extra: Any) -> None:
+def _request_started(sender: object, **extra: object) -> None:
     _name_span(_given_or_current(None, _cv_request).request, http=True)
 
 
-def _websocket_started(sender: Any, **extra: Any) -> None:
+def _websocket_started(sender: object, **extra: object) -> None:
     _name_span(_given_or_current(None, _cv_websocket).websocket, http=False)
 
 
-def _got_exception(sender: Any, exception: BaseException, **extra: Any) -> None:
+def _got_exception(sender: object, exception: BaseException, **extra: object) -> None:
     span = _current_span()
     if span is not None:
         from opentelemetry.trace import Status

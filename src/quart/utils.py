@@ -67,7 +67,9 @@ def decode_headers(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
     return Headers([(key.decode("latin-1"), value.decode("latin-1")) for key, value in headers])
 
 
-async def observe_changes(sleep: Callable[[float], Awaitable[Any]], shutdown_event: Event) -> None:
+async def observe_changes(
+    sleep: Callable[[float], Awaitable[object]], shutdown_event: Event
+) -> None:
     """Poll the files of loaded modules; raise :class:`MustReloadError` on a change.
 
     :param sleep: ``asyncio.sleep`` (or an equivalent).
@@ -145,7 +147,7 @@ class AsyncFile:
     ) -> None:
         await self.close()
 
-    def __await__(self) -> Generator[Any, None, AsyncFile]:
+    def __await__(self) -> Generator[object, None, AsyncFile]:
         return self.__aenter__().__await__()
 
     def __aiter__(self) -> AsyncFile:
@@ -169,7 +171,7 @@ class AsyncFile:
         """Read all remaining lines."""
         return await run_in_thread(self.file.readlines)
 
-    async def write(self, data: Any) -> int:
+    async def write(self, data: object) -> int:
         """Write ``data``; return how much was written."""
         return await run_in_thread(self.file.write, data)
 

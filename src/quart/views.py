@@ -25,7 +25,7 @@ __all__ = ["MethodView", "View", "http_method_funcs"]
 http_method_funcs = frozenset(["get", "post", "head", "options", "delete", "put", "trace", "patch"])
 
 
-async def _call(func: Callable[..., Any], is_async: bool, kwargs: dict[str, Any]) -> Any:
+async def _call(func: Callable[..., Any], is_async: bool, kwargs: dict[str, object]) -> Any:
     if is_async:
         return await func(**kwargs)
     # Not ensure_async: that caches per callable, and a bound method of a
@@ -53,7 +53,7 @@ class View:
     provide_automatic_options: ClassVar[bool | None] = None
     #: Decorators applied, in order, to the view function :meth:`as_view` makes.
     #: They wrap the function, not the class, so they run on every request.
-    decorators: ClassVar[list[Callable[..., Any]]] = []
+    decorators: ClassVar[list[Callable[..., object]]] = []
     #: Create an instance for every request (the default). Set to ``False``
     #: to create one instance in :meth:`as_view` and share it, which is
     #: faster but means ``self`` must not hold request data.
@@ -67,7 +67,7 @@ class View:
         raise NotImplementedError()
 
     @classmethod
-    def as_view(cls, name: str, *class_args: Any, **class_kwargs: Any) -> RouteCallable:
+    def as_view(cls, name: str, *class_args: object, **class_kwargs: object) -> RouteCallable:
         """Turn the class into a view function for ``add_url_rule``.
 
         :param name: The view's name, used as its endpoint by default.
@@ -78,14 +78,14 @@ class View:
         view: Any
         if cls.init_every_request:
 
-            async def view(**kwargs: Any) -> ResponseReturnValue:
+            async def view(**kwargs: object) -> ResponseReturnValue:
                 self = view.view_class(*class_args, **class_kwargs)
                 return await _call(self.dispatch_request, is_async, kwargs)  # type: ignore[no-any-return]
 
         else:
             instance = cls(*class_args, **class_kwargs)
 
-            async def view(**kwargs: Any) -> ResponseReturnValue:
+            async def view(**kwargs: object) -> ResponseReturnValue:
                 return await _call(instance.dispatch_request, is_async, kwargs)  # type: ignore[no-any-return]
 
         if cls.decorators:
@@ -122,7 +122,7 @@ class MethodView(View):
     #: Which handler names of this class are coroutine functions.
     _async_handlers: ClassVar[frozenset[str]] = frozenset()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if "methods" not in cls.__dict__:
             methods: set[str] = set()

@@ -10,9 +10,7 @@ import ast
 import inspect
 import os
 import sys
-from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 from typing import TYPE_CHECKING
 from typing import TypeGuard
 
@@ -40,7 +38,7 @@ def _is_app(value: object) -> TypeGuard[Quart]:
     return isinstance(value, Quart)
 
 
-def _called_with_wrong_args(func: Callable[..., Any]) -> bool:
+def _called_with_wrong_args(func: object) -> bool:
     """Whether the ``TypeError`` being handled came from calling ``func`` with
     the wrong arguments, rather than from inside it."""
     tb = sys.exc_info()[2]
@@ -55,7 +53,9 @@ def _called_with_wrong_args(func: Callable[..., Any]) -> bool:
         del tb
 
 
-def _call_factory(module: ModuleType, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+def _call_factory(
+    module: ModuleType, name: str, args: list[object], kwargs: dict[str, object]
+) -> object:
     factory = getattr(module, name)
     try:
         result = factory(*args, **kwargs)
@@ -110,7 +110,7 @@ def find_best_app(module: ModuleType) -> Quart:
     )
 
 
-def _parse_app_name(app_name: str) -> tuple[str, list[Any], dict[str, Any], bool]:
+def _parse_app_name(app_name: str) -> tuple[str, list[object], dict[str, object], bool]:
     """Parse ``name`` or ``name(literal, key=literal)``."""
     try:
         expr = ast.parse(app_name.strip(), mode="eval").body

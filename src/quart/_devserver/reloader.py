@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any
+from types import FrameType
 
 #: The exit code with which a reloader child asks to be restarted.
 RELOAD_EXIT_CODE = 3
@@ -113,7 +113,7 @@ def run_reloader() -> int:
     # Appended to by the signal handler (a list, so the loop re-reads it).
     stopping: list[int] = []
 
-    def _forward(signum: int, frame: Any) -> None:
+    def _forward(signum: int, frame: FrameType | None) -> None:
         stopping.append(signum)
         if child is not None and child.poll() is None:
             # Ctrl-C in a terminal also reaches the child directly (same

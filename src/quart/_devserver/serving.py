@@ -45,7 +45,10 @@ from .reloader import run_reloader
 from .reloader import wait_for_change_or
 
 if TYPE_CHECKING:
+    from hypercorn.typing import ResponseSummary
+
     from ..app import Quart
+    from ..typing import WWWScope
 
 __all__ = ["run", "run_task"]
 
@@ -57,8 +60,10 @@ class _EscapedAtoms(AccessLogAtoms):
     """Access log values with control characters escaped (a path may hold a
     percent-decoded newline; a header, an escape sequence)."""
 
+    # Any, as the base's values are: Hypercorn annotates them str, but "T" and
+    # "D" are ints and "h" may be None.
     def __getitem__(self, key: str) -> Any:
-        value: Any = super().__getitem__(key)
+        value: object = super().__getitem__(key)
         if isinstance(value, str):
             return escape_control_characters(value)
         return value
@@ -67,7 +72,9 @@ class _EscapedAtoms(AccessLogAtoms):
 class _EscapingLogger(HypercornLogger):
     """Hypercorn's logger, with escaped access log values."""
 
-    def atoms(self, request: Any, response: Any, request_time: float) -> Mapping[str, str]:
+    def atoms(
+        self, request: WWWScope, response: ResponseSummary | None, request_time: float
+    ) -> Mapping[str, str]:
         """The access log values, escaped."""
         return _EscapedAtoms(request, response, request_time)
 
@@ -178,7 +185,7 @@ def run(
     ca_certs: str | None = None,
     certfile: str | None = None,
     keyfile: str | None = None,
-    **kwargs: Any,
+    **kwargs: object,
 ) -> None:
     """Serve ``app`` for development until interrupted (``app.run()``).
 

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
+from typing import TYPE_CHECKING
 
 from .._concurrency import create_task
 from ..channels import ChannelsUnavailable
@@ -32,6 +33,9 @@ from .client import client_from_url
 from .client import connection_errors
 from .client import DEFAULT_TIMEOUT
 from .client import redact
+
+if TYPE_CHECKING:
+    from redis.asyncio.client import PubSub
 
 #: Seconds of silence after which the pub/sub connection is pinged.
 _HEALTH_INTERVAL = 15.0
@@ -74,8 +78,10 @@ class RedisBackend:
         self._history_prefix = f"{prefix}history:".encode()
         self._control = f"{prefix}control".encode()
         self._logger = logger
+        # Any: set by start() before the backend is used (the hub hands it out
+        # only once started), which the type checker cannot follow.
         self._client: Any = None
-        self._pubsub: Any = None
+        self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._wanted: set[bytes] = set()
@@ -189,14 +195,14 @@ class RedisBackend:
         down = False
         while not self._stopping:
             try:
-                await self._connect()
+                pubsub = await self._connect()
                 if down:
                     self._logger.warning(
                         "Reconnected to Redis at %s (channels).", redact(self._url)
                     )
                     down = False
                 delay = _BACKOFF_START
-                await self._read()
+                await self._read(pubsub)
             except Exception as error:  # the task's boundary: any failure reconnects
                 await self._close_pubsub()
                 if not down:
@@ -210,8 +216,8 @@ class RedisBackend:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _BACKOFF_MAX)
 
-    async def _connect(self) -> None:
-        pubsub = self._client.pubsub()
+    async def _connect(self) -> PubSub:
+        pubsub: PubSub = self._client.pubsub()
         try:
             subscribed: set[bytes] = set()
             missing = {self._control} | self._wanted
@@ -224,9 +230,9 @@ class RedisBackend:
             raise
         # No await since the last check: every wanted channel is subscribed.
         self._pubsub = pubsub
+        return pubsub
 
-    async def _read(self) -> None:
-        pubsub = self._pubsub
+    async def _read(self, pubsub: PubSub) -> None:
         while True:
             reply = await pubsub.get_message(timeout=_HEALTH_INTERVAL)
             if reply is None:
@@ -252,7 +258,7 @@ class RedisBackend:
             await _close(pubsub)
 
 
-async def _close(pubsub: Any) -> None:
+async def _close(pubsub: PubSub) -> None:
     try:
         await pubsub.aclose()
     except Exception:  # closing a broken connection; nothing to report

@@ -9,9 +9,13 @@ an outage means: a 503 for a session, a reconnect loop for channels).
 
 from __future__ import annotations
 
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 #: URL schemes redis-py understands.
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -21,7 +25,7 @@ REDIS_SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_TIMEOUT = 3.0
 
 
-def import_redis() -> Any:
+def import_redis() -> ModuleType:
     """Import ``redis.asyncio``, or say how to install it."""
     try:
         import redis.asyncio as redis_asyncio
@@ -32,7 +36,7 @@ def import_redis() -> Any:
     return redis_asyncio
 
 
-def client_from_url(url: str, **options: Any) -> Any:
+def client_from_url(url: str, **options: object) -> Redis:
     """A ``redis.asyncio.Redis`` for ``url`` with this package's defaults:
     bounded timeouts, no retries, bytes in and out."""
     redis_asyncio = import_redis()
@@ -45,7 +49,8 @@ def client_from_url(url: str, **options: Any) -> Any:
     if "socket_connect_timeout" not in query:
         options.setdefault("socket_connect_timeout", DEFAULT_TIMEOUT)
     options.setdefault("retry", Retry(NoBackoff(), 0))
-    return redis_asyncio.Redis.from_url(url, **options)
+    client: Redis = redis_asyncio.Redis.from_url(url, **options)
+    return client
 
 
 def connection_errors() -> tuple[type[BaseException], ...]:
@@ -68,7 +73,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def describe(client: Any) -> str:
+def describe(client: Redis) -> str:
     """Where a redis-py client connects, for messages (password redacted)."""
     kwargs = client.connection_pool.connection_kwargs
     if "path" in kwargs:

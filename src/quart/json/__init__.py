@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as _json
 from typing import Any
+from typing import AnyStr
 from typing import IO
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["dump", "dumps", "jsonify", "load", "loads"]
 
 
-def dumps(obj: Any, **kwargs: Any) -> str:
+def dumps(obj: object, **kwargs: Any) -> str:
     """Serialize ``obj`` to a JSON string.
 
     Uses ``current_app.json`` inside an app context; otherwise the standard
@@ -31,7 +32,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     return _json.dumps(obj, **kwargs)
 
 
-def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
+def dump(obj: object, fp: IO[str], **kwargs: Any) -> None:
     """Serialize ``obj`` as JSON into the text file ``fp``."""
     ctx = _cv_app.get(None)
     if ctx is not None:
@@ -49,7 +50,7 @@ def loads(s: str | bytes, **kwargs: Any) -> Any:
     return _json.loads(s, **kwargs)
 
 
-def load(fp: IO[Any], **kwargs: Any) -> Any:
+def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
     """Deserialize JSON read from the file ``fp``."""
     ctx = _cv_app.get(None)
     if ctx is not None:
@@ -57,7 +58,7 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
     return _json.load(fp, **kwargs)
 
 
-def jsonify(*args: Any, **kwargs: Any) -> Response:
+def jsonify(*args: object, **kwargs: object) -> Response:
     """Make a JSON :class:`~quart.wrappers.Response` of the arguments.
 
     One positional argument is serialized as is; several become a list;
