@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-import bench-all bench-readme bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
+.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-wire-instr bench-import bench-all bench-readme bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,8 +68,9 @@ docs: $(DOCS_STAMP)
 	$(BIN)/sphinx-build -W --keep-going -E -q -b html docs docs/_build/html
 
 # Benchmarks (see bench/README.md). `bench` is the in-process table; the others
-# are the over-the-wire, large-body, callgrind and import-time modes; `bench-all`
-# runs every mode once with shorter settings (about 15 minutes on 2 cores).
+# are the over-the-wire, large-body, callgrind, callgrind-over-the-wire and
+# import-time modes; `bench-all` runs every mode once with shorter settings
+# (about 18 minutes on 2 cores).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -103,6 +104,10 @@ bench-large: $(STAMP)
 
 bench-instr: $(STAMP)
 	$(BIN)/python bench/run.py --callgrind
+
+# Server instructions per request over the wire, under callgrind (bench/wire_instr.py).
+bench-wire-instr: $(STAMP)
+	$(BIN)/python bench/run.py --wire-instr
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/run.py --import-time

@@ -9,6 +9,8 @@ checks that they agree). The block holds, from one run:
 * issue #14's targets, each marked met or not, with the figure that decides it
   (the thresholds live here, in the bench, never in tests);
 * over the wire: req/s and p99 per server and endpoint, ours/Starlette;
+* over the wire, counted: the server's instructions per request (callgrind),
+  ours/Starlette whole and minus the raw ASGI row;
 * in-process: instructions per request (callgrind) and µs per request;
 * large bodies and ``import`` time;
 * the chart (``bench/results/ratios.png``, drawn by ``chart.py``).
@@ -96,7 +98,7 @@ def wire_table(wire: Mapping[str, object]) -> list[str]:
         for figures in by_fw.values():
             endpoints += [e for e in figures if e not in endpoints]
         for endpoint in endpoints:
-            cells = [SERVER_LABELS.get(server, server), endpoint]
+            cells = [SERVER_LABELS.get(str(server), str(server)), endpoint]
             for fw in shown:
                 fig = by_fw.get(fw, {}).get(endpoint)
                 cells.append("—" if not fig else f"{fig['rps']:,.0f} ({fig['p99_ms']:.0f})")
@@ -104,6 +106,35 @@ def wire_table(wire: Mapping[str, object]) -> list[str]:
             base = by_fw.get("starlette", {}).get(endpoint)
             ratio = ours["rps"] / base["rps"] if ours and base and base["rps"] else None
             cells.append("—" if ratio is None else f"{ratio:.2f}x")
+            lines.append(_row(cells))
+    return lines
+
+
+def wire_instr_table(section: Mapping[str, object]) -> list[str]:
+    """Thousands of instructions per request per server and endpoint, ours/Starlette,
+    and the same ratio with the raw ASGI row (the server's share) taken off both."""
+    results = section["results"]
+    assert isinstance(results, dict)
+    shown = [fw for fw in WIRE_COLUMNS if any(fw in by_fw for by_fw in results.values())]
+    head = ["server", "endpoint", *(f"{_label(fw)} k" for fw in shown)]
+    lines = _head([*head, "ours/Starlette", "minus raw"], 2)
+    for server, by_fw in results.items():
+        endpoints: list[str] = []
+        for figures in by_fw.values():
+            endpoints += [e for e in figures if e not in endpoints]
+        for endpoint in endpoints:
+            cells = [SERVER_LABELS.get(str(server), str(server)), endpoint]
+            for fw in shown:
+                value = by_fw.get(fw, {}).get(endpoint)
+                cells.append(_num(None if value is None else value / 1000))
+            ours = by_fw.get("ours", {}).get(endpoint)
+            base = by_fw.get("starlette", {}).get(endpoint)
+            raw = by_fw.get("raw", {}).get(endpoint)
+            cells.append("—" if not ours or not base else f"{ours / base:.2f}x")
+            if ours and base and raw is not None and base > raw:
+                cells.append(f"{(ours - raw) / (base - raw):.2f}x")
+            else:
+                cells.append("—")
             lines.append(_row(cells))
     return lines
 
@@ -235,6 +266,17 @@ def readme_block(data: Mapping[str, Mapping[str, object]]) -> str:
         out += ["", *wire_table(wire), ""]
         if wire.get("note"):
             out += [str(wire["note"]), ""]
+    wire_instr = data.get("wire_instr")
+    if wire_instr:
+        out.append(
+            "**Server instructions per request over the wire** (callgrind, taken "
+            f"{wire_instr.get('taken', '?')}; thousands; the whole server process, one worker, "
+            f"{wire_instr.get('connections', '?')} keep-alive connections x "
+            f"{wire_instr.get('requests_per_connection', '?')} requests; the same count on a busy "
+            "or idle machine). `raw ASGI` is the server's own share; *minus raw* is "
+            "ours/Starlette with it taken off both (the frameworks' own cost):"
+        )
+        out += ["", *wire_instr_table(wire_instr), ""]
     callgrind = data.get("callgrind")
     if callgrind:
         out.append(

@@ -8,6 +8,8 @@ Stdlib only (runs in the project's ``.venv``). Modes:
 * ``--wire``: over the wire with wrk on uvicorn, granian and Hypercorn (``wire.py``).
 * ``--large``: 10 MB ``send_file`` and a streamed response on uvicorn (``wire.py``).
 * ``--callgrind``: instructions per request under callgrind (``instr.py``).
+* ``--wire-instr``: the server's instructions per request over the wire, under
+  callgrind (``wire_instr.py``).
 * ``--import-time``: wall time of ``import <framework>`` (``importtime.py``).
 * ``--all``: all of the above, in that order.
 
@@ -25,7 +27,7 @@ Examples::
     python3 bench/run.py --quick           # smoke run
     python3 bench/run.py --only ours       # just this package
     python3 bench/run.py --json out.json --check-ratio 3
-    python3 bench/run.py --all             # everything (~15 min)
+    python3 bench/run.py --all             # everything (~18 min)
 """
 
 from __future__ import annotations
@@ -252,6 +254,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--callgrind", action="store_true", help="instructions per request (instr.py)"
     )
     modes.add_argument(
+        "--wire-instr",
+        action="store_true",
+        help="server instructions per request over the wire (wire_instr.py)",
+    )
+    modes.add_argument(
         "--import-time", action="store_true", help="import time per framework (importtime.py)"
     )
     modes.add_argument("--all", action="store_true", help="every mode, in the order above")
@@ -276,12 +283,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     wire_opts.add_argument(
         "--wire-endpoints",
         default="plaintext,json,json_echo,template",
-        help="comma list of endpoints for --wire",
+        help="comma list of endpoints for --wire and --wire-instr",
     )
     cg_opts = parser.add_argument_group("callgrind options")
     cg_opts.add_argument(
         "--callgrind-n", type=int, default=100, help="requests counted per endpoint (default 100)"
     )
+    import wire_instr
+
+    wire_instr.add_options(parser)
     imp_opts = parser.add_argument_group("import-time options")
     imp_opts.add_argument(
         "--import-runs", type=int, default=9, help="runs per framework, median kept (default 9)"
@@ -431,8 +441,9 @@ def draw_chart(venv_python: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    modes = ["inproc", "wire", "large", "callgrind", "import_time"] if args.all else []
-    for mode in ("inproc", "wire", "large", "callgrind", "import_time"):
+    every = ["inproc", "wire", "large", "callgrind", "wire_instr", "import_time"]
+    modes = list(every) if args.all else []
+    for mode in every:
         if getattr(args, mode) and mode not in modes:
             modes.append(mode)
     if not modes:
@@ -451,6 +462,10 @@ def main(argv: list[str] | None = None) -> int:
             import instr
 
             code, section = instr.run_mode(args)
+        elif mode == "wire_instr":
+            import wire_instr
+
+            code, section = wire_instr.run_mode(args)
         else:
             import importtime
 

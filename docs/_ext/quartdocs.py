@@ -233,6 +233,42 @@ def _per_endpoint_table(results: dict[str, dict[str, float]], unit: str, digits:
     return lines
 
 
+def _wire_instr_tables(section: dict[str, Any]) -> list[str]:
+    """Server instructions per request over the wire: per server, a column per
+    framework (thousands), ours/Starlette, and that ratio with the raw row off both."""
+    out = ["### Over the wire, counted: server instructions per request (lower is better)", ""]
+    out.append(
+        f"Taken {section.get('taken', '?')} under callgrind: the whole server process (one "
+        f"worker), {section.get('connections', '?')} keep-alive connections x "
+        f"{section.get('requests_per_connection', '?')} requests, in thousands. Unlike req/s "
+        "this does not depend on the machine's load. `raw ASGI` is a bare ASGI app, the "
+        "server's own share; *minus raw* is ours/Starlette with it taken off both."
+    )
+    out.append("")
+    for server, by_framework in section["results"].items():
+        frameworks = list(by_framework)
+        endpoints: list[str] = []
+        for results in by_framework.values():
+            endpoints += [e for e in results if e not in endpoints]
+        out.append(f"**{server}**")
+        out.append("")
+        head = ["endpoint", *(f"{_label(f)} k" for f in frameworks), "ours/Starlette", "minus raw"]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|---" + "|---:" * (len(head) - 1) + "|")
+        for endpoint in endpoints:
+            values = {f: by_framework[f].get(endpoint) for f in frameworks}
+            row = [endpoint, *(_num(None if v is None else v / 1000, 0) for v in values.values())]
+            ours, base, raw = values.get("ours"), values.get("starlette"), values.get("raw")
+            row.append("—" if not ours or not base else f"{ours / base:.2f}x")
+            if ours and base and raw is not None and base > raw:
+                row.append(f"{(ours - raw) / (base - raw):.2f}x")
+            else:
+                row.append("—")
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    return out
+
+
 def bench_tables() -> str:
     """Markdown for every section of the latest results.json."""
     data = json.loads(BENCH_RESULTS.read_text(encoding="utf-8"))
@@ -290,6 +326,9 @@ def bench_tables() -> str:
         if wire.get("note"):
             out.append(wire["note"])
             out.append("")
+    wire_instr = data.get("wire_instr")
+    if wire_instr:
+        out += _wire_instr_tables(wire_instr)
     large = data.get("large")
     if large:
         out.append("### Large bodies on uvicorn (10 MB)")
