@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 import weakref
+from asyncio import current_task as _current_task
 from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from ._messages import websocket_refusal
 if TYPE_CHECKING:
     from ..app import Quart
     from ..typing import ASGIReceiveCallable
+    from ..typing import ASGIReceiveEvent
     from ..typing import ASGISendCallable
     from ..typing import ASGISendEvent
     from ..typing import WebsocketScope
@@ -126,18 +128,34 @@ if TYPE_CHECKING:
 # no close frame).
 
 _READ_AHEAD = 4
+_BINARY = (bytes, bytearray, memoryview)
 _READ_AHEAD_BYTES = 64 * 1024
 _HANDSHAKE = 0
 _CONNECTED = 1
 _CLOSED = 2
 
 
-def _spec_version(scope: WebsocketScope) -> tuple[int, ...]:
-    raw = (scope.get("asgi") or {}).get("spec_version") or "2.0"
+def _spec_version(raw: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in raw.split("."))
     except ValueError:
         return (2, 0)
+
+
+#: spec_version -> (accept may carry headers, close may carry a reason):
+#: parsed once per server, not per connection (bench: ws_connect).
+_SPEC_FEATURES: dict[str, tuple[bool, bool]] = {}
+
+
+def _spec_features(scope: WebsocketScope) -> tuple[bool, bool]:
+    raw = (scope.get("asgi") or {}).get("spec_version") or "2.0"
+    features = _SPEC_FEATURES.get(raw)
+    if features is None:
+        spec = _spec_version(raw)
+        features = (spec > (2, 0), spec >= (2, 3))
+        if len(_SPEC_FEATURES) < 16:  # The server's, not the client's: a few at most.
+            _SPEC_FEATURES[raw] = features
+    return features
 
 
 def _check_close(code: int, reason: str) -> None:
@@ -157,10 +175,10 @@ class _WebsocketConnection:
 
     __slots__ = (
         "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_handler_receiving", "_loop",
-        "_others_receive", "_pulling", "_receive", "_reader", "_send", "_sent_since_receive",
-        "_task", "_waiters", "accepted", "app_closed", "close_code", "close_info", "close_reason",
-        "extensions", "finished", "headers_ok", "max_size", "raise_on_disconnect", "reading",
-        "reason_ok", "state", "we_cancelled",
+        "_may_read", "_others_receive", "_pulling", "_reader", "_receive", "_send",
+        "_sent_since_receive", "_task", "_waiters", "accepted", "app_closed", "close_code",
+        "close_info", "close_reason", "extensions", "finished", "headers_ok", "max_size",
+        "raise_on_disconnect", "reading", "reason_ok", "state", "we_cancelled",
     )  # fmt: skip
 
     def __init__(
@@ -172,9 +190,7 @@ class _WebsocketConnection:
     ) -> None:
         self._receive = receive
         self._send = send
-        spec = _spec_version(scope)
-        self.headers_ok = spec > (2, 0)
-        self.reason_ok = spec >= (2, 3)
+        self.headers_ok, self.reason_ok = _spec_features(scope)
         self.extensions = scope.get("extensions") or {}
         self.max_size: int | None = app.config["WEBSOCKET_MAX_MESSAGE_SIZE"]
         self.state = _HANDSHAKE
@@ -199,17 +215,18 @@ class _WebsocketConnection:
         self._arm_handle: asyncio.Handle | None = None
         self._go: asyncio.Future[None] | None = None  # The parked reader waits on it.
         self._sent_since_receive = False
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
+        self._loop = loop = asyncio.get_running_loop()
+        self._task = _current_task(loop)
         self._reader: asyncio.Task[None] | None = None
+        self._may_read = False  # start_reader() was called: _arm may start the reader.
 
     # The four callables the Websocket wrapper is given.
 
     async def receive(self) -> str | bytes:
         if self.state == _HANDSHAKE:
-            await self.accept(Headers(), None)
+            await self.accept(None, None)
         self.reading = True
-        mine = asyncio.current_task() is self._task
+        mine = _current_task(self._loop) is self._task
         if mine:
             self._handler_receiving = True
         else:
@@ -219,13 +236,29 @@ class _WebsocketConnection:
             handle.cancel()  # Back before the reader ran: it stays parked.
             self._arm_handle = None
         self._armed = False
+        data: str | bytes | None
         try:
             buffer = self._buffer
             while not buffer:
                 if self.state == _CLOSED:
                     await self._tell_closed()
                 if not self._pulling:
-                    data = await self._pull()
+                    # _pull inlined for the common message: one coroutine
+                    # less per receive (bench: ws_echo).
+                    self._pulling = True
+                    try:
+                        message = await self._receive()
+                    finally:
+                        self._pulling = False
+                    if message["type"] == "websocket.receive" and self.state != _CLOSED:
+                        data = message.get("text")
+                        if data is None:
+                            data = message.get("bytes") or b""
+                        max_size = self.max_size
+                        if max_size is None or len(data) * 4 <= max_size:
+                            self._sent_since_receive = False
+                            return data
+                    data = await self._took(message)
                     if data is not None:
                         self._sent_since_receive = False
                         return data
@@ -269,14 +302,14 @@ class _WebsocketConnection:
     async def send(self, data: str | bytes) -> None:
         if self.state != _CONNECTED:
             if self.state == _HANDSHAKE:
-                await self.accept(Headers(), None)
+                await self.accept(None, None)
             if self.state == _CLOSED:
                 raise WebsocketDisconnect(*self.close_info)
         # Typed literals, not builder calls: one per frame (bench: ws_echo).
         message: WebsocketSendEvent
         if isinstance(data, str):
             message = {"type": "websocket.send", "bytes": None, "text": data}
-        elif isinstance(data, bytes | bytearray | memoryview):
+        elif isinstance(data, _BINARY):
             message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         else:
             raise TypeError(
@@ -291,9 +324,14 @@ class _WebsocketConnection:
             if self.state != _CONNECTED:
                 raise WebsocketDisconnect(*self.close_info)
         self._sent_since_receive = True
-        await self._send_or_raise(message)
+        # _send_or_raise inlined: one coroutine less per send (bench: ws_echo).
+        try:
+            await self._send(message)
+        except OSError:
+            self._closed(1006, "")
+            raise WebsocketDisconnect(1006, "") from None
 
-    async def accept(self, headers: Headers, subprotocol: str | None) -> None:
+    async def accept(self, headers: Headers | None, subprotocol: str | None) -> None:
         if self.state == _CONNECTED:
             return
         if self.state == _CLOSED:
@@ -338,6 +376,11 @@ class _WebsocketConnection:
             message = await self._receive()
         finally:
             self._pulling = False
+        return await self._took(message)
+
+    async def _took(self, message: ASGIReceiveEvent) -> str | bytes | None:
+        """What a message pulled from the server gives the app: its data, or
+        ``None`` after a disconnect or an oversized message (then closed)."""
         if message["type"] == "websocket.receive":
             data: str | bytes | None = message.get("text")
             if data is None:
@@ -361,7 +404,14 @@ class _WebsocketConnection:
     def _arm(self) -> None:
         self._arm_handle = None
         self._armed = True
-        self._wake_reader()
+        if self._reader is None:
+            # The reader task is made the first time it has work: a handler
+            # that goes straight to receive() and stays there until the
+            # client leaves never needs one (bench: ws_connect).
+            if self._may_read and not self.finished and self.state != _CLOSED:
+                self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
+        else:
+            self._wake_reader()
 
     def _wake_reader(self) -> None:
         go = self._go
@@ -489,7 +539,11 @@ class _WebsocketConnection:
         self.close_code, self.close_reason = code, ""
 
     def start_reader(self) -> None:
-        self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
+        """Let the reader pull from the next loop turn on, unless the app is
+        in receive() by then (see ``_arm``)."""
+        self._may_read = True
+        if self._arm_handle is None:
+            self._arm_handle = self._loop.call_soon(self._arm)
 
     async def stop_reader(self) -> None:
         if self._arm_handle is not None:
@@ -613,7 +667,7 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
     websocket ends, on the default path and through Quart 0.22's connection
     class alike."""
     websocket._connection = conn  # For websocket.close_code and friends.
-    open_sockets = _OPEN.setdefault(app, set())
+    open_sockets = _open_sockets(app)
     open_sockets.add(conn)
     conn.start_reader()
     try:
@@ -640,11 +694,25 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
     finally:
         open_sockets.discard(conn)
         conn.finished = True
-        await conn.stop_reader()
+        if conn._reader is not None or conn._arm_handle is not None:
+            await conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
 
 
 #: The websockets each app is serving, for :func:`close_open_websockets`.
 _OPEN: weakref.WeakKeyDictionary[Quart, set[_WebsocketConnection]] = weakref.WeakKeyDictionary()
+#: The last app's entry of ``_OPEN``: a weak-keyed look-up makes a weak
+#: reference per call, this a call of one (bench: ws_connect).
+_OPEN_LAST: tuple[weakref.ref[Quart], set[_WebsocketConnection]] | None = None
+
+
+def _open_sockets(app: Quart) -> set[_WebsocketConnection]:
+    global _OPEN_LAST
+    last = _OPEN_LAST
+    if last is not None and last[0]() is app:
+        return last[1]
+    open_sockets = _OPEN.setdefault(app, set())
+    _OPEN_LAST = (weakref.ref(app), open_sockets)
+    return open_sockets
 
 
 async def close_open_websockets(app: Quart, code: int = 1001, reason: str = "") -> None:
