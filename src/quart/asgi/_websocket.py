@@ -65,6 +65,11 @@ if TYPE_CHECKING:
 # flow control holds back a client that sends faster than the app reads;
 # reading ahead this little is what lets the framework see the client leave
 # while the handler is busy. Messages it holds are handed over in order.
+# The connection starts armed (the handler may be busy before its first
+# ``receive()``, in a ``before_websocket`` hook say), and the reader task is
+# only made by the first arming that actually runs: a handler that goes
+# straight to ``receive()`` and waits there until the client leaves, the
+# usual loop, never has one.
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
