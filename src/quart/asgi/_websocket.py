@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import types
 import warnings
 import weakref
@@ -66,10 +67,8 @@ if TYPE_CHECKING:
 # reading ahead this little is what lets the framework see the client leave
 # while the handler is busy. Messages it holds are handed over in order.
 # The connection starts armed (the handler may be busy before its first
-# ``receive()``, in a ``before_websocket`` hook say), and the reader task is
-# only made by the first arming that actually runs: a handler that goes
-# straight to ``receive()`` and waits there until the client leaves, the
-# usual loop, never has one.
+# ``receive()``); the reader task is made by the first arming that runs, so
+# the usual handler, straight into ``receive()`` and waiting there, has none.
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
@@ -141,33 +140,18 @@ _CONNECTED = 1
 _CLOSED = 2
 
 
-def _spec_version(raw: str) -> tuple[int, ...]:
+@functools.lru_cache(maxsize=16)  # Parsed once per server, not per connection (bench: ws_connect).
+def _spec_features(raw: str) -> tuple[bool, bool]:
+    """Whether the spec_version ``raw`` lets accept carry headers, and close a reason."""
     try:
-        return tuple(int(part) for part in raw.split("."))
+        spec = tuple(int(part) for part in raw.split("."))
     except ValueError:
-        return (2, 0)
-
-
-#: spec_version -> (accept may carry headers, close may carry a reason):
-#: parsed once per server, not per connection (bench: ws_connect).
-_SPEC_FEATURES: dict[str, tuple[bool, bool]] = {}
-
-
-def _spec_features(scope: WebsocketScope) -> tuple[bool, bool]:
-    raw = (scope.get("asgi") or {}).get("spec_version") or "2.0"
-    features = _SPEC_FEATURES.get(raw)
-    if features is None:
-        spec = _spec_version(raw)
-        features = (spec > (2, 0), spec >= (2, 3))
-        if len(_SPEC_FEATURES) < 16:  # The server's, not the client's: a few at most.
-            _SPEC_FEATURES[raw] = features
-    return features
+        spec = (2, 0)
+    return spec > (2, 0), spec >= (2, 3)
 
 
 @types.coroutine
-def _next_step() -> Generator[None]:
-    """Let every other ready callback run once (``asyncio.sleep(0)`` without
-    the call around it)."""
+def _next_step() -> Generator[None]:  # asyncio.sleep(0) without the call around it.
     yield
 
 
@@ -203,7 +187,8 @@ class _WebsocketConnection:
     ) -> None:
         self._receive = receive
         self._send = send
-        self.headers_ok, self.reason_ok = _spec_features(scope)
+        spec = (scope.get("asgi") or {}).get("spec_version") or "2.0"
+        self.headers_ok, self.reason_ok = _spec_features(spec)
         self.extensions = scope.get("extensions") or {}
         self.max_size: int | None = app.config["WEBSOCKET_MAX_MESSAGE_SIZE"]
         self.state = _HANDSHAKE
@@ -254,8 +239,7 @@ class _WebsocketConnection:
             buffer = self._buffer
             while not buffer:
                 if self.state == _CLOSED:
-                    # _tell_closed inlined: once per connection, but on the
-                    # way out of every handler the client left (bench: ws_connect).
+                    # Told here, not in a helper coroutine (bench: ws_connect).
                     if self.raise_on_disconnect:
                         raise WebsocketDisconnect(*self.close_info)
                     task = self._task if mine else _current_task(self._loop)
@@ -263,15 +247,13 @@ class _WebsocketConnection:
                         raise WebsocketDisconnect(*self.close_info)
                     if mine:
                         self.we_cancelled += 1  # Undone by absorb_cancel at the end.
-                    # A real cancellation (Task.cancelling() counts it), delivered
-                    # at the next step, so that it is exactly one CancelledError,
-                    # as on Quart.
+                    # A real cancellation (Task.cancelling() counts it), delivered at
+                    # the next step: exactly one CancelledError, as on Quart.
                     task.cancel()
                     await _next_step()
                     raise asyncio.CancelledError  # Not reached: the step raises.
                 if not self._pulling:
-                    # _pull inlined for the common message: one coroutine
-                    # less per receive (bench: ws_echo).
+                    # Pulled here, not in a helper coroutine (bench: ws_echo).
                     self._pulling = True
                     try:
                         message = await self._receive()
@@ -338,7 +320,7 @@ class _WebsocketConnection:
             if self.state != _CONNECTED:
                 raise WebsocketDisconnect(*self.close_info)
         self._sent_since_receive = True
-        # _send_or_raise inlined: one coroutine less per send (bench: ws_echo).
+        # Sent here, not through a helper coroutine (bench: ws_echo).
         try:
             await self._send(message)
         except OSError:
@@ -363,13 +345,9 @@ class _WebsocketConnection:
                 )
         self.state = _CONNECTED
         self.accepted = True
-        # Typed literal and inline send: one call and one coroutine less
-        # per connection (bench: ws_connect).
-        message: WebsocketAcceptEvent = {
-            "type": "websocket.accept",
-            "subprotocol": subprotocol,
-            "headers": raw,
-        }
+        # A typed literal sent inline: a call and a coroutine less (bench: ws_connect).
+        message: WebsocketAcceptEvent
+        message = {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
         try:
             await self._send(message)
         except OSError:
@@ -392,16 +370,6 @@ class _WebsocketConnection:
             self._wake(everyone=True)
 
     # Pulling from the server.
-
-    async def _pull(self) -> str | bytes | None:
-        """Take one message from the server: its data, or ``None`` after a
-        disconnect or an oversized message (the connection is then closed)."""
-        self._pulling = True
-        try:
-            message = await self._receive()
-        finally:
-            self._pulling = False
-        return await self._took(message)
 
     async def _took(self, message: ASGIReceiveEvent) -> str | bytes | None:
         """What a message pulled from the server gives the app: its data, or
@@ -430,9 +398,7 @@ class _WebsocketConnection:
         self._arm_handle = None
         self._armed = True
         if self._reader is None:
-            # The reader task is made the first time it has work: a handler
-            # that goes straight to receive() and stays there until the
-            # client leaves never needs one (bench: ws_connect).
+            # Made the first time it has work (see the notes; bench: ws_connect).
             if self._may_read and not self.finished and self.state != _CLOSED:
                 self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
         else:
@@ -455,7 +421,12 @@ class _WebsocketConnection:
                 self._go = self._loop.create_future()
                 await self._go
                 continue
-            data = await self._pull()
+            self._pulling = True
+            try:
+                message = await self._receive()
+            finally:
+                self._pulling = False
+            data = await self._took(message)
             if data is not None:
                 buffer.append(data)
                 self._buffered += len(data)
@@ -498,8 +469,7 @@ class _WebsocketConnection:
     def _closed(self, code: int, reason: str, keep_unread: bool = False, seen: bool = True) -> None:
         """Mark the websocket closed and wake every task waiting in receive()."""
         self._mark_closed(code, reason, keep_unread, seen)
-        # Most connections have no parked reader and nobody else waiting
-        # (bench: ws_connect).
+        # Usually no parked reader and nobody else waiting (bench: ws_connect).
         if self._go is not None:
             self._wake_reader()
         if self._waiters:
@@ -722,8 +692,7 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
 
 #: The websockets each app is serving, for :func:`close_open_websockets`.
 _OPEN: weakref.WeakKeyDictionary[Quart, set[_WebsocketConnection]] = weakref.WeakKeyDictionary()
-#: The last app's entry of ``_OPEN``: a weak-keyed look-up makes a weak
-#: reference per call, this a call of one (bench: ws_connect).
+#: The last app's ``_OPEN`` entry: a weak-keyed look-up makes a weak reference (bench: ws_connect).
 _OPEN_LAST: tuple[weakref.ref[Quart], set[_WebsocketConnection]] | None = None
 
 
