@@ -91,14 +91,6 @@ def overridden(cls: type, base: type) -> frozenset[str]:
     return frozenset(name for name in PUBLIC_STEPS if getattr(cls, name) is not getattr(base, name))
 
 
-def _settle_close(ctx: Ctx, result: Any, error: BaseException | None) -> None:
-    """Before a websocket's teardown: fix the close code it will report
-    (``websocket.close_code``), from how the pipeline ended."""
-    connection = getattr(ctx.request_websocket, "_connection", None)
-    if connection is not None:
-        connection.settle(result, error)
-
-
 def really_cancelled(error: BaseException) -> bool:
     """Whether ``error`` is the serving task being cancelled, not a
     ``CancelledError`` app code raised on its own (which is an error)."""
@@ -249,7 +241,12 @@ class Steps(Generic[R]):
             raise
         finally:
             if self.kind is WEBSOCKET:
-                _settle_close(ctx, result, error)
+                # Before the teardown: fix the close code the websocket will
+                # report (websocket.close_code) from how the pipeline ended.
+                # Inline, not a helper: one call less per websocket (bench: ws_connect).
+                connection = getattr(ctx.request_websocket, "_connection", None)
+                if connection is not None:
+                    connection.settle(result, error)
             if ctx.request_websocket.scope.get("_quart._preserve_context", False):
                 ctx.preserved = True
                 app._preserved_context = ctx

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from hypercorn.typing import LifespanShutdownFailedEvent
     from hypercorn.typing import LifespanStartupCompleteEvent
     from hypercorn.typing import LifespanStartupFailedEvent
-    from hypercorn.typing import WebsocketAcceptEvent
+    from hypercorn.typing import WebsocketAcceptEvent as WebsocketAcceptEvent
     from hypercorn.typing import WebsocketCloseEvent
     from hypercorn.typing import WebsocketDisconnectEvent
     from hypercorn.typing import WebsocketResponseBodyEvent
@@ -83,11 +83,6 @@ def push_promise(path: str, headers: RawHeaders) -> HTTPServerPushEvent:
 
 
 # -- websocket ------------------------------------------------------------------
-
-
-def websocket_accept(subprotocol: str | None, headers: RawHeaders) -> WebsocketAcceptEvent:
-    """Accept the handshake, with ``subprotocol`` and response ``headers``."""
-    return {"type": "websocket.accept", "subprotocol": subprotocol, "headers": headers}
 
 
 def websocket_close(code: int, reason: str | None) -> WebsocketCloseEvent:

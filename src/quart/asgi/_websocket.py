@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import types
 import warnings
 import weakref
+from asyncio import current_task as _current_task
 from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Generator
 from typing import Any
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
-from ..wrappers.response import DataBody
 from ..wrappers.websocket import _is_disconnect
 from ..wrappers.websocket import WebsocketDisconnect
 from ._common import _BadHead
@@ -22,23 +25,22 @@ from ._common import _decode_headers
 from ._common import _default_host
 from ._common import _encode_headers
 from ._common import _split_path
-from ._common import _UnsendableHeader
 from ._messages import log_escaped
 from ._messages import plain_500_response
 from ._messages import reraises_escaped
-from ._messages import websocket_accept
 from ._messages import websocket_close
 from ._messages import websocket_disconnect_info
-from ._messages import websocket_refusal
+from ._refusal import send_refusal
 
 if TYPE_CHECKING:
     from ..app import Quart
     from ..typing import ASGIReceiveCallable
+    from ..typing import ASGIReceiveEvent
     from ..typing import ASGISendCallable
-    from ..typing import ASGISendEvent
     from ..typing import WebsocketScope
     from ..wrappers import Response
     from ..wrappers import Websocket
+    from ._messages import WebsocketAcceptEvent
     from ._messages import WebsocketSendEvent
 
 
@@ -62,6 +64,9 @@ if TYPE_CHECKING:
 # flow control holds back a client that sends faster than the app reads;
 # reading ahead this little is what lets the framework see the client leave
 # while the handler is busy. Messages it holds are handed over in order.
+# The connection starts armed (the handler may be busy before its first
+# ``receive()``); the reader task is made by the first arming that runs, so
+# the usual handler, straight into ``receive()`` and waiting there, has none.
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
@@ -126,18 +131,26 @@ if TYPE_CHECKING:
 # no close frame).
 
 _READ_AHEAD = 4
+_BINARY = (bytes, bytearray, memoryview)
 _READ_AHEAD_BYTES = 64 * 1024
 _HANDSHAKE = 0
 _CONNECTED = 1
 _CLOSED = 2
 
 
-def _spec_version(scope: WebsocketScope) -> tuple[int, ...]:
-    raw = (scope.get("asgi") or {}).get("spec_version") or "2.0"
+@functools.lru_cache(maxsize=16)  # Parsed once per server, not per connection (bench: ws_connect).
+def _spec_features(raw: str) -> tuple[bool, bool]:
+    """Whether the spec_version ``raw`` lets accept carry headers, and close a reason."""
     try:
-        return tuple(int(part) for part in raw.split("."))
+        spec = tuple(int(part) for part in raw.split("."))
     except ValueError:
-        return (2, 0)
+        spec = (2, 0)
+    return spec > (2, 0), spec >= (2, 3)
+
+
+@types.coroutine
+def _next_step() -> Generator[None]:  # asyncio.sleep(0) without the call around it.
+    yield
 
 
 def _check_close(code: int, reason: str) -> None:
@@ -157,10 +170,10 @@ class _WebsocketConnection:
 
     __slots__ = (
         "_arm_handle", "_armed", "_buffer", "_buffered", "_go", "_handler_receiving", "_loop",
-        "_others_receive", "_pulling", "_receive", "_reader", "_send", "_sent_since_receive",
-        "_task", "_waiters", "accepted", "app_closed", "close_code", "close_info", "close_reason",
-        "extensions", "finished", "headers_ok", "max_size", "raise_on_disconnect", "reading",
-        "reason_ok", "state", "we_cancelled",
+        "_may_read", "_others_receive", "_pulling", "_reader", "_receive", "_send",
+        "_sent_since_receive", "_task", "_waiters", "accepted", "app_closed", "close_code",
+        "close_info", "close_reason", "extensions", "finished", "headers_ok", "max_size",
+        "raise_on_disconnect", "reading", "reason_ok", "state", "we_cancelled",
     )  # fmt: skip
 
     def __init__(
@@ -172,9 +185,8 @@ class _WebsocketConnection:
     ) -> None:
         self._receive = receive
         self._send = send
-        spec = _spec_version(scope)
-        self.headers_ok = spec > (2, 0)
-        self.reason_ok = spec >= (2, 3)
+        spec = (scope.get("asgi") or {}).get("spec_version") or "2.0"
+        self.headers_ok, self.reason_ok = _spec_features(spec)
         self.extensions = scope.get("extensions") or {}
         self.max_size: int | None = app.config["WEBSOCKET_MAX_MESSAGE_SIZE"]
         self.state = _HANDSHAKE
@@ -199,17 +211,18 @@ class _WebsocketConnection:
         self._arm_handle: asyncio.Handle | None = None
         self._go: asyncio.Future[None] | None = None  # The parked reader waits on it.
         self._sent_since_receive = False
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
+        self._loop = loop = asyncio.get_running_loop()
+        self._task = _current_task(loop)
         self._reader: asyncio.Task[None] | None = None
+        self._may_read = False  # start_reader() was called: _arm may start the reader.
 
     # The four callables the Websocket wrapper is given.
 
     async def receive(self) -> str | bytes:
         if self.state == _HANDSHAKE:
-            await self.accept(Headers(), None)
+            await self.accept(None, None)
         self.reading = True
-        mine = asyncio.current_task() is self._task
+        mine = _current_task(self._loop) is self._task
         if mine:
             self._handler_receiving = True
         else:
@@ -219,13 +232,43 @@ class _WebsocketConnection:
             handle.cancel()  # Back before the reader ran: it stays parked.
             self._arm_handle = None
         self._armed = False
+        data: str | bytes | None
         try:
             buffer = self._buffer
             while not buffer:
                 if self.state == _CLOSED:
-                    await self._tell_closed()
+                    # Told here, not in a helper coroutine (bench: ws_connect).
+                    if self.raise_on_disconnect:
+                        raise WebsocketDisconnect(*self.close_info)
+                    task = self._task if mine else _current_task(self._loop)
+                    if task is None:
+                        raise WebsocketDisconnect(*self.close_info)
+                    if mine:
+                        self.we_cancelled += 1  # Undone by absorb_cancel at the end.
+                    # A real cancellation (Task.cancelling() counts it), delivered at
+                    # the next step: exactly one CancelledError, as on Quart.
+                    task.cancel()
+                    await _next_step()
+                    raise asyncio.CancelledError  # Not reached: the step raises.
                 if not self._pulling:
-                    data = await self._pull()
+                    # Pulled here, not in a helper coroutine (bench: ws_echo).
+                    self._pulling = True
+                    try:
+                        message = await self._receive()
+                    finally:
+                        self._pulling = False
+                    if message["type"] == "websocket.receive" and self.state != _CLOSED:
+                        data = message.get("text")
+                        if data is None:
+                            data = message.get("bytes") or b""
+                        max_size = self.max_size
+                        if max_size is None or len(data) * 4 <= max_size:
+                            self._sent_since_receive = False
+                            return data
+                    elif message["type"] == "websocket.disconnect":
+                        self._ended(*websocket_disconnect_info(message))
+                        continue
+                    data = await self._took(message)
                     if data is not None:
                         self._sent_since_receive = False
                         return data
@@ -250,33 +293,17 @@ class _WebsocketConnection:
             if self.state != _CLOSED and self._arm_handle is None:
                 self._arm_handle = self._loop.call_soon(self._arm)
 
-    async def _tell_closed(self) -> None:
-        """A task in receive() on a closed socket: cancel it (as Quart's handler
-        is cancelled), or raise WebsocketDisconnect when the app opted in."""
-        if self.raise_on_disconnect:
-            raise WebsocketDisconnect(*self.close_info)
-        task = asyncio.current_task()
-        if task is None:
-            raise WebsocketDisconnect(*self.close_info)
-        if task is self._task:
-            self.we_cancelled += 1  # Undone by absorb_cancel once the pipeline ends.
-        # A real cancellation (Task.cancelling() counts it), delivered at the
-        # next step, so that it is exactly one CancelledError, as on Quart.
-        task.cancel()
-        await asyncio.sleep(0)
-        raise asyncio.CancelledError  # Not reached: the sleep raises.
-
     async def send(self, data: str | bytes) -> None:
         if self.state != _CONNECTED:
             if self.state == _HANDSHAKE:
-                await self.accept(Headers(), None)
+                await self.accept(None, None)
             if self.state == _CLOSED:
                 raise WebsocketDisconnect(*self.close_info)
         # Typed literals, not builder calls: one per frame (bench: ws_echo).
         message: WebsocketSendEvent
         if isinstance(data, str):
             message = {"type": "websocket.send", "bytes": None, "text": data}
-        elif isinstance(data, bytes | bytearray | memoryview):
+        elif isinstance(data, _BINARY):
             message = {"type": "websocket.send", "bytes": bytes(data), "text": None}
         else:
             raise TypeError(
@@ -287,13 +314,18 @@ class _WebsocketConnection:
             # Some servers drop sends to a vanished client without ever
             # suspending; yield so a send-only loop cannot starve the loop
             # (and the reader can see the disconnect).
-            await asyncio.sleep(0)
+            await _next_step()
             if self.state != _CONNECTED:
                 raise WebsocketDisconnect(*self.close_info)
         self._sent_since_receive = True
-        await self._send_or_raise(message)
+        # Sent here, not through a helper coroutine (bench: ws_echo).
+        try:
+            await self._send(message)
+        except OSError:
+            self._closed(1006, "")
+            raise WebsocketDisconnect(1006, "") from None
 
-    async def accept(self, headers: Headers, subprotocol: str | None) -> None:
+    async def accept(self, headers: Headers | None, subprotocol: str | None) -> None:
         if self.state == _CONNECTED:
             return
         if self.state == _CLOSED:
@@ -311,7 +343,14 @@ class _WebsocketConnection:
                 )
         self.state = _CONNECTED
         self.accepted = True
-        await self._send_or_raise(websocket_accept(subprotocol, raw))
+        # A typed literal sent inline: a call and a coroutine less (bench: ws_connect).
+        message: WebsocketAcceptEvent
+        message = {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
+        try:
+            await self._send(message)
+        except OSError:
+            self._closed(1006, "")
+            raise WebsocketDisconnect(1006, "") from None
 
     async def close(self, code: int, reason: str) -> None:
         if self.app_closed:
@@ -330,14 +369,9 @@ class _WebsocketConnection:
 
     # Pulling from the server.
 
-    async def _pull(self) -> str | bytes | None:
-        """Take one message from the server: its data, or ``None`` after a
-        disconnect or an oversized message (the connection is then closed)."""
-        self._pulling = True
-        try:
-            message = await self._receive()
-        finally:
-            self._pulling = False
+    async def _took(self, message: ASGIReceiveEvent) -> str | bytes | None:
+        """What a message pulled from the server gives the app: its data, or
+        ``None`` after a disconnect or an oversized message (then closed)."""
         if message["type"] == "websocket.receive":
             data: str | bytes | None = message.get("text")
             if data is None:
@@ -361,7 +395,12 @@ class _WebsocketConnection:
     def _arm(self) -> None:
         self._arm_handle = None
         self._armed = True
-        self._wake_reader()
+        if self._reader is None:
+            # Made the first time it has work (see the notes; bench: ws_connect).
+            if self._may_read and not self.finished and self.state != _CLOSED:
+                self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
+        else:
+            self._wake_reader()
 
     def _wake_reader(self) -> None:
         go = self._go
@@ -380,7 +419,12 @@ class _WebsocketConnection:
                 self._go = self._loop.create_future()
                 await self._go
                 continue
-            data = await self._pull()
+            self._pulling = True
+            try:
+                message = await self._receive()
+            finally:
+                self._pulling = False
+            data = await self._took(message)
             if data is not None:
                 buffer.append(data)
                 self._buffered += len(data)
@@ -388,13 +432,6 @@ class _WebsocketConnection:
                     self._armed = False  # The app is receiving again: let it pull.
 
     # Closing.
-
-    async def _send_or_raise(self, message: ASGISendEvent) -> None:
-        try:
-            await self._send(message)
-        except OSError:
-            self._closed(1006, "")
-            raise WebsocketDisconnect(1006, "") from None
 
     async def _send_close(self, code: int, reason: str) -> None:
         message = websocket_close(code, reason if self.reason_ok else None)
@@ -430,8 +467,11 @@ class _WebsocketConnection:
     def _closed(self, code: int, reason: str, keep_unread: bool = False, seen: bool = True) -> None:
         """Mark the websocket closed and wake every task waiting in receive()."""
         self._mark_closed(code, reason, keep_unread, seen)
-        self._wake_reader()
-        self._wake(everyone=True)
+        # Usually no parked reader and nobody else waiting (bench: ws_connect).
+        if self._go is not None:
+            self._wake_reader()
+        if self._waiters:
+            self._wake(everyone=True)
 
     def _ended(self, code: int, reason: str) -> None:
         """The client left (or sent too much): see the notes above."""
@@ -489,7 +529,11 @@ class _WebsocketConnection:
         self.close_code, self.close_reason = code, ""
 
     def start_reader(self) -> None:
-        self._reader = self._loop.create_task(self._read(), name="quart-websocket-reader")
+        """Let the reader pull from the next loop turn on, unless the app is
+        in receive() by then (see ``_arm``)."""
+        self._may_read = True
+        if self._arm_handle is None:
+            self._arm_handle = self._loop.call_soon(self._arm)
 
     async def stop_reader(self) -> None:
         if self._arm_handle is not None:
@@ -518,45 +562,9 @@ class _WebsocketConnection:
             await self._send_close(1000, "")  # Before accept: the server answers 403.
             return
         try:
-            await _send_denial(app, response, self._send)
+            await send_refusal(app, response, self._send)
         except OSError:
             pass
-
-
-async def _send_denial(app: Quart, response: Any, send: ASGISendCallable) -> None:
-    body = response.response
-    if isinstance(body, DataBody):
-        data = body.data[body.begin : body.end]
-    else:
-        if not hasattr(body, "__aenter__"):
-            status, headers = response.status_code, response.headers
-            response = app.response_class(body, status=status, headers=headers)
-            body = response.response
-        timeout = response.timeout
-        if timeout is Ellipsis:
-            timeout = app.config["RESPONSE_TIMEOUT"]
-        try:
-            # A refusal is small: collect it, so a failing generator still
-            # gets a clean 500 instead of half a response.
-            async with asyncio.timeout(timeout), body as chunks:
-                data = b"".join([_as_bytes(chunk) async for chunk in chunks])
-        except Exception as error:
-            app.logger.error(
-                "Exception while producing a websocket refusal response",
-                exc_info=(type(error), error, error.__traceback__),
-            )
-            response = plain_500_response(app)
-            data = response.response.data
-    try:
-        headers = _encode_headers(response.headers)
-    except _UnsendableHeader as error:
-        app.logger.error(f"Cannot send the websocket refusal response: {error}")
-        response = plain_500_response(app)
-        data = response.response.data
-        headers = _encode_headers(response.headers)
-    start, end = websocket_refusal(response.status_code, headers, data)
-    await send(start)
-    await send(end)
 
 
 def websocket_from_scope(
@@ -613,7 +621,7 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
     websocket ends, on the default path and through Quart 0.22's connection
     class alike."""
     websocket._connection = conn  # For websocket.close_code and friends.
-    open_sockets = _OPEN.setdefault(app, set())
+    open_sockets = _open_sockets(app)
     open_sockets.add(conn)
     conn.start_reader()
     try:
@@ -640,11 +648,24 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
     finally:
         open_sockets.discard(conn)
         conn.finished = True
-        await conn.stop_reader()
+        if conn._reader is not None or conn._arm_handle is not None:
+            await conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
 
 
 #: The websockets each app is serving, for :func:`close_open_websockets`.
 _OPEN: weakref.WeakKeyDictionary[Quart, set[_WebsocketConnection]] = weakref.WeakKeyDictionary()
+#: The last app's ``_OPEN`` entry: a weak-keyed look-up makes a weak reference (bench: ws_connect).
+_OPEN_LAST: tuple[weakref.ref[Quart], set[_WebsocketConnection]] | None = None
+
+
+def _open_sockets(app: Quart) -> set[_WebsocketConnection]:
+    global _OPEN_LAST
+    last = _OPEN_LAST
+    if last is not None and last[0]() is app:
+        return last[1]
+    open_sockets = _OPEN.setdefault(app, set())
+    _OPEN_LAST = (weakref.ref(app), open_sockets)
+    return open_sockets
 
 
 async def close_open_websockets(app: Quart, code: int = 1001, reason: str = "") -> None:
@@ -654,10 +675,6 @@ async def close_open_websockets(app: Quart, code: int = 1001, reason: str = "") 
         connections = list(open_sockets)
         await asyncio.gather(*(conn.going_away(code, reason) for conn in connections))
         await asyncio.sleep(0.05)
-
-
-def _as_bytes(chunk: str | bytes) -> bytes:
-    return chunk.encode() if isinstance(chunk, str) else chunk
 
 
 async def _websocket_error(
