@@ -12,6 +12,8 @@ the app-level teardown to the outer context, as Flask does.
 The session is opened lazily: for the default cookie session, on first
 access; a request that never touches ``session`` pays nothing. Custom
 session interfaces with their own ``open_session`` are opened on push.
+Those decisions are ``quart.sessions``'s: a context only keeps the session
+(``_session``) and calls its entry points.
 
 Teardown runs every function even when one raises; the errors are raised
 together afterwards (one error as itself, several as an exception group).
@@ -49,8 +51,9 @@ from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .routing import match
-from .sessions import _is_lazy
-from .sessions import _open_or_null_session
+from .sessions import open_for_context
+from .sessions import session_of
+from .sessions import session_to_share
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .typing import AfterRequestCallable as AfterRequestCallable
@@ -321,32 +324,13 @@ class _BaseRequestWebsocketContext(AppContext):
         gets ``Vary: Cookie``."""
         session = self._session
         if session is None:
-            session = self._load_session()
+            session = session_of(self)
         session.accessed = True
         return session
 
     @session.setter
     def session(self, value: SessionMixin) -> None:
         self._session = value
-
-    def _load_session(self) -> SessionMixin:
-        # Open without counting as a user access: the framework itself needs
-        # the session to refresh a permanent cookie or to share it with a copy.
-        session = self._session
-        if session is None:
-            interface = self.app.session_interface
-            session = interface._open_session_now(self.app, self.request_websocket)
-            if session is None:
-                session = interface._null_session_now(self.app)
-            self._session = session
-        return session
-
-    def _session_for_copy(self) -> SessionMixin | None:
-        # A copy must share the session object so that what a task changes in
-        # it reaches this request's response; a lazy session is opened now.
-        if self._session is None and _is_lazy(self.app.session_interface):
-            return self._load_session()
-        return self._session
 
     def match_request(self) -> None:
         """Match the request's URL, storing the rule and view arguments
@@ -380,10 +364,9 @@ class _BaseRequestWebsocketContext(AppContext):
             await signals.appcontext_pushed.send_async(self.app)
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
-        if self._session is None and not _is_lazy(self.app.session_interface):
-            self._session = await _open_or_null_session(
-                self.app.session_interface, self.app, self.request_websocket
-            )
+        opening = open_for_context(self)
+        if opening is not None:
+            await opening
         if self.request_websocket.url_rule is None and (
             self.request_websocket.routing_exception is None
         ):
@@ -435,7 +418,7 @@ class _BaseRequestWebsocketContext(AppContext):
 
     def copy(self) -> Self:
         """A context for the same request (or websocket) and session, sharing ``g``."""
-        new = self.__class__(self.app, self.request_websocket, self._session_for_copy())
+        new = self.__class__(self.app, self.request_websocket, session_to_share(self))
         new.g = self.g
         return new
 

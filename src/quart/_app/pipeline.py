@@ -49,7 +49,7 @@ from ..asgi._common import _being_cancelled
 from ..ctx import _CollectErrors
 from ..globals import _cv_request
 from ..globals import _cv_websocket
-from ..sessions import save_session
+from ..sessions import save_for_response
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import _is_disconnect
 from . import responses as _responses
@@ -333,10 +333,9 @@ class Steps(Generic[R]):
             for name in chain(ctx.request_websocket.blueprints, (None,)):
                 for func in reversed(hooks.get(name, ())):
                     response = await app.ensure_async(func)(response)
-        # A session never touched, on a request without cookies, has nothing
-        # to save or refresh: skip the call.
-        if ctx._session is not None or "Cookie" in ctx.request_websocket.headers:
-            await save_session(app, ctx, response)
+        saving = save_for_response(ctx, response)
+        if saving is not None:
+            await saving
         return response
 
     async def _exception(self, app: Quart, ctx: Ctx | None, error: Exception) -> R:
