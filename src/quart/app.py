@@ -184,16 +184,10 @@ class Quart(QuartScaffold, App):
         )
         self.cli: AppGroup = AppGroup()
         self.cli.name = self.name
-        #: Functions run after a websocket, keyed by blueprint name (``None``: app).
-        self.after_websocket_funcs: dict[str | None, list[AfterWebsocketCallable]] = defaultdict(
-            list
-        )
-        #: Functions run before a websocket, keyed by blueprint name.
-        self.before_websocket_funcs: dict[str | None, list[BeforeWebsocketCallable]] = defaultdict(
-            list
-        )
-        #: Functions run when a websocket context tears down, keyed by blueprint name.
-        self.teardown_websocket_funcs: dict[str | None, list[TeardownCallable]] = defaultdict(list)
+        # The websocket hooks (typed and documented on QuartScaffold).
+        self.after_websocket_funcs = defaultdict(list)
+        self.before_websocket_funcs = defaultdict(list)
+        self.teardown_websocket_funcs = defaultdict(list)
         #: Functions run when the server starts.
         self.before_serving_funcs: list[Callable[[], Awaitable[None]]] = []
         #: Functions run when the server stops.
@@ -696,15 +690,8 @@ class Quart(QuartScaffold, App):
 pipeline.decide(Quart, frozenset())
 
 
-# Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...).
+# Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...), some
+# imported only when asked for (the module's __getattr__).
 from ._app.names import *  # noqa: E402, F403
-from ._app.names import LAZY_NAMES as _LAZY_NAMES  # noqa: E402
-
-
-def __getattr__(name: str) -> Any:
-    """Quart's module-level names that are imported only when asked for."""
-    return _lazy.load(__name__, name, _LAZY_NAMES)
-
-
-def __dir__() -> list[str]:
-    return _lazy.names(__name__, _LAZY_NAMES)
+from ._app.names import app_module_dir as __dir__  # noqa: E402, F401
+from ._app.names import app_module_getattr as __getattr__  # noqa: E402, F401
