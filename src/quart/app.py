@@ -97,8 +97,11 @@ from .wrappers import Websocket
 
 if TYPE_CHECKING:
     from .testing import QuartCliRunner
+    from .typing import ASGIHTTPProtocol
+    from .typing import ASGILifespanProtocol
     from .typing import ASGIReceiveCallable as ASGIReceiveCallable
     from .typing import ASGISendCallable as ASGISendCallable
+    from .typing import ASGIWebsocketProtocol
     from .typing import Scope as Scope
 
 __all__ = ["Quart"]
@@ -128,9 +131,9 @@ class Quart(QuartScaffold, App):
 
     aborter_class = Aborter
     app_ctx_globals_class = _AppCtxGlobals
-    asgi_http_class: type[Any] = ASGIHTTPConnection
-    asgi_lifespan_class: type[Any] = ASGILifespan
-    asgi_websocket_class: type[Any] = ASGIWebsocketConnection
+    asgi_http_class: type[ASGIHTTPProtocol] = ASGIHTTPConnection
+    asgi_lifespan_class: type[ASGILifespanProtocol] = ASGILifespan
+    asgi_websocket_class: type[ASGIWebsocketProtocol] = ASGIWebsocketConnection
     config_class = Config
     event_class = asyncio.Event
     # An async-rendering Jinja environment, not Flask's sync one.
@@ -184,14 +187,13 @@ class Quart(QuartScaffold, App):
         )
         self.cli: AppGroup = AppGroup()
         self.cli.name = self.name
-        # The websocket hooks (typed and documented on QuartScaffold).
         self.after_websocket_funcs = defaultdict(list)
         self.before_websocket_funcs = defaultdict(list)
         self.teardown_websocket_funcs = defaultdict(list)
         #: Functions run when the server starts.
-        self.before_serving_funcs: list[Callable[[], Awaitable[None]]] = []
+        self.before_serving_funcs: list[BeforeServingCallable] = []
         #: Functions run when the server stops.
-        self.after_serving_funcs: list[Callable[[], Awaitable[None]]] = []
+        self.after_serving_funcs: list[AfterServingCallable] = []
         #: Async generator functions run around serving.
         self.while_serving_gens: list[Callable[[], AsyncGenerator[None, None]]] = []
         #: Tasks started with :meth:`add_background_task` still running.
@@ -237,13 +239,13 @@ class Quart(QuartScaffold, App):
     @setupmethod
     def before_serving(self, func: T_before_serving) -> T_before_serving:
         """Run ``func`` (in an app context) when the server starts."""
-        self.before_serving_funcs.append(func)  # type: ignore[arg-type]
+        self.before_serving_funcs.append(func)
         return func
 
     @setupmethod
     def after_serving(self, func: T_after_serving) -> T_after_serving:
         """Run ``func`` (in an app context) when the server stops."""
-        self.after_serving_funcs.append(func)  # type: ignore[arg-type]
+        self.after_serving_funcs.append(func)
         return func
 
     @setupmethod
@@ -327,7 +329,7 @@ class Quart(QuartScaffold, App):
         _external: bool | None = None,
         _method: str | None = None,
         _scheme: str | None = None,
-        **values: Any,
+        **values: object,
     ) -> str:
         """Build the URL of ``endpoint`` (see :func:`quart.url_for`)."""
         return urls.url_for(self, endpoint, _anchor, _external, _method, _scheme, values)
@@ -351,11 +353,11 @@ class Quart(QuartScaffold, App):
     _http_steps: ClassVar[pipeline.Steps[ResponseTypes]]
     _websocket_steps: ClassVar[pipeline.Steps[ResponseTypes | None]]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         pipeline.decide(cls, pipeline.overridden(cls, Quart))
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         # A step replaced on one app (quart-schema wraps app.make_response) is
         # honoured too: that app gets its own tables. Reading pays nothing.
         object.__setattr__(self, name, value)
@@ -552,7 +554,9 @@ class Quart(QuartScaffold, App):
 
     # -- lifespan and background tasks ------------------------------------
 
-    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def add_background_task(
+        self, func: Callable[..., object], *args: object, **kwargs: object
+    ) -> None:
         """Run ``func(*args, **kwargs)`` (sync or async) in the background,
         in a fresh app context. Errors are logged and sent as
         ``got_background_exception``; shutdown waits for the task up to
@@ -638,9 +642,7 @@ class Quart(QuartScaffold, App):
 
     def make_shell_context(self) -> dict[str, Any]:
         """The namespace of ``quart shell``: ``app``, ``g`` and shell context processors."""
-        from .globals import g
-
-        context: dict[str, Any] = {"app": self, "g": g}
+        context = {"app": self, "g": g}
         for processor in self.shell_context_processors:
             context.update(processor())
         return context

@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import functools
 import sys
+from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ from typing import Any
 from typing import cast
 from typing import ClassVar
 from typing import NoReturn
+from typing import overload
+from typing import ParamSpec
 from typing import Self
 from typing import TYPE_CHECKING
 from typing import TypeVar
@@ -84,7 +87,8 @@ __all__ = [
     "has_websocket_context",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+T = TypeVar("T")
 _sentinel: Any = object()
 
 
@@ -531,42 +535,71 @@ def after_this_websocket(func: AfterWebsocketCallable) -> AfterWebsocketCallable
     return func
 
 
-def _copy_context_decorator(
-    getter: Callable[[], AppContext | None], what: str
-) -> Callable[[Callable[..., Any]], Callable[..., Coroutine[Any, Any, Any]]]:
-    def decorator(func: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
-        ctx = getter()
-        if ctx is None:
-            raise RuntimeError(f"Attempted to copy the {what} context outside of one.")
-        copied = ctx.copy()
+def _copied(
+    func: Callable[P, Awaitable[T]] | Callable[P, T], ctx: AppContext | None, what: str
+) -> Callable[P, Coroutine[object, None, T]]:
+    # ``func`` (sync or async) wrapped to run, awaited, in a copy of ``ctx``.
+    if ctx is None:
+        raise RuntimeError(f"Attempted to copy the {what} context outside of one.")
+    copied = ctx.copy()
 
-        @functools.wraps(func)
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            async with copied:
-                return await copied.app.ensure_async(func)(*args, **kwargs)
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        async with copied:
+            return await copied.app.ensure_async(func)(*args, **kwargs)
 
-        return wrapper
-
-    return decorator
+    return wrapper
 
 
-def copy_current_app_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
+# Each has two overloads, as ``Quart.ensure_async``: given an async function,
+# mypy cannot choose ``T`` in the union of the second.
+
+
+@overload
+def copy_current_app_context(
+    func: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+@overload
+def copy_current_app_context(func: Callable[P, T]) -> Callable[P, Coroutine[object, None, T]]: ...
+def copy_current_app_context(
+    func: Callable[P, Awaitable[T]] | Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current app context.
 
     Use it for tasks you spawn; the returned wrapper must be awaited.
     """
-    return _copy_context_decorator(lambda: _cv_app.get(None), "app")(func)
+    return _copied(func, _cv_app.get(None), "app")
 
 
-def copy_current_request_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
+@overload
+def copy_current_request_context(
+    func: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+@overload
+def copy_current_request_context(
+    func: Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+def copy_current_request_context(
+    func: Callable[P, Awaitable[T]] | Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current request
     context, so a spawned task can use ``request`` and ``session``."""
-    return _copy_context_decorator(lambda: _cv_request.get(None), "request")(func)
+    return _copied(func, _cv_request.get(None), "request")
 
 
-def copy_current_websocket_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
+@overload
+def copy_current_websocket_context(
+    func: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+@overload
+def copy_current_websocket_context(
+    func: Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+def copy_current_websocket_context(
+    func: Callable[P, Awaitable[T]] | Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current websocket context."""
-    return _copy_context_decorator(lambda: _cv_websocket.get(None), "websocket")(func)
+    return _copied(func, _cv_websocket.get(None), "websocket")
 
 
 def has_app_context() -> bool:

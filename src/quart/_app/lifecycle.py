@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from collections.abc import Callable
-from typing import Any
 from typing import TYPE_CHECKING
 
 from .. import sessions
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def add_background_task(
-    app: Quart, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    app: Quart, func: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object]
 ) -> None:
     """Start ``func(*args, **kwargs)`` as a background task of ``app`` (see
     :meth:`Quart.add_background_task`), from the loop's thread or any other."""
