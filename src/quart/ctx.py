@@ -54,9 +54,9 @@ from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .routing import match
-from .sessions import open_for_context
-from .sessions import session_of
-from .sessions import session_to_share
+from .sessions import _open_for_context
+from .sessions import _session_of
+from .sessions import _session_to_share
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .typing import AfterRequestCallable as AfterRequestCallable
@@ -328,7 +328,7 @@ class _BaseRequestWebsocketContext(AppContext):
         gets ``Vary: Cookie``."""
         session = self._session
         if session is None:
-            session = session_of(self)
+            session = _session_of(self)
         session.accessed = True
         return session
 
@@ -368,7 +368,7 @@ class _BaseRequestWebsocketContext(AppContext):
             await signals.appcontext_pushed.send_async(self.app)
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
-        opening = open_for_context(self)
+        opening = _open_for_context(self)
         if opening is not None:
             await opening
         if self.request_websocket.url_rule is None and (
@@ -422,7 +422,7 @@ class _BaseRequestWebsocketContext(AppContext):
 
     def copy(self) -> Self:
         """A context for the same request (or websocket) and session, sharing ``g``."""
-        new = self.__class__(self.app, self.request_websocket, session_to_share(self))
+        new = self.__class__(self.app, self.request_websocket, _session_to_share(self))
         new.g = self.g
         return new
 

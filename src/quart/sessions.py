@@ -16,10 +16,10 @@ user's page to another.
 
 The lifecycle lives here, in two entry points that the contexts and the
 pipeline call and never decide for: opening a context's session
-(:func:`open_for_context` when it is pushed, :func:`session_of` on access,
-:func:`session_to_share` for a copy) and saving it for a response
-(:func:`save_for_response`). The ``SESSION_*`` keys are read through one
-typed reader, :class:`SessionConfig`.
+(:func:`_open_for_context` when it is pushed, :func:`_session_of` on access,
+:func:`_session_to_share` for a copy) and saving it for a response
+(:func:`_save_for_response`). The ``SESSION_*`` keys are read through one
+typed reader, :class:`_SessionConfig`.
 """
 
 from __future__ import annotations
@@ -61,11 +61,11 @@ __all__ = [
 ]
 
 
-class SessionConfig:
+class _SessionConfig:
     """The config keys of the session code, typed, read from the app's config
     when asked (so a change between requests counts)::
 
-        config = SessionConfig(app)
+        config = _SessionConfig(app)
         config.cookie_name, config.refresh_each_request
 
     :param app: The application.
@@ -193,31 +193,31 @@ class SessionInterface:
 
     def get_cookie_name(self, app: Quart) -> str:
         """The cookie's name: ``SESSION_COOKIE_NAME``."""
-        return SessionConfig(app).cookie_name
+        return _SessionConfig(app).cookie_name
 
     def get_cookie_domain(self, app: Quart) -> str | None:
         """``SESSION_COOKIE_DOMAIN``; ``None`` keeps the cookie to the exact host."""
-        return SessionConfig(app).cookie_domain
+        return _SessionConfig(app).cookie_domain
 
     def get_cookie_path(self, app: Quart) -> str:
         """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
-        return SessionConfig(app).cookie_path
+        return _SessionConfig(app).cookie_path
 
     def get_cookie_httponly(self, app: Quart) -> bool:
         """``SESSION_COOKIE_HTTPONLY``: hide the cookie from JavaScript."""
-        return SessionConfig(app).cookie_httponly
+        return _SessionConfig(app).cookie_httponly
 
     def get_cookie_secure(self, app: Quart) -> bool:
         """``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only."""
-        return SessionConfig(app).cookie_secure
+        return _SessionConfig(app).cookie_secure
 
     def get_cookie_samesite(self, app: Quart) -> str | None:
         """``SESSION_COOKIE_SAMESITE``: ``"Strict"``, ``"Lax"`` or ``None``."""
-        return SessionConfig(app).cookie_samesite
+        return _SessionConfig(app).cookie_samesite
 
     def get_cookie_partitioned(self, app: Quart) -> bool:
         """``SESSION_COOKIE_PARTITIONED``: a CHIPS partitioned cookie (implies secure)."""
-        return SessionConfig(app).cookie_partitioned
+        return _SessionConfig(app).cookie_partitioned
 
     def get_expiration_time(self, app: Quart, session: SessionMixin) -> datetime | None:
         """When the cookie of a permanent session expires (now plus
@@ -228,7 +228,7 @@ class SessionInterface:
         :param session: The session being saved.
         """
         if session.permanent:
-            return datetime.now(UTC) + SessionConfig(app).lifetime
+            return datetime.now(UTC) + _SessionConfig(app).lifetime
         return None
 
     def should_set_cookie(self, app: Quart, session: SessionMixin) -> bool:
@@ -238,7 +238,7 @@ class SessionInterface:
         :param app: The application.
         :param session: The session being saved.
         """
-        return session.modified or (session.permanent and SessionConfig(app).refresh_each_request)
+        return session.modified or (session.permanent and _SessionConfig(app).refresh_each_request)
 
     async def open_session(self, app: Quart, request: BaseRequestWebsocket) -> SessionMixin | None:
         """Load the session for ``request``; return ``None`` to fall back to
@@ -366,7 +366,7 @@ class SecureCookieSessionInterface(SessionInterface):
         """
         if not app.secret_key:
             return None
-        keys = SessionConfig(app).secret_key_fallbacks
+        keys = _SessionConfig(app).secret_key_fallbacks
         # itsdangerous verifies with every key but signs with the last one.
         keys.append(app.secret_key)
         return URLSafeTimedSerializer(
@@ -397,7 +397,7 @@ class SecureCookieSessionInterface(SessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
-        max_age = int(SessionConfig(app).lifetime.total_seconds())
+        max_age = int(_SessionConfig(app).lifetime.total_seconds())
         try:
             data = serializer.loads(value, max_age=max_age)
         except (BadSignature, ValueError, TypeError, KeyError):
@@ -500,12 +500,12 @@ class SecureCookieSessionInterface(SessionInterface):
 # that never touches the session creates no coroutine for it.
 
 
-def open_for_context(ctx: Ctx) -> Awaitable[None] | None:
+def _open_for_context(ctx: Ctx) -> Awaitable[None] | None:
     """Open the session of ``ctx`` as the context is pushed, if its interface
     needs I/O to open one (a custom ``open_session``): await what this
     returns. ``None`` when there is nothing to do now: the session is already
     there, or the interface opens it for free on first access
-    (:func:`session_of`), as the default cookie session does. The session
+    (:func:`_session_of`), as the default cookie session does. The session
     is opened before the URL is matched, so URL converters can use it."""
     # _is_lazy, inlined: this runs on every request.
     if ctx._session is not None or (
@@ -520,7 +520,7 @@ async def _open_on_push(ctx: Ctx) -> None:
     ctx._session = await _open_or_null_session(app.session_interface, app, ctx.request_websocket)
 
 
-def session_of(ctx: Ctx) -> SessionMixin:
+def _session_of(ctx: Ctx) -> SessionMixin:
     """The session of ``ctx``, opened now if it was not yet: only an interface
     that opens on first access can be (another raises :class:`RuntimeError`
     until the context is pushed). Does not mark the session accessed: the
@@ -536,16 +536,16 @@ def session_of(ctx: Ctx) -> SessionMixin:
     return session
 
 
-def session_to_share(ctx: Ctx) -> SessionMixin | None:
+def _session_to_share(ctx: Ctx) -> SessionMixin | None:
     """The session a copy of ``ctx`` must share, so that what a task changes
     in it reaches this request's response: a lazy session is opened now;
     ``None`` when an interface that opens on push has not opened it yet."""
     if ctx._session is None and _is_lazy(ctx.app.session_interface):
-        return session_of(ctx)
+        return _session_of(ctx)
     return ctx._session
 
 
-def save_for_response(ctx: Ctx, response: ResponseTypes | None) -> Awaitable[None] | None:
+def _save_for_response(ctx: Ctx, response: ResponseTypes | None) -> Awaitable[None] | None:
     """Save (or refresh) the session of ``ctx`` for ``response``, once the
     after hooks ran (the last step of finalizing a request or websocket):
     await what this returns. ``None`` when there is nothing to do: a session
@@ -563,10 +563,10 @@ def save_for_response(ctx: Ctx, response: ResponseTypes | None) -> Awaitable[Non
                 break
         else:
             return None
-    return _save_for_response(ctx, response)
+    return _save_now(ctx, response)
 
 
-async def _save_for_response(ctx: Ctx, response: ResponseTypes | None) -> None:
+async def _save_now(ctx: Ctx, response: ResponseTypes | None) -> None:
     app = ctx.app
     interface = app.session_interface
     session = ctx._session
@@ -583,12 +583,12 @@ async def _save_for_response(ctx: Ctx, response: ResponseTypes | None) -> None:
         request = ctx.request_websocket
         if not (
             _is_lazy(interface)
-            and SessionConfig(app).refresh_each_request
+            and _SessionConfig(app).refresh_each_request
             and "cookie" in request.headers
             and interface.get_cookie_name(app) in request.cookies
         ):
             return
-        session = session_of(ctx)
+        session = _session_of(ctx)
         if not session.permanent:
             return
     if interface.is_null_session(session):
@@ -599,19 +599,19 @@ async def _save_for_response(ctx: Ctx, response: ResponseTypes | None) -> None:
 # -- the session store, chosen from SESSION_TYPE when the app starts ---------
 
 
-async def start_store(app: Quart) -> None:
+async def _start_store(app: Quart) -> None:
     """At startup, before ``before_serving``: install the session store that
     ``SESSION_TYPE`` names (see :mod:`quart.sessions_redis`), so that startup
     code can already use it. The store's module (and Redis) is imported only
     when a store other than the signed cookie is asked for."""
-    if SessionConfig(app).store not in (None, "", "cookie"):
+    if _SessionConfig(app).store not in (None, "", "cookie"):
         from .sessions_redis import start_session_store
 
         await start_session_store(app)
 
 
-async def stop_store(app: Quart) -> None:
-    """At shutdown: close the store :func:`start_store` opened, if any."""
+async def _stop_store(app: Quart) -> None:
+    """At shutdown: close the store :func:`_start_store` opened, if any."""
     # No store to close if quart.sessions_redis was never imported.
     sessions_redis = sys.modules.get("quart.sessions_redis")
     if sessions_redis is not None:

@@ -17,7 +17,7 @@ lifespan; in tests, ``async with app.test_app()``), which connects to Redis
 and refuses to start, naming the URL, if Redis does not answer. An app that
 sets ``app.session_interface`` itself keeps it. This lives beside
 ``sessions.py`` rather than in it to keep that module within its size budget
-and free of Redis; ``quart.sessions.start_store`` calls in here.
+and free of Redis; ``quart.sessions._start_store`` calls in here.
 
 Faults: a tampered or unknown id gives a new, empty session (never one the
 client chose). Redis unreachable while a request opens its session: the
@@ -45,8 +45,8 @@ from ._redis.client import connection_errors
 from ._redis.client import describe
 from ._redis.client import redact
 from .globals import _get_session
+from .sessions import _SessionConfig
 from .sessions import SecureCookieSessionInterface
-from .sessions import SessionConfig
 from .sessions import SessionInterface
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class RedisSessionInterface(SessionInterface):
         """
         if not app.secret_key:
             return None
-        keys: list[str | bytes] = SessionConfig(app).secret_key_fallbacks
+        keys: list[str | bytes] = _SessionConfig(app).secret_key_fallbacks
         keys.append(app.secret_key)  # itsdangerous signs with the last key
         return Signer(
             keys,  # type: ignore[arg-type]
@@ -163,11 +163,11 @@ class RedisSessionInterface(SessionInterface):
         )
 
     def _key(self, app: Quart, sid: str) -> str:
-        return f"{SessionConfig(app).key_prefix}{sid}"
+        return f"{_SessionConfig(app).key_prefix}{sid}"
 
     def _new_session(self, app: Quart) -> ServerSideSession:
         session = self.session_class()
-        if SessionConfig(app).permanent:
+        if _SessionConfig(app).permanent:
             # Set quietly: a new session is not saved until it holds data.
             dict.__setitem__(session, "_permanent", True)
         return session
@@ -317,7 +317,7 @@ async def start_session_store(app: Quart) -> None:
     :raises SessionStoreUnavailable: Redis did not answer.
     :raises ValueError: ``SESSION_TYPE`` names an unknown store.
     """
-    config = SessionConfig(app)
+    config = _SessionConfig(app)
     kind = config.store
     if kind in (None, "", "cookie"):
         return

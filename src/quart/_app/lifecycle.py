@@ -63,7 +63,7 @@ async def startup(app: Quart) -> None:
         async with app.app_context():
             # SESSION_TYPE picks the session store first, so that startup
             # code can already use it.
-            await sessions.start_store(app)
+            await sessions._start_store(app)
             for func in app.before_serving_funcs:
                 await app.ensure_async(func)()
             for gen_func in app.while_serving_gens:
@@ -113,7 +113,7 @@ async def shutdown(app: Quart) -> None:
             with collect:
                 await app.ensure_async(func)()
         with collect:
-            await sessions.stop_store(app)
+            await sessions._stop_store(app)
     for failure in collect.errors:
         await _serving_exception(app, failure)
     if collect.errors:

@@ -49,7 +49,7 @@ from ..asgi._common import _being_cancelled
 from ..ctx import _CollectErrors
 from ..globals import _cv_request
 from ..globals import _cv_websocket
-from ..sessions import save_for_response
+from ..sessions import _save_for_response
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import _is_disconnect
 from . import responses as _responses
@@ -336,7 +336,7 @@ class Steps(Generic[R]):
             for name in chain(ctx.request_websocket.blueprints, (None,)):
                 for func in reversed(hooks.get(name, ())):
                     response = await app.ensure_async(func)(response)
-        saving = save_for_response(ctx, response)
+        saving = _save_for_response(ctx, response)
         if saving is not None:
             await saving
         return response
