@@ -603,7 +603,7 @@ class Quart(QuartScaffold, App):
         ca_certs: str | None = None,
         certfile: str | None = None,
         keyfile: str | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         """Serve the app on Hypercorn for development (see :mod:`quart._devserver.serving`).
 
@@ -636,7 +636,7 @@ class Quart(QuartScaffold, App):
         """A harness that runs startup/shutdown: ``async with app.test_app():``."""
         return self.test_app_class(self)
 
-    def test_cli_runner(self, **kwargs: Any) -> QuartCliRunner:
+    def test_cli_runner(self, **kwargs: object) -> QuartCliRunner:
         """A click runner that invokes the app's CLI commands."""
         return self.test_cli_runner_class(self, **kwargs)
 
