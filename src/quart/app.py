@@ -97,8 +97,11 @@ from .wrappers import Websocket
 
 if TYPE_CHECKING:
     from .testing import QuartCliRunner
+    from .typing import ASGIHTTPProtocol
+    from .typing import ASGILifespanProtocol
     from .typing import ASGIReceiveCallable as ASGIReceiveCallable
     from .typing import ASGISendCallable as ASGISendCallable
+    from .typing import ASGIWebsocketProtocol
     from .typing import Scope as Scope
 
 __all__ = ["Quart"]
@@ -128,9 +131,9 @@ class Quart(QuartScaffold, App):
 
     aborter_class = Aborter
     app_ctx_globals_class = _AppCtxGlobals
-    asgi_http_class: type[Any] = ASGIHTTPConnection
-    asgi_lifespan_class: type[Any] = ASGILifespan
-    asgi_websocket_class: type[Any] = ASGIWebsocketConnection
+    asgi_http_class: type[ASGIHTTPProtocol] = ASGIHTTPConnection
+    asgi_lifespan_class: type[ASGILifespanProtocol] = ASGILifespan
+    asgi_websocket_class: type[ASGIWebsocketProtocol] = ASGIWebsocketConnection
     config_class = Config
     event_class = asyncio.Event
     # An async-rendering Jinja environment, not Flask's sync one.
@@ -184,20 +187,13 @@ class Quart(QuartScaffold, App):
         )
         self.cli: AppGroup = AppGroup()
         self.cli.name = self.name
-        #: Functions run after a websocket, keyed by blueprint name (``None``: app).
-        self.after_websocket_funcs: dict[str | None, list[AfterWebsocketCallable]] = defaultdict(
-            list
-        )
-        #: Functions run before a websocket, keyed by blueprint name.
-        self.before_websocket_funcs: dict[str | None, list[BeforeWebsocketCallable]] = defaultdict(
-            list
-        )
-        #: Functions run when a websocket context tears down, keyed by blueprint name.
-        self.teardown_websocket_funcs: dict[str | None, list[TeardownCallable]] = defaultdict(list)
+        self.after_websocket_funcs = defaultdict(list)
+        self.before_websocket_funcs = defaultdict(list)
+        self.teardown_websocket_funcs = defaultdict(list)
         #: Functions run when the server starts.
-        self.before_serving_funcs: list[Callable[[], Awaitable[None]]] = []
+        self.before_serving_funcs: list[BeforeServingCallable] = []
         #: Functions run when the server stops.
-        self.after_serving_funcs: list[Callable[[], Awaitable[None]]] = []
+        self.after_serving_funcs: list[AfterServingCallable] = []
         #: Async generator functions run around serving.
         self.while_serving_gens: list[Callable[[], AsyncGenerator[None, None]]] = []
         #: Tasks started with :meth:`add_background_task` still running.
@@ -243,13 +239,13 @@ class Quart(QuartScaffold, App):
     @setupmethod
     def before_serving(self, func: T_before_serving) -> T_before_serving:
         """Run ``func`` (in an app context) when the server starts."""
-        self.before_serving_funcs.append(func)  # type: ignore[arg-type]
+        self.before_serving_funcs.append(func)
         return func
 
     @setupmethod
     def after_serving(self, func: T_after_serving) -> T_after_serving:
         """Run ``func`` (in an app context) when the server stops."""
-        self.after_serving_funcs.append(func)  # type: ignore[arg-type]
+        self.after_serving_funcs.append(func)
         return func
 
     @setupmethod
@@ -333,7 +329,7 @@ class Quart(QuartScaffold, App):
         _external: bool | None = None,
         _method: str | None = None,
         _scheme: str | None = None,
-        **values: Any,
+        **values: object,
     ) -> str:
         """Build the URL of ``endpoint`` (see :func:`quart.url_for`)."""
         return urls.url_for(self, endpoint, _anchor, _external, _method, _scheme, values)
@@ -357,11 +353,11 @@ class Quart(QuartScaffold, App):
     _http_steps: ClassVar[pipeline.Steps[ResponseTypes]]
     _websocket_steps: ClassVar[pipeline.Steps[ResponseTypes | None]]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         pipeline.decide(cls, pipeline.overridden(cls, Quart))
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         # A step replaced on one app (quart-schema wraps app.make_response) is
         # honoured too: that app gets its own tables. Reading pays nothing.
         object.__setattr__(self, name, value)
@@ -558,7 +554,9 @@ class Quart(QuartScaffold, App):
 
     # -- lifespan and background tasks ------------------------------------
 
-    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def add_background_task(
+        self, func: Callable[..., object], *args: object, **kwargs: object
+    ) -> None:
         """Run ``func(*args, **kwargs)`` (sync or async) in the background,
         in a fresh app context. Errors are logged and sent as
         ``got_background_exception``; shutdown waits for the task up to
@@ -605,7 +603,7 @@ class Quart(QuartScaffold, App):
         ca_certs: str | None = None,
         certfile: str | None = None,
         keyfile: str | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         """Serve the app on Hypercorn for development (see :mod:`quart._devserver.serving`).
 
@@ -638,15 +636,13 @@ class Quart(QuartScaffold, App):
         """A harness that runs startup/shutdown: ``async with app.test_app():``."""
         return self.test_app_class(self)
 
-    def test_cli_runner(self, **kwargs: Any) -> QuartCliRunner:
+    def test_cli_runner(self, **kwargs: object) -> QuartCliRunner:
         """A click runner that invokes the app's CLI commands."""
         return self.test_cli_runner_class(self, **kwargs)
 
     def make_shell_context(self) -> dict[str, Any]:
         """The namespace of ``quart shell``: ``app``, ``g`` and shell context processors."""
-        from .globals import g
-
-        context: dict[str, Any] = {"app": self, "g": g}
+        context = {"app": self, "g": g}
         for processor in self.shell_context_processors:
             context.update(processor())
         return context
@@ -696,15 +692,8 @@ class Quart(QuartScaffold, App):
 pipeline.decide(Quart, frozenset())
 
 
-# Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...).
+# Quart 0.22's module-level names (Flask, Headers, cancel_tasks, ...), some
+# imported only when asked for (the module's __getattr__).
 from ._app.names import *  # noqa: E402, F403
-from ._app.names import LAZY_NAMES as _LAZY_NAMES  # noqa: E402
-
-
-def __getattr__(name: str) -> Any:
-    """Quart's module-level names that are imported only when asked for."""
-    return _lazy.load(__name__, name, _LAZY_NAMES)
-
-
-def __dir__() -> list[str]:
-    return _lazy.names(__name__, _LAZY_NAMES)
+from ._app.names import app_module_dir as __dir__  # noqa: E402, F401
+from ._app.names import app_module_getattr as __getattr__  # noqa: E402, F401

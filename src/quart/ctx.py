@@ -12,6 +12,8 @@ the app-level teardown to the outer context, as Flask does.
 The session is opened lazily: for the default cookie session, on first
 access; a request that never touches ``session`` pays nothing. Custom
 session interfaces with their own ``open_session`` are opened on push.
+Those decisions are ``quart.sessions``'s: a context only keeps the session
+(``_session``) and calls its entry points.
 
 Teardown runs every function even when one raises; the errors are raised
 together afterwards (one error as itself, several as an exception group).
@@ -27,6 +29,7 @@ import asyncio
 import contextlib
 import functools
 import sys
+from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Iterator
@@ -37,6 +40,8 @@ from typing import Any
 from typing import cast
 from typing import ClassVar
 from typing import NoReturn
+from typing import overload
+from typing import ParamSpec
 from typing import Self
 from typing import TYPE_CHECKING
 from typing import TypeVar
@@ -49,8 +54,9 @@ from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .routing import match
-from .sessions import _is_lazy
-from .sessions import _open_or_null_session
+from .sessions import _open_for_context
+from .sessions import _session_of
+from .sessions import _session_to_share
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .typing import AfterRequestCallable as AfterRequestCallable
@@ -81,7 +87,8 @@ __all__ = [
     "has_websocket_context",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+T = TypeVar("T")
 _sentinel: Any = object()
 
 
@@ -321,32 +328,13 @@ class _BaseRequestWebsocketContext(AppContext):
         gets ``Vary: Cookie``."""
         session = self._session
         if session is None:
-            session = self._load_session()
+            session = _session_of(self)
         session.accessed = True
         return session
 
     @session.setter
     def session(self, value: SessionMixin) -> None:
         self._session = value
-
-    def _load_session(self) -> SessionMixin:
-        # Open without counting as a user access: the framework itself needs
-        # the session to refresh a permanent cookie or to share it with a copy.
-        session = self._session
-        if session is None:
-            interface = self.app.session_interface
-            session = interface._open_session_now(self.app, self.request_websocket)
-            if session is None:
-                session = interface._null_session_now(self.app)
-            self._session = session
-        return session
-
-    def _session_for_copy(self) -> SessionMixin | None:
-        # A copy must share the session object so that what a task changes in
-        # it reaches this request's response; a lazy session is opened now.
-        if self._session is None and _is_lazy(self.app.session_interface):
-            return self._load_session()
-        return self._session
 
     def match_request(self) -> None:
         """Match the request's URL, storing the rule and view arguments
@@ -380,10 +368,9 @@ class _BaseRequestWebsocketContext(AppContext):
             await signals.appcontext_pushed.send_async(self.app)
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
-        if self._session is None and not _is_lazy(self.app.session_interface):
-            self._session = await _open_or_null_session(
-                self.app.session_interface, self.app, self.request_websocket
-            )
+        opening = _open_for_context(self)
+        if opening is not None:
+            await opening
         if self.request_websocket.url_rule is None and (
             self.request_websocket.routing_exception is None
         ):
@@ -435,7 +422,7 @@ class _BaseRequestWebsocketContext(AppContext):
 
     def copy(self) -> Self:
         """A context for the same request (or websocket) and session, sharing ``g``."""
-        new = self.__class__(self.app, self.request_websocket, self._session_for_copy())
+        new = self.__class__(self.app, self.request_websocket, _session_to_share(self))
         new.g = self.g
         return new
 
@@ -548,42 +535,71 @@ def after_this_websocket(func: AfterWebsocketCallable) -> AfterWebsocketCallable
     return func
 
 
-def _copy_context_decorator(
-    getter: Callable[[], AppContext | None], what: str
-) -> Callable[[Callable[..., Any]], Callable[..., Coroutine[Any, Any, Any]]]:
-    def decorator(func: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
-        ctx = getter()
-        if ctx is None:
-            raise RuntimeError(f"Attempted to copy the {what} context outside of one.")
-        copied = ctx.copy()
+def _copied(
+    func: Callable[P, Awaitable[T]] | Callable[P, T], ctx: AppContext | None, what: str
+) -> Callable[P, Coroutine[object, None, T]]:
+    # ``func`` (sync or async) wrapped to run, awaited, in a copy of ``ctx``.
+    if ctx is None:
+        raise RuntimeError(f"Attempted to copy the {what} context outside of one.")
+    copied = ctx.copy()
 
-        @functools.wraps(func)
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            async with copied:
-                return await copied.app.ensure_async(func)(*args, **kwargs)
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        async with copied:
+            return await copied.app.ensure_async(func)(*args, **kwargs)
 
-        return wrapper
-
-    return decorator
+    return wrapper
 
 
-def copy_current_app_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
+# Each has two overloads, as ``Quart.ensure_async``: given an async function,
+# mypy cannot choose ``T`` in the union of the second.
+
+
+@overload
+def copy_current_app_context(
+    func: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+@overload
+def copy_current_app_context(func: Callable[P, T]) -> Callable[P, Coroutine[object, None, T]]: ...
+def copy_current_app_context(
+    func: Callable[P, Awaitable[T]] | Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current app context.
 
     Use it for tasks you spawn; the returned wrapper must be awaited.
     """
-    return _copy_context_decorator(lambda: _cv_app.get(None), "app")(func)
+    return _copied(func, _cv_app.get(None), "app")
 
 
-def copy_current_request_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
+@overload
+def copy_current_request_context(
+    func: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+@overload
+def copy_current_request_context(
+    func: Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+def copy_current_request_context(
+    func: Callable[P, Awaitable[T]] | Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current request
     context, so a spawned task can use ``request`` and ``session``."""
-    return _copy_context_decorator(lambda: _cv_request.get(None), "request")(func)
+    return _copied(func, _cv_request.get(None), "request")
 
 
-def copy_current_websocket_context(func: F) -> Callable[..., Coroutine[Any, Any, Any]]:
+@overload
+def copy_current_websocket_context(
+    func: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+@overload
+def copy_current_websocket_context(
+    func: Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]: ...
+def copy_current_websocket_context(
+    func: Callable[P, Awaitable[T]] | Callable[P, T],
+) -> Callable[P, Coroutine[object, None, T]]:
     """Wrap ``func`` (sync or async) to run in a copy of the current websocket context."""
-    return _copy_context_decorator(lambda: _cv_websocket.get(None), "websocket")(func)
+    return _copied(func, _cv_websocket.get(None), "websocket")
 
 
 def has_app_context() -> bool:

@@ -17,8 +17,7 @@ lifespan; in tests, ``async with app.test_app()``), which connects to Redis
 and refuses to start, naming the URL, if Redis does not answer. An app that
 sets ``app.session_interface`` itself keeps it. This lives beside
 ``sessions.py`` rather than in it to keep that module within its size budget
-and free of Redis; the startup hook is expected to move into ``sessions.py``
-when the session lifecycle is gathered there.
+and free of Redis; ``quart.sessions._start_store`` calls in here.
 
 Faults: a tampered or unknown id gives a new, empty session (never one the
 client chose). Redis unreachable while a request opens its session: the
@@ -32,6 +31,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
+from typing import cast
 from typing import NoReturn
 from typing import TYPE_CHECKING
 
@@ -48,10 +48,13 @@ from ._redis.client import connection_errors
 from ._redis.client import describe
 from ._redis.client import redact
 from .globals import _get_session
+from .sessions import _SessionConfig
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from .app import Quart
     from .wrappers import BaseRequestWebsocket
     from .wrappers import Response
@@ -159,7 +162,7 @@ class RedisSessionInterface(SessionInterface):
         """
         if not app.secret_key:
             return None
-        keys: list[str | bytes] = list(app.config["SECRET_KEY_FALLBACKS"] or ())
+        keys: list[str | bytes] = _SessionConfig(app).secret_key_fallbacks
         keys.append(app.secret_key)  # itsdangerous signs with the last key
         return Signer(
             keys,  # type: ignore[arg-type]
@@ -169,11 +172,11 @@ class RedisSessionInterface(SessionInterface):
         )
 
     def _key(self, app: Quart, sid: str) -> str:
-        return f"{app.config['SESSION_KEY_PREFIX']}{sid}"
+        return f"{_SessionConfig(app).key_prefix}{sid}"
 
     def _new_session(self, app: Quart) -> ServerSideSession:
         session = self.session_class()
-        if app.config["SESSION_PERMANENT"]:
+        if _SessionConfig(app).permanent:
             # Set quietly: a new session is not saved until it holds data.
             dict.__setitem__(session, "_permanent", True)
         return session
@@ -323,7 +326,8 @@ async def start_session_store(app: Quart) -> None:
     :raises SessionStoreUnavailable: Redis did not answer.
     :raises ValueError: ``SESSION_TYPE`` names an unknown store.
     """
-    kind = app.config.get("SESSION_TYPE")
+    config = _SessionConfig(app)
+    kind = config.store
     if kind in (None, "", "cookie"):
         return
     if kind != "redis":
@@ -335,11 +339,11 @@ async def start_session_store(app: Quart) -> None:
         type(app.session_interface) is not SecureCookieSessionInterface
     ):
         return  # the app chose its own interface
-    source = app.config.get("SESSION_REDIS") or DEFAULT_REDIS_URL
+    source = config.redis or DEFAULT_REDIS_URL
     if isinstance(source, str):
         client, where = client_from_url(source), redact(source)
     else:
-        client = source
+        client = cast("Redis", source)  # a redis.asyncio client, as documented
         where = describe(client)
     interface = RedisSessionInterface(client)
     interface._owned = isinstance(source, str)

@@ -7,7 +7,6 @@ pipeline reaches the first through its table of steps.
 
 from __future__ import annotations
 
-from typing import Any
 from typing import cast
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,8 @@ from werkzeug.routing import RoutingException
 from ..logging import escape_control_characters
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from ..app import Quart
     from ..ctx import _BaseRequestWebsocketContext as Ctx
     from ..typing import ResponseReturnValue
@@ -54,7 +55,11 @@ async def http_exception(
     return cast("ResponseReturnValue", await app.ensure_async(handler)(error))
 
 
-def log_exception(app: Quart, ctx: Ctx | None, exc_info: Any) -> None:
+def log_exception(
+    app: Quart,
+    ctx: Ctx | None,
+    exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
+) -> None:
     """Log an unhandled error (path and method escaped: one line per request)."""
     if ctx is None:
         app.logger.error("Exception", exc_info=exc_info)

@@ -7,12 +7,11 @@ points; they call these functions.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncGenerator
 from collections.abc import Callable
-from typing import Any
 from typing import TYPE_CHECKING
 
+from .. import sessions
 from .. import signals
 from .._concurrency import call_soon_in_loop
 from .._concurrency import cancel_tasks
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def add_background_task(
-    app: Quart, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    app: Quart, func: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object]
 ) -> None:
     """Start ``func(*args, **kwargs)`` as a background task of ``app`` (see
     :meth:`Quart.add_background_task`), from the loop's thread or any other."""
@@ -63,12 +62,8 @@ async def startup(app: Quart) -> None:
     try:
         async with app.app_context():
             # SESSION_TYPE picks the session store first, so that startup
-            # code can already use it. The module (and Redis) is imported
-            # only when a store other than the signed cookie is asked for.
-            if app.config.get("SESSION_TYPE") not in (None, "", "cookie"):
-                from ..sessions_redis import start_session_store
-
-                await start_session_store(app)
+            # code can already use it.
+            await sessions._start_store(app)
             for func in app.before_serving_funcs:
                 await app.ensure_async(func)()
             for gen_func in app.while_serving_gens:
@@ -117,11 +112,8 @@ async def shutdown(app: Quart) -> None:
         for func in app.after_serving_funcs:
             with collect:
                 await app.ensure_async(func)()
-        # No store to close if quart.sessions_redis was never imported.
-        sessions_redis = sys.modules.get("quart.sessions_redis")
-        if sessions_redis is not None:
-            with collect:
-                await sessions_redis.stop_session_store(app)
+        with collect:
+            await sessions._stop_store(app)
     for failure in collect.errors:
         await _serving_exception(app, failure)
     if collect.errors:

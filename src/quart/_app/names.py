@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
@@ -17,6 +18,8 @@ from werkzeug.datastructures import Headers as Headers
 
 from .._appgroup import AppGroup as AppGroup
 from .._lazy import LazyNames
+from .._lazy import load
+from .._lazy import names
 from ..ctx import has_request_context as has_request_context
 from ..ctx import has_websocket_context as has_websocket_context
 from ..globals import request_ctx as request_ctx
@@ -171,3 +174,14 @@ LAZY_NAMES: LazyNames = {
     "serve": ("hypercorn.asyncio", "serve"),
     "HyperConfig": ("hypercorn.config", "Config"),
 }
+
+
+def app_module_getattr(name: str) -> Any:
+    """``quart.app.__getattr__``: the names of :data:`LAZY_NAMES`, imported
+    when first asked for (typed ``Any``, as they are many and varied)."""
+    return load("quart.app", name, LAZY_NAMES)
+
+
+def app_module_dir() -> list[str]:
+    """``quart.app.__dir__``: its namespace plus the names not loaded yet."""
+    return names("quart.app", LAZY_NAMES)

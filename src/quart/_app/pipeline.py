@@ -49,7 +49,7 @@ from ..asgi._common import _being_cancelled
 from ..ctx import _CollectErrors
 from ..globals import _cv_request
 from ..globals import _cv_websocket
-from ..sessions import save_session
+from ..sessions import _save_for_response
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import _is_disconnect
 from . import responses as _responses
@@ -62,7 +62,10 @@ if TYPE_CHECKING:
     from ..typing import ResponseTypes
     from ..wrappers import Response
 
-    Result = ResponseReturnValue | HTTPException | None
+    #: What a response is made of; ``None`` is a websocket's accepted end
+    #: (and a TypeError for HTTP, raised by ``make_response``).
+    Made = ResponseReturnValue | HTTPException
+    Result = Made | None
 
 _ResponseT = TypeVar("_ResponseT", bound="ResponseTypes | None")
 #: What one kind's pipeline answers: a response (HTTP), or maybe none (websocket).
@@ -188,7 +191,7 @@ class Steps(Generic[R]):
     def __init__(self, kind: Kind, overrides: frozenset[str]) -> None:
         self.kind = kind
         websocket = kind is WEBSOCKET
-        own: tuple[tuple[str, Any, Callable[[str], Any]], ...] = (
+        own: tuple[tuple[str, object, Callable[[str], object]], ...] = (
             ("full_dispatch", self._full_dispatch, _with_ctx),
             ("preprocess", self._preprocess, _with_ctx),
             ("dispatch", dispatch_websocket if websocket else dispatch_request, _with_ctx),
@@ -291,13 +294,13 @@ class Steps(Generic[R]):
             for name in names:
                 for processor in preprocessors.get(name, ()):
                     processor(request.endpoint, request.view_args)
-        hooks: dict[str | None, list[Callable[[], Any]]] = getattr(app, self.kind.before)
+        hooks: dict[str | None, list[Callable[[], object]]] = getattr(app, self.kind.before)
         if hooks:
             for name in names:
                 for func in hooks.get(name, ()):
                     result = await app.ensure_async(func)()
                     if result is not None:
-                        return result  # type: ignore[no-any-return]
+                        return cast("ResponseReturnValue", result)
         return None
 
     async def _finalize(
@@ -330,10 +333,9 @@ class Steps(Generic[R]):
             for name in chain(ctx.request_websocket.blueprints, (None,)):
                 for func in reversed(hooks.get(name, ())):
                     response = await app.ensure_async(func)(response)
-        # A session never touched, on a request without cookies, has nothing
-        # to save or refresh: skip the call.
-        if ctx._session is not None or "Cookie" in ctx.request_websocket.headers:
-            await save_session(app, ctx, response)
+        saving = _save_for_response(ctx, response)
+        if saving is not None:
+            await saving
         return response
 
     async def _exception(self, app: Quart, ctx: Ctx | None, error: Exception) -> R:
@@ -354,18 +356,21 @@ class Steps(Generic[R]):
             # but ``log_exception``'s (Flask's) signature does not.
             exc_info = (type(error), error, error.__traceback__)  # type: ignore[assignment]
         app.log_exception(exc_info)
-        server_error: Any = InternalServerError(original_exception=error)
+        server_error = InternalServerError(original_exception=error)
         blueprints = ctx.request_websocket.blueprints if ctx is not None else []
         handler = app._find_error_handler(server_error, blueprints)
+        result: object = server_error
         if handler is not None:
-            server_error = await app.ensure_async(handler)(server_error)
-        return await self.finalize(app, ctx, server_error, True)
+            result = await app.ensure_async(handler)(server_error)
+        return await self.finalize(app, ctx, result, True)
 
     async def teardown(self, app: Quart, ctx: Ctx, exc: BaseException | None) -> None:
         """Run the teardown functions (all of them, even if some raise) and
         send the tearing-down signal."""
         collect = _CollectErrors()
-        hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(app, self.kind.teardown)
+        hooks: dict[str | None, list[Callable[[BaseException | None], object]]] = getattr(
+            app, self.kind.teardown
+        )
         if hooks:
             for name in chain(ctx.request_websocket.blueprints, (None,)):
                 for func in reversed(hooks.get(name, ())):
@@ -415,18 +420,18 @@ def default_options_response(app: Quart, ctx: Ctx) -> Response:
     return response
 
 
-async def _make_response(app: Quart, result: Any) -> ResponseTypes:
+async def _make_response(app: Quart, result: Made) -> ResponseTypes:
     return _responses.make_response(app, result)
 
 
-def _make_response_public(app: Quart, result: Any) -> Awaitable[ResponseTypes]:
+def _make_response_public(app: Quart, result: Made) -> Awaitable[ResponseTypes]:
     return app.make_response(result)
 
 
 def _or_none(
-    make: Callable[[Quart, Any], Awaitable[ResponseTypes]],
-) -> Callable[[Quart, Any], Awaitable[ResponseTypes | None]]:
-    async def make_or_none(app: Quart, result: Any) -> ResponseTypes | None:
+    make: Callable[[Quart, Made], Awaitable[ResponseTypes]],
+) -> Callable[[Quart, Result], Awaitable[ResponseTypes | None]]:
+    async def make_or_none(app: Quart, result: Result) -> ResponseTypes | None:
         return None if result is None else await make(app, result)
 
     return make_or_none
@@ -435,27 +440,27 @@ def _or_none(
 # -- calls to a subclass's override, with Quart 0.22's signatures -------------
 
 
-def _with_ctx(name: str) -> Callable[[Quart, Ctx], Awaitable[Any]]:
+def _with_ctx(name: str) -> Callable[[Quart, Ctx], Awaitable[object]]:
     return lambda app, ctx: getattr(app, name)(ctx)
 
 
-def _postprocess_with(name: str) -> Callable[[Quart, Ctx, Any], Awaitable[Any]]:
+def _postprocess_with(name: str) -> Callable[[Quart, Ctx, object], Awaitable[object]]:
     return lambda app, ctx, response: getattr(app, name)(response, ctx)
 
 
-def _finalize_with(name: str) -> Callable[..., Awaitable[Any]]:
+def _finalize_with(name: str) -> Callable[..., Awaitable[object]]:
     def finalize(
         app: Quart, ctx: Ctx | None, result: Result, from_error_handler: bool = False
-    ) -> Awaitable[Any]:
-        method = getattr(app, name)
+    ) -> Awaitable[object]:
+        method: Callable[..., Awaitable[object]] = getattr(app, name)
         if from_error_handler:
-            return method(result, from_error_handler=True)  # type: ignore[no-any-return]
-        return method(result, ctx)  # type: ignore[no-any-return]
+            return method(result, from_error_handler=True)
+        return method(result, ctx)
 
     return finalize
 
 
-def _exception_with(name: str) -> Callable[[Quart, Ctx, Exception], Awaitable[Any]]:
+def _exception_with(name: str) -> Callable[[Quart, Ctx, Exception], Awaitable[object]]:
     return lambda app, ctx, error: getattr(app, name)(error)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from typing import cast
 from typing import TYPE_CHECKING
 
@@ -14,9 +13,11 @@ from ..wrappers import Response
 
 if TYPE_CHECKING:
     from ..app import Quart
+    from ..typing import HeadersValue
     from ..typing import ResponseReturnValue
     from ..typing import ResponseTypes
     from ..typing import ResponseValue
+    from ..typing import StatusCode
 
 
 def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> ResponseTypes:
@@ -29,8 +30,8 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
     and iterables, and the tuples ``(body, status)``, ``(body, headers)``,
     ``(body, status, headers)``.
     """
-    status: Any = None
-    headers: Any = None
+    status: StatusCode | None = None
+    headers: HeadersValue | None = None
     value: ResponseValue | HTTPException
     if isinstance(result, tuple):
         if len(result) == 3:
@@ -40,7 +41,7 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
             if isinstance(extra, Headers | dict | tuple | list):
                 headers = extra
             else:
-                status = extra
+                status = cast("StatusCode", extra)
         else:
             raise TypeError(
                 "The view function did not return a valid response tuple. The tuple"
@@ -54,7 +55,7 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
             "The view function did not return a valid response. The function either"
             " returned None or ended without a return statement."
         )
-    response: Any
+    response: ResponseTypes
     if isinstance(value, Response | WerkzeugResponse):
         # A Werkzeug response is passed on as it is (Quart does the same);
         # the servers and the test client send either kind.
@@ -62,11 +63,12 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
     elif isinstance(value, str | bytes | bytearray):
         response = app.response_class(value)
     elif isinstance(value, dict | list):
-        response = app.json.response(value)
+        # (Flask types the provider's response as its sans-IO base class.)
+        response = cast("ResponseTypes", app.json.response(value))
     elif isinstance(value, HTTPException):
         # Werkzeug builds the error page (or the redirect, or the response
         # the exception carries), as on Quart.
-        response = value.get_response()
+        response = cast("ResponseTypes", value.get_response())
     elif hasattr(value, "__aiter__") or hasattr(value, "__iter__"):
         response = app.response_class(value)
     else:
@@ -79,4 +81,4 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
         response.status = status if isinstance(status, str) else int(status)
     if headers:
         response.headers.update(headers)
-    return cast("ResponseTypes", response)
+    return response

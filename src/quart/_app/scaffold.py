@@ -42,8 +42,11 @@ T_websocket = TypeVar("T_websocket", bound="WebsocketCallable")
 class QuartScaffold(Scaffold):
     """Websocket routes and hooks, static files and resources, for an app or a blueprint."""
 
+    #: Functions run before a websocket, keyed by blueprint name (``None``: itself).
     before_websocket_funcs: dict[str | None, list[BeforeWebsocketCallable]]
+    #: Functions run after a websocket, keyed by blueprint name.
     after_websocket_funcs: dict[str | None, list[AfterWebsocketCallable]]
+    #: Functions run when a websocket context tears down, keyed by blueprint name.
     teardown_websocket_funcs: dict[str | None, list[TeardownCallable]]
 
     @setupmethod

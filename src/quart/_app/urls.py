@@ -6,7 +6,6 @@ both stay override points on the app, which calls these.
 
 from __future__ import annotations
 
-from typing import Any
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -64,7 +63,7 @@ def url_for(
     external: bool | None,
     method: str | None,
     scheme: str | None,
-    values: dict[str, Any],
+    values: dict[str, object],
 ) -> str:
     """Build the URL of ``endpoint`` (see :func:`quart.url_for`)."""
     ctx = _cv_request.get(None) or _cv_websocket.get(None)

@@ -330,7 +330,7 @@ class ReaderBody(ResponseBody):
         return chunk
 
 
-async def _release(body: Any) -> None:
+async def _release(body: object) -> None:
     """Close a body that will never be sent (an open file object's, say)."""
     if isinstance(body, ResponseBody) and not isinstance(body, DataBody):
         await body.__aexit__(None, None, None)

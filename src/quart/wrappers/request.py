@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import AsyncIterable
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -243,7 +244,7 @@ class Body:
         # every async generator in a WeakSet, which costs more than the loop.
         return _BodyIterator(self, None)
 
-    def __await__(self) -> Generator[Any, None, bytes]:
+    def __await__(self) -> Generator[object, None, bytes]:
         return self._read_all().__await__()
 
     async def _read_all(self) -> bytes:
@@ -358,7 +359,7 @@ class Request(BaseRequestWebsocket):
     # 0.22's signature does not, and is built without it.
     _takes_content_length = True
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:
             parameters = inspect.signature(cls.__init__).parameters.values()
@@ -392,8 +393,8 @@ class Request(BaseRequestWebsocket):
         if max_content_length is not None:
             self._max_content_length = max_content_length
         self._send_push_promise = send_push_promise
-        self._form: MultiDict[str, Any] | None = None
-        self._files: MultiDict[str, Any] | None = None
+        self._form: MultiDict[str, str] | None = None
+        self._files: MultiDict[str, FileStorage] | None = None
         self._json: Any = _UNSET
         self._parse_lock: asyncio.Lock | None = None
 
@@ -489,7 +490,7 @@ class Request(BaseRequestWebsocket):
             length = self.body._expected
             limit = parser.max_form_memory_size
             if self.body._data is not None:
-                source: Any = self.body
+                source: AsyncIterable[bytes] = self.body
             elif (
                 length is not None
                 and (limit is None or length <= limit)
@@ -524,7 +525,7 @@ class Request(BaseRequestWebsocket):
         return self._form
 
     @property
-    async def files(self) -> MultiDict[str, Any]:
+    async def files(self) -> MultiDict[str, FileStorage]:
         """The uploaded files, as :class:`~quart.datastructures.FileStorage`."""
         await self._load_form_data()
         assert self._files is not None  # set by _load_form_data

@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterable
 from collections.abc import Iterable
+from types import EllipsisType
 from typing import Any
 from typing import cast
 from typing import Literal as Literal
@@ -130,7 +131,7 @@ class Response(SansIOResponse):
     ) -> None:
         #: Seconds allowed to send the body; ``...`` means ``RESPONSE_TIMEOUT``,
         #: ``None`` means no limit (server-sent events, long streams).
-        self.timeout: Any = Ellipsis
+        self.timeout: float | None | EllipsisType = Ellipsis
         self.response: ResponseBody
         if (
             headers is None
