@@ -164,7 +164,29 @@ WEBSOCKET = Kind(
 PUBLIC_STEPS = frozenset(
     {*HTTP.names.values(), *WEBSOCKET.names.values(), "make_response", "handle_user_exception"}
     | {"do_teardown_appcontext", "do_teardown_request", "do_teardown_websocket"}
+    | {"ensure_async"}
 )
+
+
+def _awaitable(app: Quart, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``app.ensure_async(func)``; read from its cache when the app's class
+    keeps Quart's method (bench: plaintext, make bench-instr: a call per
+    hook and view)."""
+    if "ensure_async" not in app._overridden:
+        cached = app._async_cache.get(func)
+        if cached is not None:
+            return cached
+    return app.ensure_async(func)
+
+
+def _blueprint_names(request: Any) -> tuple[str, ...]:
+    """``request.blueprints``, without its three property calls when the
+    endpoint is not in a blueprint (bench: plaintext, make bench-instr)."""
+    if request._plain_blueprints:
+        rule = request.url_rule
+        if rule is None or "." not in rule.endpoint:
+            return ()
+    return tuple(request.blueprints)
 
 
 class Steps(Generic[R]):
@@ -179,6 +201,7 @@ class Steps(Generic[R]):
         "full_dispatch",
         "kind",
         "make_response",
+        "make_response_now",
         "postprocess",
         "preprocess",
         "user_exception",
@@ -214,6 +237,11 @@ class Steps(Generic[R]):
         )
         self.dispatch_error = self._websocket_error if websocket else self._request_error
         make = _make_response if "make_response" not in overrides else _make_response_public
+        #: Quart's own make_response, called without a coroutine around it
+        #: (bench: plaintext, make bench-instr); None when overridden.
+        self.make_response_now: Callable[[Quart, Any], Any] | None = (
+            _responses.make_response if make is _make_response and not websocket else None
+        )
         # A websocket view may return nothing (it was accepted): no response.
         # (R is ``| None`` exactly for the websocket kind, which mypy cannot
         # tell from ``kind``.)
@@ -287,7 +315,7 @@ class Steps(Generic[R]):
 
     async def _preprocess(self, app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
         request = ctx.request_websocket
-        blueprints = request.blueprints
+        blueprints = _blueprint_names(request)
         names = (None, *reversed(blueprints)) if blueprints else (None,)
         preprocessors = app.url_value_preprocessors
         if preprocessors:
@@ -298,7 +326,7 @@ class Steps(Generic[R]):
         if hooks:
             for name in names:
                 for func in hooks.get(name, ()):
-                    result = await app.ensure_async(func)()
+                    result = await _awaitable(app, func)()
                     if result is not None:
                         return result  # type: ignore[no-any-return]
         return None
@@ -306,7 +334,12 @@ class Steps(Generic[R]):
     async def _finalize(
         self, app: Quart, ctx: Ctx, result: Result, from_error_handler: bool = False
     ) -> R:
-        response = await self.make_response(app, result)
+        make_now = self.make_response_now
+        response: R
+        if make_now is not None:
+            response = make_now(app, result)
+        else:
+            response = await self.make_response(app, result)
         try:
             response = await self.postprocess(app, ctx, response)
             if app.config["COMPRESS_ENABLED"] and self.kind is HTTP:
@@ -330,9 +363,9 @@ class Steps(Generic[R]):
             response = await app.ensure_async(func)(response)
         hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(app, self.kind.after)
         if hooks:
-            for name in chain(ctx.request_websocket.blueprints, (None,)):
+            for name in chain(_blueprint_names(ctx.request_websocket), (None,)):
                 for func in reversed(hooks.get(name, ())):
-                    response = await app.ensure_async(func)(response)
+                    response = await _awaitable(app, func)(response)
         # A session never touched, on a request without cookies, has nothing
         # to save or refresh: skip the call.
         if ctx._session is not None or "Cookie" in ctx.request_websocket.headers:
@@ -393,8 +426,10 @@ async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
     if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
         return await app.make_default_options_response()
     view = app.view_functions[rule.endpoint]  # type: ignore[union-attr]
-    # Flask types views as returning its own ResponseReturnValue.
-    return cast("ResponseReturnValue", await app.ensure_async(view)(**(request.view_args or {})))
+    # Flask types views as returning its own ResponseReturnValue; annotated,
+    # not cast(): cast is a Python call (bench: plaintext, make bench-instr).
+    result: ResponseReturnValue = await _awaitable(app, view)(**(request.view_args or {}))
+    return result
 
 
 async def dispatch_websocket(app: Quart, ctx: Ctx) -> ResponseReturnValue | None:

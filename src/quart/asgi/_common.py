@@ -72,6 +72,9 @@ def _decode_headers(raw: Any, http_version: str) -> tuple[FastHeaders, tuple[str
     return headers, (length, chunked)
 
 
+_PLAIN_HEADERS = frozenset({Headers, FastHeaders})
+
+
 class _UnsendableHeader(ValueError):
     """A response header that HTTP cannot carry (not Latin-1)."""
 
@@ -79,8 +82,11 @@ class _UnsendableHeader(ValueError):
 def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     out = []
     names = _NAMES_OUT
+    # Werkzeug's items() is two generators deep; its own list is what they
+    # walk (bench: plaintext, make bench-instr). A subclass may override them.
+    items = headers._list if type(headers) in _PLAIN_HEADERS else headers.items()
     try:
-        for key, value in headers.items():
+        for key, value in items:
             name = names.get(key)
             if name is None:
                 name = key.lower().encode("latin-1")

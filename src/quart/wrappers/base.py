@@ -61,6 +61,17 @@ class BaseRequestWebsocket(SansIORequest):
     view_args: dict[str, Any] | None = None
     #: The routing error (404, 405, redirect) if matching failed.
     routing_exception: HTTPException | None = None
+    # Whether ``endpoint``, ``blueprint`` and ``blueprints`` are the ones
+    # below, so the pipeline may skip them for an endpoint outside any
+    # blueprint (decided per class; bench: plaintext, make bench-instr).
+    _plain_blueprints = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = BaseRequestWebsocket.__dict__
+        cls._plain_blueprints = all(
+            getattr(cls, name) is own[name] for name in ("endpoint", "blueprint", "blueprints")
+        )
 
     def __init__(
         self,
