@@ -24,7 +24,9 @@ routing a small request; this costs two dict operations per request.
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -50,6 +52,12 @@ class _Watchdog:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        # The loop's clock: asyncio's own loop.time() is a Python method
+        # around time.monotonic(), called per request (bench: plaintext, make
+        # bench-instr); another loop's (uvloop's) is used as it is.
+        self._time: Callable[[], float] = (
+            time.monotonic if type(loop).time is asyncio.BaseEventLoop.time else loop.time
+        )
         # Request task -> (start time, receive, request), until a watcher starts.
         self._pending: dict[_Task, tuple[float, ASGIReceiveCallable, Request]] = {}
         # Request task -> its watcher task.
@@ -65,7 +73,7 @@ class _Watchdog:
         outside a task, where nothing is watched)."""
         task = asyncio.current_task()
         if task is not None:
-            self._pending[task] = (self._loop.time(), receive, request)
+            self._pending[task] = (self._time(), receive, request)
             if self._timer is None:
                 self._arm()
         return task
@@ -75,12 +83,18 @@ class _Watchdog:
         if task is None:
             return None
         self._pending.pop(task, None)
-        self._deadlines.pop(task, None)
-        self._disconnected.discard(task)
-        self._timed_out.discard(task)
-        watcher = self._watchers.pop(task, None)
-        if watcher is not None and not watcher.done():
-            return watcher
+        # The others are empty for almost every request: test before calling
+        # (bench: plaintext, make bench-instr).
+        if self._deadlines:
+            self._deadlines.pop(task, None)
+        if self._disconnected:
+            self._disconnected.discard(task)
+        if self._timed_out:
+            self._timed_out.discard(task)
+        if self._watchers:
+            watcher = self._watchers.pop(task, None)
+            if watcher is not None and not watcher.done():
+                return watcher
         return None
 
     def left(self, task: _Task | None) -> bool:
@@ -121,7 +135,7 @@ class _Watchdog:
 
     def _sweep(self) -> None:
         self._timer = None
-        now = self._loop.time()
+        now = self._time()
         for task, (started, receive, request) in list(self._pending.items()):
             if now - started >= _WATCH_DELAY:
                 watcher = _Watcher(self, task, receive, request).start()

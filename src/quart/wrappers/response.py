@@ -141,8 +141,9 @@ class Response(SansIOResponse):
             # The common case (a view returning text or JSON), built directly:
             # the generic path below costs several microseconds more.
             data = response.encode() if isinstance(response, str) else response
-            self.headers = FastHeaders()
-            self.headers._list = [
+            # Without Headers.__init__, which only makes the list.
+            self.headers = headers = FastHeaders.__new__(FastHeaders)
+            headers._list = [
                 ("Content-Type", _content_type(mimetype or self.default_mimetype)),
                 ("Content-Length", str(len(data))),
             ]
