@@ -77,6 +77,14 @@ def _decode_headers(raw: Any, http_version: str) -> tuple[FastHeaders, tuple[str
 _PLAIN_HEADERS = frozenset({Headers, FastHeaders})
 
 
+def _encode_name(key: str) -> bytes:
+    """A response header's name as sent (lowercase Latin-1), remembered."""
+    name = key.lower().encode("latin-1")
+    if len(_NAMES_OUT) < _NAME_CACHE_SIZE:
+        _NAMES_OUT[key] = name
+    return name
+
+
 class _UnsendableHeader(ValueError):
     """A response header that HTTP cannot carry (not Latin-1)."""
 
@@ -91,9 +99,7 @@ def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
         for key, value in items:
             name = names.get(key)
             if name is None:
-                name = key.lower().encode("latin-1")
-                if len(names) < _NAME_CACHE_SIZE:
-                    names[key] = name
+                name = _encode_name(key)
             out.append((name, value.encode("latin-1")))
     except UnicodeEncodeError:
         raise _UnsendableHeader(

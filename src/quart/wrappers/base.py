@@ -84,6 +84,7 @@ class BaseRequestWebsocket(SansIORequest):
         http_version: str,
         scope: WWWScope,
     ) -> None:
+        # Request.__init__ has a copy of these lines: keep the two in step.
         client = scope.get("client")
         # Werkzeug's sans-IO __init__, inlined (a call per request; bench:
         # plaintext, make bench-instr): the same attributes, the same values.
