@@ -289,6 +289,7 @@ class _BaseRequestWebsocketContext(AppContext):
         request_websocket: Request | Websocket,
         session: SessionMixin | None = None,
     ) -> None:
+        # RequestContext.__init__ has a copy of these lines: keep them in step.
         self.app = app
         self.g = _sentinel
         self._tokens = []
@@ -488,7 +489,18 @@ class RequestContext(_BaseRequestWebsocketContext):
         return self._after_funcs
 
     def __init__(self, app: Quart, request: Request, session: SessionMixin | None = None) -> None:
-        super().__init__(app, request, session)
+        # _BaseRequestWebsocketContext.__init__, inlined (a call per request;
+        # bench: plaintext, make bench-instr): keep the two in step.
+        self.app = app
+        self.g = _sentinel
+        self._tokens = []
+        self.request_websocket = request
+        self._session = session
+        self._owns_app_context = True
+        self._url_adapter = _sentinel
+        self.flashes = None
+        self.preserved = False
+        self._after_funcs = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_request(exc, self)

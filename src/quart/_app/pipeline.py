@@ -173,7 +173,10 @@ def _awaitable(app: Quart, func: Callable[..., Any]) -> Callable[..., Awaitable[
     keeps Quart's method (bench: plaintext, make bench-instr: a call per
     hook and view)."""
     if "ensure_async" not in app._overridden:
-        cached = app._async_cache.get(func)
+        try:
+            cached = app._async_cache.get(func)
+        except TypeError:  # an unhashable callable: ensure_async handles it
+            cached = None
         if cached is not None:
             return cached
     return app.ensure_async(func)
@@ -315,8 +318,13 @@ class Steps(Generic[R]):
 
     async def _preprocess(self, app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
         request = ctx.request_websocket
-        blueprints = _blueprint_names(request)
-        names = (None, *reversed(blueprints)) if blueprints else (None,)
+        # _blueprint_names(request), inlined (bench: plaintext, make bench-instr).
+        rule = request.url_rule
+        if request._plain_blueprints and (rule is None or "." not in rule.endpoint):
+            names: tuple[str | None, ...] = (None,)
+        else:
+            blueprints = request.blueprints
+            names = (None, *reversed(blueprints)) if blueprints else (None,)
         preprocessors = app.url_value_preprocessors
         if preprocessors:
             for name in names:
@@ -324,9 +332,17 @@ class Steps(Generic[R]):
                     processor(request.endpoint, request.view_args)
         hooks: dict[str | None, list[Callable[[], Any]]] = getattr(app, self.kind.before)
         if hooks:
+            # _awaitable(app, func), inlined (bench: plaintext, make bench-instr).
+            cache = app._async_cache if "ensure_async" not in app._overridden else {}
             for name in names:
                 for func in hooks.get(name, ()):
-                    result = await _awaitable(app, func)()
+                    try:
+                        call = cache.get(func)
+                    except TypeError:  # unhashable: ensure_async handles it
+                        call = None
+                    if call is None:
+                        call = app.ensure_async(func)
+                    result = await call()
                     if result is not None:
                         return result  # type: ignore[no-any-return]
         return None
@@ -427,7 +443,10 @@ async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
         return await app.make_default_options_response()
     view = app.view_functions[rule.endpoint]  # type: ignore[union-attr]
     # _awaitable(app, view), inlined (bench: plaintext, make bench-instr).
-    call = app._async_cache.get(view) if "ensure_async" not in app._overridden else None
+    try:
+        call = app._async_cache.get(view) if "ensure_async" not in app._overridden else None
+    except TypeError:  # unhashable: ensure_async handles it
+        call = None
     if call is None:
         call = app.ensure_async(view)
     # Flask types views as returning its own ResponseReturnValue; annotated,
