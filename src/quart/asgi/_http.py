@@ -98,6 +98,7 @@ def request_from_scope(
         query_string = _safe_query(query_string)
     config = app.config
     request_class = app.request_class
+    length = framing[0]
     args = (
         scope["method"],
         scope.get("scheme", "http"),
@@ -115,7 +116,14 @@ def request_from_scope(
             body_timeout=config["BODY_TIMEOUT"],
             send_push_promise=send_push_promise,
             # Found while decoding: the constructor need not look it up again.
-            content_length=None if framing[0] is None else _parse_length(framing[0]),
+            content_length=(
+                None
+                if length is None
+                # Plain digits need no stripping or sign check (bench: json_echo).
+                else int(length)
+                if length.isdecimal()
+                else _parse_length(length)
+            ),
         )
     else:  # A subclass with Quart 0.22's __init__ signature.
         request = request_class(
@@ -126,7 +134,7 @@ def request_from_scope(
         )
     # Whether the request declares it has no body (inline, not a helper's
     # call: bench: plaintext, make bench-instr).
-    length, chunked = framing
+    chunked = framing[1]
     if length is not None:
         return request, length.strip() == "0"
     # With neither header HTTP/1.1 has no body (RFC 9112 §6.3), but not every
