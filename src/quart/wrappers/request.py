@@ -194,9 +194,6 @@ class Body:
         self._data: bytes | None = None
         self._waiter: asyncio.Future[None] | None = None
 
-    def _set_source(self, pull: _Pull) -> None:
-        self._pull = pull
-
     async def _wait_for_data(self) -> tuple[bytes, bool]:
         # The source of a body that another task fills with append() and
         # set_complete(): wait until it does.
