@@ -391,7 +391,8 @@ class _BaseRequestWebsocketContext(AppContext):
             self.g = self.app.app_ctx_globals_class()
         self._tokens.append(_cv_app.set(self))
         self._tokens.append(self._var.set(self))
-        if self._owns_app_context and signals.appcontext_pushed.receivers:
+        pushed = signals.appcontext_pushed
+        if self._owns_app_context and pushed.receivers and pushed.has_receivers_for(self.app):
             await signals.appcontext_pushed.send_async(self.app)
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
@@ -443,7 +444,8 @@ class _BaseRequestWebsocketContext(AppContext):
         finally:
             self._var.reset(self._tokens.pop())
             _cv_app.reset(self._tokens.pop())
-        if self._owns_app_context and signals.appcontext_popped.receivers:
+        popped = signals.appcontext_popped
+        if self._owns_app_context and popped.receivers and popped.has_receivers_for(app):
             await signals.appcontext_popped.send_async(self.app)
         if collect is not None:
             collect.raise_any()

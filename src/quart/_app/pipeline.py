@@ -294,7 +294,9 @@ class Steps(Generic[R]):
         result: Result
         try:
             started = self.kind.started
-            if started.receivers:
+            # Receivers for this app (or any sender), not just any receivers:
+            # another app's receivers cost this one nothing.
+            if started.receivers and started.has_receivers_for(app):
                 await started.send_async(app)
             result = await self.preprocess(app, ctx)
             if result is None:
@@ -389,7 +391,7 @@ class Steps(Generic[R]):
 
                 response = await compress_response(app, ctx.request_websocket, response)
             finished = self.kind.finished
-            if finished.receivers:
+            if finished.receivers and finished.has_receivers_for(app):
                 await finished.send_async(app, response=response)
         except (Exception, asyncio.CancelledError) as error:
             if not from_error_handler or really_cancelled(error):
