@@ -35,6 +35,7 @@ from collections.abc import Coroutine
 from collections.abc import Iterator
 from contextvars import ContextVar
 from contextvars import Token
+from operator import attrgetter
 from types import TracebackType
 from typing import Any
 from typing import cast
@@ -296,6 +297,7 @@ class _BaseRequestWebsocketContext(AppContext):
         request_websocket: Request | Websocket,
         session: SessionMixin | None = None,
     ) -> None:
+        # RequestContext.__init__ has a copy of these lines: keep them in step.
         self.app = app
         self.g = _sentinel
         self._tokens = []
@@ -341,8 +343,22 @@ class _BaseRequestWebsocketContext(AppContext):
         (or the routing error) on the request."""
         request = self.request_websocket
         try:
-            adapter = self.url_adapter
+            # The url_adapter property, inlined (bench: plaintext, make bench-instr).
+            adapter = self._url_adapter
+            if adapter is _sentinel:
+                adapter = self._url_adapter = self.app.create_url_adapter(request)
             if adapter is None:
+                return
+            # routing.match's remembered answer, read in place (bench:
+            # plaintext, make bench-instr); match() on a miss.
+            cache = getattr(adapter, "_quart_matches", None)
+            hit = (
+                cache.get((request.path, request.method, self._is_websocket))
+                if type(cache) is dict
+                else None
+            )
+            if hit is not None:
+                request.url_rule, request.view_args = hit[0], dict(hit[1])
                 return
             rule, args = match(
                 adapter, request.path, request.method, request.query_string, self._is_websocket
@@ -364,7 +380,8 @@ class _BaseRequestWebsocketContext(AppContext):
             self.g = self.app.app_ctx_globals_class()
         self._tokens.append(_cv_app.set(self))
         self._tokens.append(self._var.set(self))
-        if self._owns_app_context and signals.appcontext_pushed.receivers:
+        pushed = signals.appcontext_pushed
+        if self._owns_app_context and pushed.receivers and pushed.has_receivers_for(self.app):
             await signals.appcontext_pushed.send_async(self.app)
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
@@ -386,16 +403,28 @@ class _BaseRequestWebsocketContext(AppContext):
         # The collector is made only when there is teardown to run: most
         # requests have none (bench: plaintext, json count the instructions).
         collect: _CollectErrors | None = None
+        app = self.app
         try:
             if len(self._tokens) == 2:
-                if self._has_teardown():
+                # _has_teardown() and _has_appcontext_teardown(), inlined: four
+                # calls per request (bench: plaintext, make bench-instr).
+                overridden = app._overridden
+                if (
+                    getattr(app, self._teardown_funcs)
+                    or self._tearing_down.receivers
+                    or self._teardown_method in overridden
+                ):
                     collect = _CollectErrors(BaseException)
                     with collect:
                         await self._teardown(exc)
-                if self._owns_app_context and _has_appcontext_teardown(self.app):
+                if self._owns_app_context and (
+                    app.teardown_appcontext_funcs
+                    or signals.appcontext_tearing_down.receivers
+                    or "do_teardown_appcontext" in overridden
+                ):
                     collect = collect or _CollectErrors(BaseException)
                     with collect:
-                        await self.app.do_teardown_appcontext(exc)
+                        await app.do_teardown_appcontext(exc)
                 # Only a request that parsed uploads has files to close (a
                 # websocket has no ``_files``; its ``close`` sends a close).
                 if getattr(self.request_websocket, "_files", None):
@@ -403,22 +432,14 @@ class _BaseRequestWebsocketContext(AppContext):
         finally:
             self._var.reset(self._tokens.pop())
             _cv_app.reset(self._tokens.pop())
-        if self._owns_app_context and signals.appcontext_popped.receivers:
+        popped = signals.appcontext_popped
+        if self._owns_app_context and popped.receivers and popped.has_receivers_for(app):
             await signals.appcontext_popped.send_async(self.app)
         if collect is not None:
             collect.raise_any()
 
     async def _teardown(self, exc: BaseException | None) -> None:
         raise NotImplementedError
-
-    def _has_teardown(self) -> bool:
-        app = self.app
-        return _must_tear_down(
-            app,
-            getattr(app, self._teardown_funcs),
-            self._tearing_down,
-            self._teardown_method,
-        )
 
     def copy(self) -> Self:
         """A context for the same request (or websocket) and session, sharing ``g``."""
@@ -458,10 +479,17 @@ class RequestContext(_BaseRequestWebsocketContext):
 
     request_websocket: Request
 
-    @property
-    def request(self) -> Request:
-        """The request."""
-        return self.request_websocket
+    if TYPE_CHECKING:
+
+        @property
+        def request(self) -> Request:
+            """The request."""
+
+    else:
+        # A property whose getter is C (attrgetter), not a Python function:
+        # the ``request`` proxy resolves through it on every use (bench:
+        # query_header, json_echo, make bench-instr).
+        request = property(attrgetter("request_websocket"), doc="The request.")
 
     @property
     def _after_request_functions(self) -> list[Callable[..., Any]]:
@@ -469,7 +497,18 @@ class RequestContext(_BaseRequestWebsocketContext):
         return self._after_funcs
 
     def __init__(self, app: Quart, request: Request, session: SessionMixin | None = None) -> None:
-        super().__init__(app, request, session)
+        # _BaseRequestWebsocketContext.__init__, inlined (a call per request;
+        # bench: plaintext, make bench-instr): keep the two in step.
+        self.app = app
+        self.g = _sentinel
+        self._tokens = []
+        self.request_websocket = request
+        self._session = session
+        self._owns_app_context = True
+        self._url_adapter = _sentinel
+        self.flashes = None
+        self.preserved = False
+        self._after_funcs = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_request(exc, self)

@@ -224,6 +224,7 @@ def match(
     )
     if type(cache) is not dict:
         cache = None  # an adapter of another kind (a test's Mock): no cache
+    # ctx.match_request reads this cache in place: keep the key in step.
     key = (path, method, websocket)
     if cache is not None:
         hit = cache.get(key)

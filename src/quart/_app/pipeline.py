@@ -159,7 +159,32 @@ WEBSOCKET = Kind(
 PUBLIC_STEPS = frozenset(
     {*HTTP.names.values(), *WEBSOCKET.names.values(), "make_response", "handle_user_exception"}
     | {"do_teardown_appcontext", "do_teardown_request", "do_teardown_websocket"}
+    | {"ensure_async"}
 )
+
+
+def _awaitable(app: Quart, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``app.ensure_async(func)``; read from its cache when the app's class
+    keeps Quart's method (bench: plaintext, make bench-instr: a call per
+    hook and view)."""
+    if "ensure_async" not in app._overridden:
+        try:
+            cached = app._async_cache.get(func)
+        except TypeError:  # an unhashable callable: ensure_async handles it
+            cached = None
+        if cached is not None:
+            return cached
+    return app.ensure_async(func)
+
+
+def _blueprint_names(request: Any) -> tuple[str, ...]:
+    """``request.blueprints``, without its three property calls when the
+    endpoint is not in a blueprint (bench: plaintext, make bench-instr)."""
+    if request._plain_blueprints:
+        rule = request.url_rule
+        if rule is None or "." not in rule.endpoint:
+            return ()
+    return tuple(request.blueprints)
 
 
 class Steps(Generic[R]):
@@ -174,6 +199,7 @@ class Steps(Generic[R]):
         "full_dispatch",
         "kind",
         "make_response",
+        "make_response_now",
         "postprocess",
         "preprocess",
         "user_exception",
@@ -209,6 +235,11 @@ class Steps(Generic[R]):
         )
         self.dispatch_error = self._websocket_error if websocket else self._request_error
         make = _make_response if "make_response" not in overrides else _make_response_public
+        #: Quart's own make_response, called without a coroutine around it
+        #: (bench: plaintext, make bench-instr); None when overridden.
+        self.make_response_now: Callable[[Quart, Any], Any] | None = (
+            _responses.make_response if make is _make_response and not websocket else None
+        )
         # A websocket view may return nothing (it was accepted): no response.
         # (R is ``| None`` exactly for the websocket kind, which mypy cannot
         # tell from ``kind``.)
@@ -263,11 +294,39 @@ class Steps(Generic[R]):
         result: Result
         try:
             started = self.kind.started
-            if started.receivers:
+            # Receivers for this app (or any sender), not just any receivers:
+            # another app's receivers cost this one nothing.
+            if started.receivers and started.has_receivers_for(app):
                 await started.send_async(app)
             result = await self.preprocess(app, ctx)
             if result is None:
-                result = await self.dispatch(app, ctx)
+                if self.dispatch is dispatch_request:
+                    # dispatch_request(app, ctx), inlined: a coroutine less
+                    # per request (bench: plaintext, make bench-instr). Keep
+                    # the two in step.
+                    request = ctx.request_websocket
+                    if request.routing_exception is not None:
+                        app.raise_routing_exception(request)
+                    rule = request.url_rule
+                    if request.method == "OPTIONS" and getattr(
+                        rule, "provide_automatic_options", False
+                    ):
+                        result = await app.make_default_options_response()
+                    else:
+                        view = app.view_functions[rule.endpoint]  # type: ignore[union-attr]
+                        try:
+                            call = (
+                                app._async_cache.get(view)
+                                if "ensure_async" not in app._overridden
+                                else None
+                            )
+                        except TypeError:  # unhashable: ensure_async handles it
+                            call = None
+                        if call is None:
+                            call = app.ensure_async(view)
+                        result = await call(**(request.view_args or {}))
+                else:
+                    result = await self.dispatch(app, ctx)
         except Exception as error:
             result = await self.dispatch_error(app, ctx, error)
         return await self.finalize(app, ctx, result)
@@ -287,8 +346,13 @@ class Steps(Generic[R]):
 
     async def _preprocess(self, app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
         request = ctx.request_websocket
-        blueprints = request.blueprints
-        names = (None, *reversed(blueprints)) if blueprints else (None,)
+        # _blueprint_names(request), inlined (bench: plaintext, make bench-instr).
+        rule = request.url_rule
+        if request._plain_blueprints and (rule is None or "." not in rule.endpoint):
+            names: tuple[str | None, ...] = (None,)
+        else:
+            blueprints = request.blueprints
+            names = (None, *reversed(blueprints)) if blueprints else (None,)
         preprocessors = app.url_value_preprocessors
         if preprocessors:
             for name in names:
@@ -296,9 +360,17 @@ class Steps(Generic[R]):
                     processor(request.endpoint, request.view_args)
         hooks: dict[str | None, list[Callable[[], object]]] = getattr(app, self.kind.before)
         if hooks:
+            # _awaitable(app, func), inlined (bench: plaintext, make bench-instr).
+            cache = app._async_cache if "ensure_async" not in app._overridden else {}
             for name in names:
                 for func in hooks.get(name, ()):
-                    result = await app.ensure_async(func)()
+                    try:
+                        call = cache.get(func)
+                    except TypeError:  # unhashable: ensure_async handles it
+                        call = None
+                    if call is None:
+                        call = app.ensure_async(func)
+                    result = await call()
                     if result is not None:
                         return cast("ResponseReturnValue", result)
         return None
@@ -306,7 +378,12 @@ class Steps(Generic[R]):
     async def _finalize(
         self, app: Quart, ctx: Ctx, result: Result, from_error_handler: bool = False
     ) -> R:
-        response = await self.make_response(app, result)
+        make_now = self.make_response_now
+        response: R
+        if make_now is not None:
+            response = make_now(app, result)
+        else:
+            response = await self.make_response(app, result)
         try:
             response = await self.postprocess(app, ctx, response)
             if app.config["COMPRESS_ENABLED"] and self.kind is HTTP:
@@ -314,7 +391,7 @@ class Steps(Generic[R]):
 
                 response = await compress_response(app, ctx.request_websocket, response)
             finished = self.kind.finished
-            if finished.receivers:
+            if finished.receivers and finished.has_receivers_for(app):
                 await finished.send_async(app, response=response)
         except (Exception, asyncio.CancelledError) as error:
             if not from_error_handler or really_cancelled(error):
@@ -330,9 +407,9 @@ class Steps(Generic[R]):
             response = await app.ensure_async(func)(response)
         hooks: dict[str | None, list[Callable[[Any], Any]]] = getattr(app, self.kind.after)
         if hooks:
-            for name in chain(ctx.request_websocket.blueprints, (None,)):
+            for name in chain(_blueprint_names(ctx.request_websocket), (None,)):
                 for func in reversed(hooks.get(name, ())):
-                    response = await app.ensure_async(func)(response)
+                    response = await _awaitable(app, func)(response)
         saving = _save_for_response(ctx, response)
         if saving is not None:
             await saving
@@ -387,7 +464,8 @@ class Steps(Generic[R]):
 
 async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
     """Call the view for the request (or raise its routing error; answer
-    automatic ``OPTIONS``)."""
+    automatic ``OPTIONS``). ``Steps._full_dispatch`` runs a copy of these
+    lines: keep the two in step."""
     request = ctx.request_websocket
     if request.routing_exception is not None:
         app.raise_routing_exception(request)
@@ -395,8 +473,17 @@ async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
     if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
         return await app.make_default_options_response()
     view = app.view_functions[rule.endpoint]  # type: ignore[union-attr]
-    # Flask types views as returning its own ResponseReturnValue.
-    return cast("ResponseReturnValue", await app.ensure_async(view)(**(request.view_args or {})))
+    # _awaitable(app, view), inlined (bench: plaintext, make bench-instr).
+    try:
+        call = app._async_cache.get(view) if "ensure_async" not in app._overridden else None
+    except TypeError:  # unhashable: ensure_async handles it
+        call = None
+    if call is None:
+        call = app.ensure_async(view)
+    # Flask types views as returning its own ResponseReturnValue; annotated,
+    # not cast(): cast is a Python call (bench: plaintext, make bench-instr).
+    result: ResponseReturnValue = await call(**(request.view_args or {}))
+    return result
 
 
 async def dispatch_websocket(app: Quart, ctx: Ctx) -> ResponseReturnValue | None:

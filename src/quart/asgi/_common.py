@@ -43,7 +43,9 @@ class _BadHead(Exception):
 def _decode_headers(raw: Any, http_version: str) -> tuple[FastHeaders, tuple[str | None, bool]]:
     """The request headers, and the framing found on the way: (the first
     ``Content-Length`` value or ``None``, whether ``Transfer-Encoding`` is there)."""
-    headers = FastHeaders()
+    # Without Headers.__init__ (a Python call): the list is all it sets
+    # (bench: plaintext, make bench-instr).
+    headers = FastHeaders.__new__(FastHeaders)
     items = []
     hosts = 0
     length: str | None = None
@@ -72,6 +74,17 @@ def _decode_headers(raw: Any, http_version: str) -> tuple[FastHeaders, tuple[str
     return headers, (length, chunked)
 
 
+_PLAIN_HEADERS = frozenset({Headers, FastHeaders})
+
+
+def _encode_name(key: str) -> bytes:
+    """A response header's name as sent (lowercase Latin-1), remembered."""
+    name = key.lower().encode("latin-1")
+    if len(_NAMES_OUT) < _NAME_CACHE_SIZE:
+        _NAMES_OUT[key] = name
+    return name
+
+
 class _UnsendableHeader(ValueError):
     """A response header that HTTP cannot carry (not Latin-1)."""
 
@@ -79,13 +92,14 @@ class _UnsendableHeader(ValueError):
 def _encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     out = []
     names = _NAMES_OUT
+    # Werkzeug's items() is two generators deep; its own list is what they
+    # walk (bench: plaintext, make bench-instr). A subclass may override them.
+    items = headers._list if type(headers) in _PLAIN_HEADERS else headers.items()
     try:
-        for key, value in headers.items():
+        for key, value in items:
             name = names.get(key)
             if name is None:
-                name = key.lower().encode("latin-1")
-                if len(names) < _NAME_CACHE_SIZE:
-                    names[key] = name
+                name = _encode_name(key)
             out.append((name, value.encode("latin-1")))
     except UnicodeEncodeError:
         raise _UnsendableHeader(

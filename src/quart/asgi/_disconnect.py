@@ -24,7 +24,10 @@ routing a small request; this costs two dict operations per request.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -36,6 +39,16 @@ if TYPE_CHECKING:
     from ..wrappers.request import Body
 
 _Task = asyncio.Task[Any]
+
+# Where asyncio.current_task() is the Python function that reads this dict
+# (Python 3.11), read it directly: a call less per request (bench: plaintext,
+# make bench-instr). Elsewhere (a C current_task) None, and it is called.
+_CURRENT_TASKS: dict[asyncio.AbstractEventLoop, _Task] | None = (
+    getattr(asyncio.tasks, "_current_tasks", None)
+    if inspect.isfunction(asyncio.current_task)
+    and asyncio.current_task.__module__ == "asyncio.tasks"
+    else None
+)
 
 # How long a request may run before we start watching for the client leaving.
 # Most requests finish sooner and never pay for a watcher task; a client that
@@ -50,6 +63,12 @@ class _Watchdog:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        # The loop's clock: asyncio's own loop.time() is a Python method
+        # around time.monotonic(), called per request (bench: plaintext, make
+        # bench-instr); another loop's (uvloop's) is used as it is.
+        self._time: Callable[[], float] = (
+            time.monotonic if type(loop).time is asyncio.BaseEventLoop.time else loop.time
+        )
         # Request task -> (start time, receive, request), until a watcher starts.
         self._pending: dict[_Task, tuple[float, ASGIReceiveCallable, Request]] = {}
         # Request task -> its watcher task.
@@ -62,10 +81,12 @@ class _Watchdog:
 
     def add(self, receive: ASGIReceiveCallable, request: Request) -> _Task | None:
         """Watch the current task's request; return the task (``None``
-        outside a task, where nothing is watched)."""
-        task = asyncio.current_task()
+        outside a task, where nothing is watched). Called in this watchdog's
+        loop."""
+        tasks = _CURRENT_TASKS
+        task = tasks.get(self._loop) if tasks is not None else asyncio.current_task()
         if task is not None:
-            self._pending[task] = (self._loop.time(), receive, request)
+            self._pending[task] = (self._time(), receive, request)
             if self._timer is None:
                 self._arm()
         return task
@@ -75,12 +96,18 @@ class _Watchdog:
         if task is None:
             return None
         self._pending.pop(task, None)
-        self._deadlines.pop(task, None)
-        self._disconnected.discard(task)
-        self._timed_out.discard(task)
-        watcher = self._watchers.pop(task, None)
-        if watcher is not None and not watcher.done():
-            return watcher
+        # The others are empty for almost every request: test before calling
+        # (bench: plaintext, make bench-instr).
+        if self._deadlines:
+            self._deadlines.pop(task, None)
+        if self._disconnected:
+            self._disconnected.discard(task)
+        if self._timed_out:
+            self._timed_out.discard(task)
+        if self._watchers:
+            watcher = self._watchers.pop(task, None)
+            if watcher is not None and not watcher.done():
+                return watcher
         return None
 
     def left(self, task: _Task | None) -> bool:
@@ -92,7 +119,12 @@ class _Watchdog:
     def start(self, when: float) -> _Task | None:
         """Give the current task's body read until ``when`` (loop time);
         return the token for :meth:`end`."""
-        task = asyncio.current_task()
+        tasks = _CURRENT_TASKS
+        # What asyncio.current_task() does on 3.11, without the call (bench:
+        # json_echo, make bench-instr).
+        task = (
+            tasks.get(asyncio.get_running_loop()) if tasks is not None else asyncio.current_task()
+        )
         if task is not None:
             # Any task: a body read from a task the view started is cancelled
             # (and uncancelled by end()) the same way.
@@ -121,7 +153,7 @@ class _Watchdog:
 
     def _sweep(self) -> None:
         self._timer = None
-        now = self._loop.time()
+        now = self._time()
         for task, (started, receive, request) in list(self._pending.items()):
             if now - started >= _WATCH_DELAY:
                 watcher = _Watcher(self, task, receive, request).start()

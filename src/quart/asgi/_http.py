@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
+from .._headers import FastHeaders
 from ..logging import escape_control_characters
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.request import _parse_length
@@ -23,10 +24,13 @@ from ._common import _being_cancelled
 from ._common import _decode_headers
 from ._common import _default_host
 from ._common import _encode_headers
+from ._common import _encode_name
+from ._common import _NAMES_OUT
 from ._common import _safe_query
 from ._common import _split_path
 from ._common import _UnsendableHeader
 from ._disconnect import _BodySource
+from ._disconnect import _last_watchdog
 from ._disconnect import cancel_watcher
 from ._disconnect import current_watchdog
 from ._messages import log_escaped
@@ -66,18 +70,6 @@ _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 KEEP_HEAD_BODY = "_quart._keep_head_body"
 
 
-def _declares_no_body(framing: tuple[str | None, bool], method: str) -> bool:
-    length, chunked = framing
-    if length is not None:
-        return length.strip() == "0"
-    if chunked:
-        return False
-    # With neither header HTTP/1.1 has no body (RFC 9112 §6.3), but not every
-    # server passes framing headers through, and HTTP/2 bodies need no
-    # length: only assume "no body" for methods that normally carry none.
-    return method in _BODYLESS_METHODS
-
-
 async def _send_error(send: ASGISendCallable, status: int, close: bool = False) -> None:
     start, body = plain_error(status, close)
     await send(start)
@@ -94,14 +86,24 @@ def request_from_scope(
     headers, framing = _decode_headers(scope["headers"], http_version)
     if http_version != "1.1":
         _default_host(app, scope, headers)
-    root_path, path = _split_path(scope)
+    # The usual origin-form ASCII path outside any root path and ASCII query
+    # need no work: _split_path and _safe_query only for the others
+    # (bench: plaintext, make bench-instr).
+    path = scope["path"]
+    root_path = scope.get("root_path", "")
+    if root_path or path[:1] != "/" or not path.isascii():
+        root_path, path = _split_path(scope)
+    query_string = scope["query_string"]
+    if not query_string.isascii():
+        query_string = _safe_query(query_string)
     config = app.config
     request_class = app.request_class
+    length = framing[0]
     args = (
         scope["method"],
         scope.get("scheme", "http"),
         path,
-        _safe_query(scope["query_string"]),
+        query_string,
         headers,
         root_path,
         http_version,
@@ -114,7 +116,14 @@ def request_from_scope(
             body_timeout=config["BODY_TIMEOUT"],
             send_push_promise=send_push_promise,
             # Found while decoding: the constructor need not look it up again.
-            content_length=_parse_length(framing[0]),
+            content_length=(
+                None
+                if length is None
+                # Plain digits need no stripping or sign check (bench: json_echo).
+                else int(length)
+                if length.isdecimal()
+                else _parse_length(length)
+            ),
         )
     else:  # A subclass with Quart 0.22's __init__ signature.
         request = request_class(
@@ -123,7 +132,15 @@ def request_from_scope(
             body_timeout=config["BODY_TIMEOUT"],
             send_push_promise=send_push_promise,
         )
-    return request, _declares_no_body(framing, request.method)
+    # Whether the request declares it has no body (inline, not a helper's
+    # call: bench: plaintext, make bench-instr).
+    chunked = framing[1]
+    if length is not None:
+        return request, length.strip() == "0"
+    # With neither header HTTP/1.1 has no body (RFC 9112 §6.3), but not every
+    # server passes framing headers through, and HTTP/2 bodies need no
+    # length: only assume "no body" for methods that normally carry none.
+    return request, not chunked and request.method in _BODYLESS_METHODS
 
 
 async def handle_http(
@@ -145,12 +162,34 @@ async def handle_http(
         # receive() and the disconnect watcher may own it from the start.
         request.body._complete = True
     else:
-        request.body._set_source(_BodySource(receive))
-    dog = current_watchdog()
+        # The body pulls from the server (an attribute, not a setter method:
+        # bench: json_echo, make bench-instr).
+        request.body._pull = _BodySource(receive)
+    # current_watchdog()'s usual answer, without the call (bench: plaintext,
+    # make bench-instr).
+    dog = _last_watchdog[0]
+    if dog is None or dog._loop is not asyncio.get_running_loop():
+        dog = current_watchdog()
     task = dog.add(receive, request)
     request._body_deadline = dog
     try:
-        await respond(app, request, send)
+        # respond(), inlined: a coroutine less per request (bench: plaintext,
+        # make bench-instr). Keep the two in step.
+        try:
+            response = await app.handle_request(request)
+        except ClientDisconnectedError:
+            return
+        except Exception as error:
+            response = await _unhandled(app, request, error)
+        except asyncio.CancelledError as error:
+            if _being_cancelled():
+                raise
+            # Raised by the app itself (and propagated): an error, not a cancellation.
+            response = await _unhandled(app, request, error)
+        try:
+            await send_response(app, request, response, send)
+        except (ClientDisconnectedError, OSError):
+            return
     except asyncio.CancelledError:
         if dog.left(task) and task is not None:
             # We cancelled the request because the client left: done, quietly.
@@ -171,7 +210,8 @@ async def respond(
 ) -> None:
     """Run the app for ``request`` and send its answer (through ``sender``,
     :func:`send_response` by default): how every HTTP request ends, on the
-    default path and through Quart 0.22's connection class alike."""
+    default path and through Quart 0.22's connection class alike
+    (:func:`handle_http` has its own copy of these lines)."""
     try:
         response = await app.handle_request(request)
     except ClientDisconnectedError:
@@ -211,11 +251,28 @@ async def send_response(
         data = body.data
         if body.begin or body.end != len(data):
             data = data[body.begin : body.end]
-        try:
-            headers = _encode_headers(response.headers)
-        except _UnsendableHeader as error:
-            await _unsendable(app, request, error, send)
-            return
+        # _encode_headers, inlined for Quart's own headers (bench: plaintext,
+        # make bench-instr); anything else, or a header that is not Latin-1,
+        # goes through it.
+        response_headers = response.headers
+        headers: list[tuple[bytes, bytes]] | None = None
+        if type(response_headers) is FastHeaders:
+            headers = []
+            names = _NAMES_OUT
+            try:
+                for key, value in response_headers._list:
+                    name = names.get(key)
+                    if name is None:
+                        name = _encode_name(key)
+                    headers.append((name, value.encode("latin-1")))
+            except UnicodeEncodeError:
+                headers = None
+        if headers is None:
+            try:
+                headers = _encode_headers(response_headers)
+            except _UnsendableHeader as error:
+                await _unsendable(app, request, error, send)
+                return
         # Typed literals, not builder calls: the hot path (bench: plaintext, json).
         start: HTTPResponseStartEvent = {
             "type": "http.response.start",

@@ -113,9 +113,17 @@ class DefaultJSONProvider(_FlaskDefaultJSONProvider):
             self.compact is False or (self.compact is None and self._app.debug)
         ):
             return super().response(*args, **kwargs)
-        obj = self._prepare_response_obj(args, kwargs)
+        # The one-value call (make_response's) without _prepare_response_obj,
+        # and the cached encoder read in place (bench: json, json_echo, make
+        # bench-instr: two calls per JSON response).
+        obj = args[0] if len(args) == 1 and not kwargs else self._prepare_response_obj(args, kwargs)
+        cached = self._encoder
+        if cached is not None and cached[0] == (self.default, self.ensure_ascii, self.sort_keys):
+            encode = cached[1]
+        else:
+            encode = self._compact_encoder()
         try:
-            text = self._compact_encoder()(obj)
+            text = encode(obj)
         except RecursionError:
             # Circular, or deeper than the interpreter allows: Flask's own
             # path, whose circular check raises the error Flask users expect.

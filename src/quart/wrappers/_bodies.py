@@ -52,6 +52,7 @@ class DataBody(ResponseBody):
     """
 
     def __init__(self, data: bytes) -> None:
+        # Response.__init__ has a copy of these lines: keep the two in step.
         self.data = data
         self.begin = 0
         self.end = len(data)

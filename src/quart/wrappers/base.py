@@ -61,6 +61,17 @@ class BaseRequestWebsocket(SansIORequest):
     view_args: dict[str, Any] | None = None
     #: The routing error (404, 405, redirect) if matching failed.
     routing_exception: HTTPException | None = None
+    # Whether ``endpoint``, ``blueprint`` and ``blueprints`` are the ones
+    # below, so the pipeline may skip them for an endpoint outside any
+    # blueprint (decided per class; bench: plaintext, make bench-instr).
+    _plain_blueprints = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = BaseRequestWebsocket.__dict__
+        cls._plain_blueprints = all(
+            getattr(cls, name) is own[name] for name in ("endpoint", "blueprint", "blueprints")
+        )
 
     def __init__(
         self,
@@ -73,19 +84,20 @@ class BaseRequestWebsocket(SansIORequest):
         http_version: str,
         scope: WWWScope,
     ) -> None:
+        # Request.__init__ has a copy of these lines: keep the two in step.
         client = scope.get("client")
-        super().__init__(
-            method,
-            scheme,
-            scope.get("server"),
-            root_path,
-            path,
-            query_string,
-            headers,
-            # Without a client address (a unix socket, Quart's test client)
-            # Quart reports "<local>"; so do we.
-            client[0] if client else "<local>",
-        )
+        # Werkzeug's sans-IO __init__, inlined (a call per request; bench:
+        # plaintext, make bench-instr): the same attributes, the same values.
+        self.method = method.upper()
+        self.scheme = scheme
+        self.server = scope.get("server")
+        self.root_path = root_path.rstrip("/")
+        self.path = "/" + path.lstrip("/")
+        self.query_string = query_string
+        self.headers = headers
+        # Without a client address (a unix socket, Quart's test client)
+        # Quart reports "<local>"; so do we.
+        self.remote_addr = client[0] if client else "<local>"
         #: The HTTP version of the connection.
         self.http_version = http_version
         #: The ASGI scope of the connection.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import AsyncIterable
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
@@ -32,6 +33,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import RequestTimeout
+from werkzeug.sansio.request import Request as SansIORequest
 
 from .. import json as _quart_json
 from ..formparser import FormDataParser
@@ -50,6 +52,9 @@ SERVER_PUSH_HEADERS_TO_COPY = frozenset(
 )
 
 _Pull = Callable[[], Awaitable[tuple[bytes, bool]]]
+_ASYNCIO_TIME = asyncio.BaseEventLoop.time
+_WERKZEUG_IS_JSON = SansIORequest.__dict__["is_json"]
+_WERKZEUG_MIMETYPE = SansIORequest.__dict__["mimetype"]
 T = TypeVar("T")
 _UNSET: Any = object()
 
@@ -170,6 +175,7 @@ class Body:
     """
 
     def __init__(self, expected_content_length: int | None, max_content_length: int | None) -> None:
+        # Request.__init__ has a copy of these lines: keep the two in step.
         self._expected = expected_content_length
         self._max = max_content_length
         # Until the ASGI adapter wires it to the server (None), a body is
@@ -188,9 +194,6 @@ class Body:
         self._started = False
         self._data: bytes | None = None
         self._waiter: asyncio.Future[None] | None = None
-
-    def _set_source(self, pull: _Pull) -> None:
-        self._pull = pull
 
     async def _wait_for_data(self) -> tuple[bytes, bool]:
         # The source of a body that another task fills with append() and
@@ -215,7 +218,10 @@ class Body:
 
     async def _next_chunk(self) -> bytes | None:
         if not self._started:
-            self._check_declared()
+            # _check_declared(), inlined (bench: json_echo, make bench-instr).
+            self._started = True
+            if self._max is not None and self._expected is not None and self._expected > self._max:
+                raise RequestEntityTooLarge()
         if self._chunks:
             # Chunks read ahead (by a disconnect watcher, or a test) count too.
             if self._max is not None and self._received > self._max:
@@ -250,6 +256,30 @@ class Body:
     async def _read_all(self) -> bytes:
         if self._data is None:
             parts = []
+            pull = self._pull
+            if pull is not None and not self._started and not self._chunks and not self._complete:
+                # The first chunk as _next_chunk() reads it, without the call
+                # (bench: json_echo, make bench-instr): keep the two in step.
+                self._started = True
+                if (
+                    self._max is not None
+                    and self._expected is not None
+                    and self._expected > self._max
+                ):
+                    raise RequestEntityTooLarge()
+                data, more = await pull()
+                if not more:
+                    self._complete = True
+                if data:
+                    self._received += len(data)
+                    if self._max is not None and self._received > self._max:
+                        self._complete = True
+                        raise RequestEntityTooLarge()
+                if self._complete and not self._chunks:
+                    # The whole body came in one message (the usual case).
+                    self._data = data
+                    return data
+                parts.append(data)
             while True:
                 chunk = await self._next_chunk()
                 if chunk is None:
@@ -358,9 +388,14 @@ class Request(BaseRequestWebsocket):
     # length it already parsed); a subclass whose own __init__ has Quart
     # 0.22's signature does not, and is built without it.
     _takes_content_length = True
+    # Whether ``is_json`` and ``mimetype`` are Werkzeug's, so get_json may
+    # test the mimetype itself (decided per class; bench: json_echo, make
+    # bench-instr: two property calls per JSON body).
+    _plain_is_json = True
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        cls._plain_is_json = cls.is_json is _WERKZEUG_IS_JSON and cls.mimetype is _WERKZEUG_MIMETYPE
         if "__init__" in cls.__dict__:
             parameters = inspect.signature(cls.__init__).parameters.values()
             cls._takes_content_length = any(
@@ -383,13 +418,39 @@ class Request(BaseRequestWebsocket):
         send_push_promise: Callable[[str, Headers], Awaitable[None]],
         content_length: int | None = _UNSET,
     ) -> None:
-        super().__init__(
-            method, scheme, path, query_string, headers, root_path, http_version, scope
-        )
+        # BaseRequestWebsocket.__init__, inlined (a call per request; bench:
+        # plaintext, make bench-instr): keep the two in step.
+        client = scope.get("client")
+        self.method = method.upper()
+        self.scheme = scheme
+        self.server = scope.get("server")
+        self.root_path = root_path.rstrip("/")
+        self.path = "/" + path.lstrip("/")
+        self.query_string = query_string
+        self.headers = headers
+        self.remote_addr = client[0] if client else "<local>"
+        self.http_version = http_version
+        self.scope = scope
         self.body_timeout = body_timeout
         if content_length is _UNSET:
             content_length = _declared_length(headers)
-        self.body = self.body_class(content_length, max_content_length)
+        body_class = self.body_class
+        if body_class is Body:
+            # Body.__init__, inlined (bench: plaintext, make bench-instr):
+            # keep the two in step.
+            body = Body.__new__(Body)
+            body._expected = content_length
+            body._max = max_content_length
+            body._pull = None
+            body._chunks = []
+            body._received = 0
+            body._complete = False
+            body._started = False
+            body._data = None
+            body._waiter = None
+            self.body = body
+        else:
+            self.body = body_class(content_length, max_content_length)
         if max_content_length is not None:
             self._max_content_length = max_content_length
         self._send_push_promise = send_push_promise
@@ -423,8 +484,25 @@ class Request(BaseRequestWebsocket):
         body = self.body
         if self.body_timeout is None or body._data is not None or body._complete:
             return await body
-        when = asyncio.get_running_loop().time() + self.body_timeout
-        return await _before(self._body_deadline, when, body._read_all())
+        loop = asyncio.get_running_loop()
+        # asyncio's loop.time() is a Python method around time.monotonic()
+        # (bench: json_echo, make bench-instr); another loop's is called.
+        now = time.monotonic() if type(loop).time is _ASYNCIO_TIME else loop.time()
+        # _before(deadline, when, body._read_all()), inlined: a coroutine less
+        # per body read (bench: json_echo). Keep the two in step.
+        deadline = self._body_deadline
+        token = deadline.start(now + self.body_timeout)
+        try:
+            result = await body._read_all()
+        except asyncio.CancelledError:
+            if deadline.end(token, True):
+                raise RequestTimeout() from None
+            raise
+        except BaseException:
+            deadline.end(token, False)  # a 413, a disconnect...
+            raise
+        deadline.end(token, False)
+        return result
 
     @overload
     async def get_data(
@@ -559,12 +637,30 @@ class Request(BaseRequestWebsocket):
         """
         if cache and self._json is not _UNSET:
             return self._json
-        if not (force or self.is_json):
-            return None
+        if not force:
+            if self._plain_is_json:
+                # Werkzeug's is_json and mimetype, inlined.
+                self._parse_content_type()
+                mimetype = self._parsed_content_type[0].lower()
+                if not (
+                    mimetype == "application/json"
+                    or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+                ):
+                    return None
+            elif not self.is_json:
+                return None
         body = self.body
         data = body._data if body._data is not None else await self._read_body()
         try:
-            result = self._json_loads(data)
+            # The app's JSON provider, as ``json_module.loads`` would find it,
+            # without the lookups in between (unless json_module was
+            # replaced); in place, not a method of its own (bench: json_echo,
+            # make bench-instr).
+            ctx = _cv_app.get(None) if self.json_module is _quart_json else None
+            if ctx is not None:
+                result = ctx.app.json.loads(data)
+            else:
+                result = self.json_module.loads(data)
         except (ValueError, RecursionError) as error:
             if silent:
                 result = None
@@ -573,15 +669,6 @@ class Request(BaseRequestWebsocket):
         if cache:
             self._json = result
         return result
-
-    def _json_loads(self, data: bytes) -> Any:
-        # The app's JSON provider, as ``json_module.loads`` would find it,
-        # without the lookups in between (unless json_module was replaced).
-        if self.json_module is _quart_json:
-            ctx = _cv_app.get(None)
-            if ctx is not None:
-                return ctx.app.json.loads(data)
-        return self.json_module.loads(data)
 
     def on_json_loading_failed(self, error: Exception) -> Any:
         """Called when the body is not valid JSON; raises 400 by default.

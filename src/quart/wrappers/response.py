@@ -57,6 +57,9 @@ __all__ = [
 ]
 
 
+# A tuple, not ``str | bytes``: a union in isinstance() is built on every
+# call (bench: plaintext, make bench-instr).
+_STR_OR_BYTES = (str, bytes)
 _CONTENT_TYPES: dict[str, str] = {}
 _STATUS_LINES: dict[int, tuple[str, int]] = {}
 
@@ -137,18 +140,31 @@ class Response(SansIOResponse):
             headers is None
             and content_type is None
             and (status is None or type(status) is int)
-            and isinstance(response, str | bytes)
+            and isinstance(response, _STR_OR_BYTES)
         ):
             # The common case (a view returning text or JSON), built directly:
             # the generic path below costs several microseconds more.
             data = response.encode() if isinstance(response, str) else response
-            self.headers = FastHeaders()
-            self.headers._list = [
-                ("Content-Type", _content_type(mimetype or self.default_mimetype)),
-                ("Content-Length", str(len(data))),
-            ]
-            self._status, self._status_code = _status_line(status or self.default_status)
-            self.response = self.data_body_class(data)
+            # Without Headers.__init__, which only makes the list.
+            self.headers = headers = FastHeaders.__new__(FastHeaders)
+            # The two caches read in place, their functions only on a miss
+            # (bench: plaintext, json, make bench-instr: two calls per response).
+            mimetype = mimetype or self.default_mimetype
+            content_type = _CONTENT_TYPES.get(mimetype) or _content_type(mimetype)
+            headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+            code = status or self.default_status
+            self._status, self._status_code = _STATUS_LINES.get(code) or _status_line(code)
+            body_class = self.data_body_class
+            if body_class is DataBody:
+                # DataBody.__init__, inlined (bench: plaintext, make
+                # bench-instr): keep the two in step.
+                body = DataBody.__new__(DataBody)
+                body.data = data
+                body.begin = 0
+                body.end = len(data)
+                self.response = body
+            else:
+                self.response = body_class(data)
             return
         if headers is None:
             headers = FastHeaders()
@@ -161,7 +177,7 @@ class Response(SansIOResponse):
                 self.headers["Content-Length"] = "0"
         elif isinstance(response, ResponseBody):
             self.response = response
-        elif isinstance(response, str | bytes):
+        elif isinstance(response, _STR_OR_BYTES):
             self.set_data(response)
         elif isinstance(response, bytearray):
             self.set_data(bytes(response))

@@ -1,0 +1,109 @@
+"""The request path's shortcuts (bench/NOTES.md, "HTTP path, session 4")
+give way to what a subclass or an app overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from quart import Blueprint
+from quart import Quart
+from quart import request
+from quart.wrappers import Request
+
+
+async def test_request_subclass_blueprint_is_honoured_by_before_hooks() -> None:
+    class InBlueprint(Request):
+        @property
+        def blueprint(self) -> str | None:
+            return "bp"
+
+    app = Quart(__name__)
+    app.request_class = InBlueprint
+    calls: list[str] = []
+    bp = Blueprint("bp", __name__)
+
+    @app.before_request
+    async def own() -> None:
+        calls.append("own")
+
+    @bp.before_request
+    async def in_blueprint() -> None:
+        calls.append("bp")
+
+    app.register_blueprint(bp)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    response = await app.test_client().get("/")
+    assert response.status_code == 200
+    # The endpoint is not in a blueprint, but the request class says it is.
+    assert calls == ["own", "bp"]
+
+
+async def test_request_subclass_is_json_is_honoured() -> None:
+    class AlwaysJson(Request):
+        @property
+        def is_json(self) -> bool:
+            return True
+
+    app = Quart(__name__)
+    app.request_class = AlwaysJson
+
+    @app.post("/")
+    async def echo() -> Any:
+        return {"got": await request.get_json()}
+
+    response = await app.test_client().post(
+        "/", data=b'{"a": 1}', headers={"Content-Type": "text/plain"}
+    )
+    assert await response.get_json() == {"got": {"a": 1}}
+
+
+async def test_ensure_async_override_is_called_for_hooks_and_views() -> None:
+    seen: list[str] = []
+
+    class Tracing(Quart):
+        def ensure_async(self, func: Callable[..., Any]) -> Any:
+            seen.append(getattr(func, "__name__", "?"))
+            return super().ensure_async(func)
+
+    app = Tracing(__name__)
+
+    @app.before_request
+    async def hook() -> None:
+        return None
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    for _ in range(2):  # the second request too (nothing cached past the override)
+        seen.clear()
+        response = await client.get("/")
+        assert response.status_code == 200
+        assert "hook" in seen
+        assert "index" in seen
+
+
+async def test_unhashable_view_and_hook() -> None:
+    class Unhashable:
+        __hash__ = None  # type: ignore[assignment]
+
+        def __init__(self, answer: str | None) -> None:
+            self.answer = answer
+            self.__name__ = f"unhashable_{answer}"
+
+        async def __call__(self) -> str | None:
+            return self.answer
+
+    app = Quart(__name__)
+    app.before_request(Unhashable(None))
+    app.add_url_rule("/", "index", Unhashable("ok"))
+
+    response = await app.test_client().get("/")
+    assert response.status_code == 200
+    assert await response.get_data() == b"ok"
