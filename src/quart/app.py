@@ -665,7 +665,7 @@ class Quart(QuartScaffold, App):
         value = self.config["DEBUG"]
         if value is None:
             # Read once: JSON responses consult this on every request, and an
-            # environment lookup each time costs more than the rest of the check.
+            # environment lookup costs more than the rest (bench: json).
             env = self.__dict__.get("_env_debug")
             if env is None:
                 env = self.__dict__["_env_debug"] = get_debug_flag()

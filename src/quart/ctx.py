@@ -95,8 +95,9 @@ _sentinel: Any = object()
 
 def _must_tear_down(app: Quart, funcs: object, signal: NamedSignal, method: str) -> bool:
     # Skipping a teardown call with nothing to run saves a chain of coroutines
-    # per request; a subclass overriding the method is always called (which
-    # steps a class overrides is decided once per class: Quart.__init_subclass__).
+    # per request (bench: plaintext, `make bench-instr`); a subclass overriding
+    # the method is always called (which steps a class overrides is decided
+    # once per class: Quart.__init_subclass__).
     return bool(funcs or signal.receivers or method in app._overridden)
 
 

@@ -120,7 +120,8 @@ class _SeekableBody(ResponseBody):
     #: Bytes per chunk. 64 KiB, not 8 KiB: each chunk costs a thread hop and
     #: an ASGI message, and a 64 MiB download through Hypercorn on loopback
     #: ran at ~100 MB/s with 8 KiB chunks and ~700 MB/s with 64 KiB (256 KiB
-    #: gained little more, for four times the memory per download).
+    #: gained little more, for four times the memory per download; bench:
+    #: `make bench-large`).
     buffer_size = 64 * 1024
 
     def __init__(self, *, buffer_size: int | None = None) -> None:
