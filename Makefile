@@ -113,7 +113,7 @@ bench-import: $(STAMP)
 	$(BIN)/python bench/run.py --import-time
 
 bench-all: $(STAMP)
-	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1
+	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1 --wire-rounds 2
 
 # README's speed block, from bench/results/results.json (run.py does this after
 # every saved run; this is for a results file edited or merged by hand).

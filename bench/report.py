@@ -260,7 +260,8 @@ def readme_block(data: Mapping[str, Mapping[str, object]]) -> str:
             f"**Over the wire** (taken {wire.get('taken', '?')}): requests per second with the "
             f"99th percentile latency in ms in brackets; one worker per server, wrk with "
             f"{wire.get('connections', '?')} connections for {wire.get('duration', '?')} s after a "
-            f"{wire.get('warmup', '?')} s warm-up, server and wrk pinned to different cores. "
+            f"{wire.get('warmup', '?')} s warm-up, best of {wire.get('rounds', 1)} round(s) "
+            "with the frameworks taking turns, server and wrk pinned to different cores. "
             "`raw ASGI` is a bare ASGI app: the server's own ceiling."
         )
         out += ["", *wire_table(wire), ""]

@@ -278,6 +278,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--connections", type=int, default=64, help="wrk connections (default 64)"
     )
     wire_opts.add_argument(
+        "--wire-rounds",
+        type=int,
+        default=1,
+        help="over the wire: best of N rounds, the frameworks taking turns (default 1)",
+    )
+    wire_opts.add_argument(
         "--servers", default="uvicorn,granian,hypercorn", help="comma list of servers"
     )
     wire_opts.add_argument(
