@@ -107,3 +107,29 @@ async def test_unhashable_view_and_hook() -> None:
     response = await app.test_client().get("/")
     assert response.status_code == 200
     assert await response.get_data() == b"ok"
+
+
+async def test_inlined_werkzeug_init_sets_what_werkzeug_sets() -> None:
+    # Request.__init__ and BaseRequestWebsocket.__init__ inline Werkzeug's
+    # sans-IO __init__: a Werkzeug upgrade that sets a new attribute there
+    # must show up here rather than as an AttributeError in a user's view.
+    from werkzeug.datastructures import Headers
+    from werkzeug.sansio.request import Request as SansIORequest
+
+    headers = Headers({"Host": "example.com", "X-Token": "t"})
+    reference = SansIORequest(
+        "get", "https", ("example.com", 443), "/root/", "//a/b", b"x=1", headers, "10.0.0.1"
+    )
+    app = Quart(__name__)
+    scope: Any = {
+        "type": "http",
+        "client": ("10.0.0.1", 1234),
+        "server": ("example.com", 443),
+    }
+    ours = app.request_class(
+        "get", "https", "//a/b", b"x=1", headers, "/root/", "1.1", scope, send_push_promise=None
+    )
+    missing = set(vars(reference)) - set(vars(ours))
+    assert not missing, f"Werkzeug's __init__ sets {missing}, the inlined copy does not"
+    for name, value in vars(reference).items():
+        assert getattr(ours, name) == value, name
