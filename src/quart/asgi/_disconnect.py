@@ -15,7 +15,7 @@ sweeps every ``_WATCH_DELAY`` seconds:
   left to the app, whose own reads then notice a disconnect;
 * a body read past its ``BODY_TIMEOUT`` deadline has its task cancelled, and
   :meth:`_Watchdog.end` tells the reader so, which turns that cancellation
-  into a 408 (the ``BodyDeadline`` protocol of :mod:`quart.wrappers.request`).
+  into a 408 (the ``BodyDeadline`` protocol of :mod:`quart.wrappers._body_read`).
 
 A timer per request, or ``asyncio.timeout`` per body read, cost more than
 routing a small request; this costs two dict operations per request.

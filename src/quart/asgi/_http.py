@@ -14,8 +14,8 @@ from werkzeug.datastructures import Headers
 
 from .._headers import FastHeaders
 from ..logging import escape_control_characters
+from ..wrappers._body_read import _parse_length
 from ..wrappers.base import ClientDisconnectedError
-from ..wrappers.request import _parse_length
 from ..wrappers.response import _SeekableBody
 from ..wrappers.response import DataBody
 from ..wrappers.response import ReaderBody
