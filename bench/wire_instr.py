@@ -20,7 +20,10 @@ bare ASGI app with prebuilt answers, the body of ``/echo`` read and sent back)
 is the server's own share: a framework's row minus it is the framework's cost.
 
 Counts do not depend on the machine's load (two servers run at once); they
-are not time (no cache or branch effects). With several connections the loop
+are not time (no cache or branch effects; ``--cache-sim`` adds callgrind's
+simulated cache misses and branch mispredictions per request, and a rough
+cycle estimate from them, for the question "why do fewer instructions not
+give more requests per second?"). With several connections the loop
 sometimes finds more than one request ready per wake-up, so a count moves by a
 few tenths of a percent from run to run.
 
@@ -50,6 +53,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -230,10 +234,18 @@ def _under_valgrind(pid: int) -> bool:
 
 def read_totals(path: Path) -> int:
     """The ``totals:`` instruction count of one dump (its ``summary:`` line says 0 after ``-z``)."""
-    match = re.search(r"^totals:\s+(\d+)", path.read_text(errors="replace"), re.M)
-    if match is None:
+    return int(read_events(path)["Ir"])
+
+
+def read_events(path: Path) -> dict[str, int]:
+    """Every event of one dump's ``totals:`` line, by name (``Ir``; with the
+    cache simulation also ``I1mr``, ``D1mr``, ``Bcm``, ...)."""
+    text = path.read_text(errors="replace")
+    names = re.search(r"^events:\s+(.+)$", text, re.M)
+    totals = re.search(r"^totals:\s+(.+)$", text, re.M)
+    if names is None or totals is None:
         raise WireError(f"no totals in {path}")
-    return int(match.group(1))
+    return dict(zip(names.group(1).split(), map(int, totals.group(1).split()), strict=False))
 
 
 def dumps(out_dir: Path, stem: str) -> set[Path]:
@@ -253,6 +265,10 @@ class Setup:
     requests: int
     warmup: int
     out_dir: Path
+    #: valgrind's cache and branch simulation (``--cache-sim``); the events
+    #: per request land in ``events`` (server -> framework -> endpoint).
+    cache_sim: bool = False
+    events: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
 
 
 def start_server(setup: Setup, server: str, framework: str, stem: str) -> Server:
@@ -267,6 +283,7 @@ def start_server(setup: Setup, server: str, framework: str, stem: str) -> Server
         "--instr-atstart=no",
         "--trace-children=yes",
         f"--callgrind-out-file={setup.out_dir / stem}.%p",
+        *(["--cache-sim=yes", "--branch-sim=yes"] if setup.cache_sim else []),
         str(python),
         *server_command(server, python, APP_SPECS[framework], port),
     ]
@@ -282,7 +299,9 @@ def start_server(setup: Setup, server: str, framework: str, stem: str) -> Server
     return srv
 
 
-def count_endpoint(setup: Setup, srv: Server, stem: str, ep: Endpoint) -> float:
+def count_endpoint(
+    setup: Setup, srv: Server, stem: str, ep: Endpoint
+) -> tuple[float, dict[str, float]]:
     """Instructions per request of the server's worker on ``ep`` (see the module doc)."""
     check_endpoint(srv.port, ep)
     request = raw_request(ep, srv.port)
@@ -307,8 +326,12 @@ def count_endpoint(setup: Setup, srv: Server, stem: str, ep: Endpoint) -> float:
     new = dumps(setup.out_dir, stem) - before
     if len(new) < len(pids):
         raise WireError(f"{len(new)} dumps for {len(pids)} processes")
-    total = sum(read_totals(path) for path in new)
-    return total / (setup.connections * setup.requests)
+    count = setup.connections * setup.requests
+    events: dict[str, float] = {}
+    for path in new:
+        for name, value in read_events(path).items():
+            events[name] = events.get(name, 0.0) + value / count
+    return events["Ir"], events
 
 
 def count_cell(
@@ -327,7 +350,10 @@ def count_cell(
     try:
         for name in names:
             try:
-                cell[name] = count_endpoint(setup, srv, stem, ENDPOINTS[name])
+                cell[name], events = count_endpoint(setup, srv, stem, ENDPOINTS[name])
+                if setup.cache_sim:
+                    by_fw = setup.events.setdefault(server, {}).setdefault(framework, {})
+                    by_fw[name] = events
             except (WireError, OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
                 log(f"!! {server}/{framework}/{name}: {exc}")
                 cell[name] = None
@@ -375,6 +401,7 @@ def make_setup(args: argparse.Namespace, frameworks: list[str], out_dir: Path) -
         args.wire_instr_requests,
         args.wire_instr_warmup,
         out_dir,
+        cache_sim=bool(getattr(args, "wire_instr_cache_sim", False)),
     )
 
 
@@ -431,6 +458,48 @@ def render(results: dict[str, Any], frameworks: list[str], endpoints: list[str])
     return "\n".join(out)
 
 
+#: The rough cycle model of ``render_events``: an assumption, not a measurement
+#: (this VM exposes no hardware counters): three instructions retired per cycle,
+#: ten cycles per first-level cache miss, fifteen per mispredicted branch.
+CYCLE_MODEL = {"Ir": 1 / 3, "I1mr": 10, "D1mr": 10, "D1mw": 10, "Bcm": 15, "Bim": 15}
+
+
+def estimate_cycles(events: dict[str, float]) -> float:
+    """``CYCLE_MODEL`` applied to one request's events."""
+    return sum(weight * events.get(name, 0.0) for name, weight in CYCLE_MODEL.items())
+
+
+def render_events(events: dict[str, dict[str, dict[str, dict[str, float]]]]) -> str:
+    """With ``--cache-sim``: per server, framework and endpoint, the simulated
+    misses and mispredictions per request and the rough cycle estimate."""
+    out = [
+        "## Simulated cache misses and branch mispredictions per request\n",
+        "valgrind's model of this machine's caches (I1/D1 first level) and branch"
+        " predictor; per request, in instructions (k) and events. Est. kcycles = Ir/3"
+        " + 10 x (I1mr + D1mr + D1mw) + 15 x (Bcm + Bim): a rough model, not a"
+        " measurement.\n",
+    ]
+    for server, by_fw in events.items():
+        out.append(f"### {SERVER_LABELS[server]}\n")
+        head = ["endpoint", "framework", "kIr", "I1mr", "D1mr", "D1mw", "Bcm", "Bim"]
+        head.append("est. kcycles")
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|---|---" + "|---:" * (len(head) - 2) + "|")
+        order = list(ENDPOINTS)
+        names = sorted({n for cell in by_fw.values() for n in cell}, key=order.index)
+        for name in names:
+            for fw in FRAMEWORKS:
+                ev = by_fw.get(fw, {}).get(name)
+                if ev is None:
+                    continue
+                cells = [name, LABELS[fw], f"{ev.get('Ir', 0) / 1000:,.1f}"]
+                cells += [f"{ev.get(k, 0):,.0f}" for k in ("I1mr", "D1mr", "D1mw", "Bcm", "Bim")]
+                cells.append(f"{estimate_cycles(ev) / 1000:,.1f}")
+                out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -458,6 +527,8 @@ def run_mode(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     )
     print()
     print(render(results, frameworks, endpoints))
+    if setup.cache_sim:
+        print(render_events(setup.events))
     failed = any(
         v is None for by_fw in results.values() for c in by_fw.values() for v in c.values()
     )
@@ -470,6 +541,9 @@ def run_mode(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         "results": results,
         "note": NOTE,
     }
+    if setup.cache_sim:
+        section["events"] = setup.events
+        section["cycle_model"] = CYCLE_MODEL
     return (1 if failed else 0), section
 
 
@@ -494,6 +568,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help=f"counted requests per connection (default {REQUESTS})",
     )
     group.add_argument(
+        "--wire-instr-cache-sim",
+        action="store_true",
+        help="also simulate caches and branches: misses per request and a cycle estimate",
+    )
+    group.add_argument(
         "--wire-instr-warmup",
         type=int,
         default=WARMUP,
@@ -511,11 +590,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=REQUESTS, help="counted requests per connection")
     parser.add_argument("--warmup", type=int, default=WARMUP, help="warm-up per connection")
     parser.add_argument("--keep", type=Path, help="write the callgrind dumps and logs here")
+    parser.add_argument(
+        "--cache-sim", action="store_true", help="simulated cache misses and mispredictions too"
+    )
     parser.add_argument("--venv-python", default=sys.executable)
     args = parser.parse_args(argv)
     args.frameworks = [fw.strip() for fw in args.only.split(",") if fw.strip()]
     args.wire_instr_servers, args.wire_instr_connections = args.servers, args.c
     args.wire_instr_requests, args.wire_instr_warmup = args.n, args.warmup
+    args.wire_instr_cache_sim = args.cache_sim
     try:
         status, _ = run_mode(args)
     except WireError as exc:
