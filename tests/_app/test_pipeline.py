@@ -19,6 +19,7 @@ from quart.testing import WebsocketResponseError
 HTTP_STEPS = {
     "handle_request": "ok",
     "request_context": "ok",
+    "create_url_adapter": "ok",
     "full_dispatch_request": "ok",
     "preprocess_request": "ok",
     "dispatch_request": "ok",
@@ -34,6 +35,7 @@ HTTP_STEPS = {
 }
 WEBSOCKET_STEPS = {
     "handle_websocket": "ok",
+    "create_url_adapter": "ok",
     "full_dispatch_websocket": "ok",
     "preprocess_websocket": "ok",
     "dispatch_websocket": "ok",

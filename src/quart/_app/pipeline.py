@@ -163,6 +163,9 @@ PUBLIC_STEPS = frozenset(
     # handle_request and request_context: handle_http skips both when neither
     # is overridden (Steps.direct).
     | {"handle_request", "request_context"}
+    # create_url_adapter: a context calls routing.adapter_for_request itself
+    # when it is not overridden.
+    | {"create_url_adapter"}
 )
 
 
