@@ -65,7 +65,8 @@ class FastHeaders(Headers):
     def update(self, *args: Any, **kwargs: Any) -> None:
         """Like :meth:`Headers.update` (replace each given key); a plain dict of
         strings, what views return in ``(body, status, headers)``, skips
-        Werkzeug's generic per-key machinery."""
+        Werkzeug's generic per-key machinery. (``_app/responses.py``'s
+        ``make_response`` has a copy of the dict path: keep the two in step.)"""
         if kwargs or len(args) != 1 or type(args[0]) is not dict:
             super().update(*args, **kwargs)
             return

@@ -18,6 +18,8 @@ from quart.testing import WebsocketResponseError
 # "refuse" (a websocket refused with a response).
 HTTP_STEPS = {
     "handle_request": "ok",
+    "request_context": "ok",
+    "create_url_adapter": "ok",
     "full_dispatch_request": "ok",
     "preprocess_request": "ok",
     "dispatch_request": "ok",
@@ -33,6 +35,7 @@ HTTP_STEPS = {
 }
 WEBSOCKET_STEPS = {
     "handle_websocket": "ok",
+    "create_url_adapter": "ok",
     "full_dispatch_websocket": "ok",
     "preprocess_websocket": "ok",
     "dispatch_websocket": "ok",
@@ -129,3 +132,29 @@ async def test_a_step_replaced_on_one_app_is_honoured() -> None:
     assert response.headers["X-Wrapped"] == "yes"
     assert "make_response" in app._overridden
     assert "make_response" not in other._overridden  # the class is untouched
+
+
+@pytest.mark.parametrize("name", ["handle_request", "request_context"])
+async def test_handle_request_or_request_context_replaced_on_one_app_is_honoured(
+    name: str,
+) -> None:
+    # The ASGI adapter runs the pipeline itself only while neither is replaced.
+    app = Quart(__name__)
+    calls: list[str] = []
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    original = getattr(app, name)
+
+    def replaced(*args: Any) -> Any:
+        calls.append(name)
+        return original(*args)
+
+    setattr(app, name, replaced)
+    response = await app.test_client().get("/")
+    assert response.status_code == 200
+    assert calls == [name]
+    assert not app._http_steps.direct
+    assert Quart(__name__)._http_steps.direct

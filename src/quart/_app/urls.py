@@ -15,6 +15,7 @@ from werkzeug.routing import MapAdapter
 from ..globals import _cv_app
 from ..globals import _cv_request
 from ..globals import _cv_websocket
+from ..routing import adapter_for_request
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -26,28 +27,9 @@ _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 def create_url_adapter(app: Quart, request: BaseRequestWebsocket | None) -> MapAdapter | None:
     """Bind the URL map to ``request``, or to ``SERVER_NAME`` without one."""
-    config = app.config
     if request is not None:
-        trusted = config["TRUSTED_HOSTS"]
-        if trusted is not None:
-            request.trusted_hosts = trusted
-            # Validates the Host header now (SecurityError is a 400): the
-            # adapter cache of QuartMap is keyed by the raw header.
-            request.__dict__.pop("host", None)
-            _ = request.host
-        subdomain = None
-        server_name = config["SERVER_NAME"]
-        if app.url_map.host_matching:
-            server_name = None
-        elif not app.subdomain_matching and not (
-            server_name and app.url_map.has_subdomain_rules  # type: ignore[attr-defined]
-        ):
-            # Flask's rule: without subdomain_matching every request is on
-            # the default subdomain. Quart matches subdomain routes whenever
-            # SERVER_NAME is set, and apps with such routes rely on it: they
-            # get Quart's behaviour.
-            subdomain = app.url_map.default_subdomain or ""
-        return app.url_map.bind_to_request(request, subdomain, server_name)  # type: ignore[attr-defined,no-any-return]
+        return adapter_for_request(app, request)
+    config = app.config
     if config["SERVER_NAME"] is not None:
         scheme = "https" if config["PREFER_SECURE_URLS"] else "http"
         return app.url_map.bind(

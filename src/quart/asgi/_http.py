@@ -11,8 +11,10 @@ from typing import cast
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
+from werkzeug.sansio.response import Response as SansIOResponse
 
 from .._headers import FastHeaders
+from ..ctx import RequestContext
 from ..logging import escape_control_characters
 from ..wrappers._body_read import _parse_length
 from ..wrappers.base import ClientDisconnectedError
@@ -65,6 +67,7 @@ async def _no_push(path: str, headers: Headers) -> None:
     return None
 
 
+_STATUS_CODE = SansIOResponse.status_code
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 #: A private scope key: send a HEAD response's body too (the test client's).
 KEEP_HEAD_BODY = "_quart._keep_head_body"
@@ -176,7 +179,14 @@ async def handle_http(
         # respond(), inlined: a coroutine less per request (bench: plaintext,
         # make bench-instr). Keep the two in step.
         try:
-            response = await app.handle_request(request)
+            steps = app._http_steps
+            if steps.direct:
+                # app.handle_request(request) and app.request_context(request)
+                # as Quart's own run them, when neither is overridden: a
+                # coroutine and a call less (bench: plaintext, make bench-instr).
+                response = await steps.handle(app, RequestContext(app, request))
+            else:
+                response = await app.handle_request(request)
         except ClientDisconnectedError:
             return
         except Exception as error:
@@ -213,7 +223,11 @@ async def respond(
     default path and through Quart 0.22's connection class alike
     (:func:`handle_http` has its own copy of these lines)."""
     try:
-        response = await app.handle_request(request)
+        steps = app._http_steps
+        if steps.direct:
+            response = await steps.handle(app, RequestContext(app, request))
+        else:
+            response = await app.handle_request(request)
     except ClientDisconnectedError:
         return
     except Exception as error:
@@ -276,7 +290,11 @@ async def send_response(
         # Typed literals, not builder calls: the hot path (bench: plaintext, json).
         start: HTTPResponseStartEvent = {
             "type": "http.response.start",
-            "status": response.status_code,
+            # Werkzeug's status_code property read in place, unless the class
+            # has its own (bench: plaintext, make bench-instr).
+            "status": response._status_code
+            if type(response).status_code is _STATUS_CODE
+            else response.status_code,
             "headers": headers,
             "trailers": False,
         }
