@@ -555,6 +555,37 @@ async def test_plain_template_renders_with_the_sync_twin(app: Quart, tmp_path: P
     assert not getattr(twin.get_template("t.html"), "_quart_needs_async", False)
 
 
+async def test_a_page_using_request_session_and_g_renders_with_the_sync_twin(
+    app: Quart, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The context processors put the request, session and g proxies in every
+    # template's context; they must not send an ordinary page to the async
+    # render (several times the work per render).
+    import quart.templating
+
+    async_renders: list[str] = []
+    render_async = quart.templating._render_async
+
+    async def counting(template: Any, context: dict[str, object]) -> str:
+        async_renders.append(template.name)
+        return await render_async(template, context)
+
+    monkeypatch.setattr(quart.templating, "_render_async", counting)
+    write(
+        tmp_path / "templates" / "page.html",
+        "{{ request.path }}|{{ session.get('who', '-') }}|{{ g.user }}|{{ request.method }}",
+    )
+
+    @app.route("/page")
+    async def page() -> str:
+        g.user = "<ann>"
+        return await render_template("page.html")
+
+    response = await app.test_client().get("/page")
+    assert await response.get_data(as_text=True) == "/page|-|&lt;ann&gt;|GET"
+    assert async_renders == []
+
+
 async def test_context_coroutine_function_is_awaited(app: Quart, tmp_path: Path) -> None:
     async def fetch(n: int) -> str:
         return f"<{n}>"

@@ -291,6 +291,14 @@ _session_class = _subclass(
 _session_own = _own_names(_session_class)
 session = cast("SessionMixin", _session_class(_get_session))
 
+#: The classes of the proxies above (each its own ``LocalProxy`` subclass),
+#: for code that tells the framework's proxies apart by type (the template
+#: render's sync check: bench: template).
+_PROXY_TYPES: frozenset[type] = frozenset(
+    type(proxy)
+    for proxy in (app_ctx, current_app, g, request_ctx, request, websocket_ctx, websocket, session)
+)
+
 
 _Ctx = TypeVar("_Ctx", "RequestContext", "WebsocketContext")
 _unbound: dict[ContextVar[RequestContext] | ContextVar[WebsocketContext], str] = {

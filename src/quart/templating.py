@@ -58,6 +58,7 @@ from .globals import _current_app
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .globals import _PROXY_TYPES
 from .globals import app_ctx as app_ctx
 from .globals import current_app as current_app
 from .globals import request_ctx as request_ctx
@@ -208,7 +209,9 @@ def _context_is_sync(context: Mapping[str, object]) -> bool:
     """
     for value in context.values():
         cls = type(value)
-        if cls in _PLAIN or cls is LocalProxy:  # the proxies are the app's own
+        # The framework's proxies (g, request, session... each its own
+        # LocalProxy subclass) are the app's own; so is a plain LocalProxy.
+        if cls in _PLAIN or cls is LocalProxy or cls in _PROXY_TYPES:
             continue
         if cls is FunctionType or cls is MethodType:
             if _is_async_function(value):
