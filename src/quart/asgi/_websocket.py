@@ -25,6 +25,7 @@ from ._common import _decode_headers
 from ._common import _default_host
 from ._common import _encode_headers
 from ._common import _split_path
+from ._disconnect import _CURRENT_TASKS
 from ._messages import log_escaped
 from ._messages import plain_500_response
 from ._messages import reraises_escaped
@@ -212,7 +213,7 @@ class _WebsocketConnection:
         self._go: asyncio.Future[None] | None = None  # The parked reader waits on it.
         self._sent_since_receive = False
         self._loop = loop = asyncio.get_running_loop()
-        self._task = _current_task(loop)
+        self._task = _CURRENT_TASKS.get(loop) if _CURRENT_TASKS is not None else _current_task(loop)
         self._reader: asyncio.Task[None] | None = None
         self._may_read = False  # start_reader() was called: _arm may start the reader.
 
@@ -222,7 +223,12 @@ class _WebsocketConnection:
         if self.state == _HANDSHAKE:
             await self.accept(None, None)
         self.reading = True
-        mine = _current_task(self._loop) is self._task
+        # asyncio.current_task() without its Python call on 3.11 (see
+        # _CURRENT_TASKS; bench: ws_echo, one per message).
+        tasks = _CURRENT_TASKS
+        mine = (
+            tasks.get(self._loop) if tasks is not None else _current_task(self._loop)
+        ) is self._task
         if mine:
             self._handler_receiving = True
         else:
