@@ -65,9 +65,11 @@ if TYPE_CHECKING:
 # flow control holds back a client that sends faster than the app reads;
 # reading ahead this little is what lets the framework see the client leave
 # while the handler is busy. Messages it holds are handed over in order.
-# The connection starts armed (the handler may be busy before its first
-# ``receive()``); the reader task is made by the first arming that runs, so
-# the usual handler, straight into ``receive()`` and waiting there, has none.
+# The connection is armed once the pipeline's first step is over if the
+# handler is then busy outside ``receive()`` (a ``before_websocket`` that
+# awaits, an explicit ``accept()`` then other work, an accept the server makes
+# wait); the reader task is made by the first arming that runs, so the usual
+# handler, straight into ``receive()`` and waiting there, has none.
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
@@ -215,7 +217,7 @@ class _WebsocketConnection:
         self._loop = loop = asyncio.get_running_loop()
         self._task = _CURRENT_TASKS.get(loop) if _CURRENT_TASKS is not None else _current_task(loop)
         self._reader: asyncio.Task[None] | None = None
-        self._may_read = False  # start_reader() was called: _arm may start the reader.
+        self._may_read = False  # Being served: _arm may start the reader.
 
     # The four callables the Websocket wrapper is given.
 
@@ -534,13 +536,6 @@ class _WebsocketConnection:
             code = 1011 if status >= 500 else 1008 if status >= 400 else 1000
         self.close_code, self.close_reason = code, ""
 
-    def start_reader(self) -> None:
-        """Let the reader pull from the next loop turn on, unless the app is
-        in receive() by then (see ``_arm``)."""
-        self._may_read = True
-        if self._arm_handle is None:
-            self._arm_handle = self._loop.call_soon(self._arm)
-
     async def stop_reader(self) -> None:
         if self._arm_handle is not None:
             self._arm_handle.cancel()
@@ -622,17 +617,28 @@ async def handle_websocket(
     await serve_websocket(app, conn, websocket)
 
 
-async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Websocket) -> None:
+@types.coroutine
+def serve_websocket(
+    app: Quart, conn: _WebsocketConnection, websocket: Websocket
+) -> Generator[Any, Any, None]:
     """Run the app for ``websocket``, then close it (or refuse it): how every
     websocket ends, on the default path and through Quart 0.22's connection
     class alike."""
+    # A generator-based coroutine, not ``async def``: it runs the pipeline's
+    # first step by hand (see _first_step) and then delegates to it with
+    # ``yield from``, as ``await`` would, at no extra level.
     websocket._connection = conn  # For websocket.close_code and friends.
     open_sockets = _open_sockets(app)
     open_sockets.add(conn)
-    conn.start_reader()
+    conn._may_read = True  # From now on an arming may start the reader.
     try:
         try:
-            response = await app.handle_websocket(websocket)
+            pipeline: Any = app.handle_websocket(websocket)
+            if type(pipeline) is not types.CoroutineType:
+                pipeline = pipeline.__await__()  # An override's other awaitable.
+            response = yield from _first_step(conn, pipeline)
+            if response is _PENDING:
+                response = yield from pipeline
         except asyncio.CancelledError as error:
             if conn.absorb_cancel():
                 return  # We cancelled it: the client left. Teardown has run.
@@ -640,22 +646,62 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
                 conn.settle(None, error)  # Usually done: 1001, the server is going away.
                 raise
             # Raised by the app itself, not a cancellation: an error like any other.
-            await _websocket_error(app, conn, websocket, error)
+            yield from _websocket_error(app, conn, websocket, error)
             return
         except Exception as error:
             conn.absorb_cancel()  # In case the handler turned ours into an error.
             if _is_disconnect(error):
-                await conn.finish(app, None)  # Usually a no-op: it is closed.
+                yield from conn.finish(app, None)  # Usually a no-op: it is closed.
             else:
-                await _websocket_error(app, conn, websocket, error)
+                yield from _websocket_error(app, conn, websocket, error)
             return
         conn.absorb_cancel()  # In case the handler swallowed our cancellation.
-        await conn.finish(app, response)  # type: ignore[arg-type]
+        yield from conn.finish(app, response)
     finally:
         open_sockets.discard(conn)
         conn.finished = True
         if conn._reader is not None or conn._arm_handle is not None:
-            await conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
+            yield from conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
+
+
+#: What _first_step answers while the pipeline is still running.
+_PENDING: Any = object()
+
+
+def _first_step(conn: _WebsocketConnection, pipeline: Any) -> Generator[Any, Any, Any]:
+    """Run the pipeline's first step by hand, and up to the point where its
+    task resumes it normally; then arm the reader only if the handler
+    suspended outside ``receive()`` (busy in a ``before_websocket`` function,
+    or accepting on a server whose accept waits): what a ``call_soon`` armed
+    up front would have done, without one for the usual handler that goes
+    straight into ``receive()`` (bench: ws_connect). Answers the pipeline's
+    result if it ended, else ``_PENDING`` (the caller delegates the rest).
+    ``pipeline`` is a coroutine, or an awaitable's iterator."""
+    coro = pipeline
+    try:
+        pending = coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    if not conn._handler_receiving and conn._arm_handle is None:
+        conn._arm_handle = conn._loop.call_soon(conn._arm)
+    while True:
+        try:
+            sent = yield pending
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as error:  # Thrown in by the task (a cancellation).
+            try:
+                pending = coro.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        if sent is None:
+            return _PENDING  # Resumed as asyncio does: ``yield from`` takes over.
+        try:
+            pending = coro.send(sent)
+        except StopIteration as stop:
+            return stop.value
 
 
 #: The websockets each app is serving, for :func:`close_open_websockets`.
