@@ -633,9 +633,15 @@ def serve_websocket(
     conn._may_read = True  # From now on an arming may start the reader.
     try:
         try:
-            pipeline: Any = app.handle_websocket(websocket)
-            if type(pipeline) is not types.CoroutineType:
-                pipeline = pipeline.__await__()  # An override's other awaitable.
+            pipeline: Any
+            if "handle_websocket" in app._overridden:
+                pipeline = app.handle_websocket(websocket)
+                if type(pipeline) is not types.CoroutineType:
+                    pipeline = pipeline.__await__()  # An override's other awaitable.
+            else:
+                # Quart.handle_websocket's line, without its coroutine around
+                # the pipeline's (bench: ws_connect, ws_echo). Keep in step.
+                pipeline = app._websocket_steps.handle(app, app.websocket_context(websocket))
             response = yield from _first_step(conn, pipeline)
             if response is _PENDING:
                 response = yield from pipeline
