@@ -599,34 +599,53 @@ def websocket_from_scope(
     )
 
 
-async def handle_websocket(
+def handle_websocket(
     app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable
-) -> None:
-    """Serve one websocket connection."""
-    message = await receive()
-    if message["type"] != "websocket.connect":
-        return  # The client left during the handshake.
-    conn = _WebsocketConnection(app, scope, receive, send)
-    try:
-        websocket = websocket_from_scope(
-            app, scope, conn.receive, conn.send, conn.accept, conn.close
-        )
-    except _BadHead:
-        await conn.finish(app, app.response_class("Bad Request", status=400))
-        return
-    await serve_websocket(app, conn, websocket)
+) -> Awaitable[None]:
+    """Serve one websocket connection (await what this returns)."""
+    # The serving coroutine itself, not one awaiting it: a level less in
+    # the await chain (bench: ws_connect, ws_echo).
+    return _serve(app, None, None, (scope, receive, send))
+
+
+def serve_websocket(
+    app: Quart, conn: _WebsocketConnection, websocket: Websocket
+) -> Awaitable[None]:
+    """Run the app for ``websocket``, then close it (or refuse it): how every
+    websocket ends, on the default path and through Quart 0.22's connection
+    class alike (await what this returns)."""
+    return _serve(app, conn, websocket, None)
 
 
 @types.coroutine
-def serve_websocket(
-    app: Quart, conn: _WebsocketConnection, websocket: Websocket
+def _serve(
+    app: Quart,
+    conn: _WebsocketConnection | None,
+    websocket: Websocket | None,
+    asgi: tuple[WebsocketScope, ASGIReceiveCallable, ASGISendCallable] | None,
 ) -> Generator[Any, Any, None]:
-    """Run the app for ``websocket``, then close it (or refuse it): how every
-    websocket ends, on the default path and through Quart 0.22's connection
-    class alike."""
-    # A generator-based coroutine, not ``async def``: it runs the pipeline's
-    # first step by hand (see _first_step) and then delegates to it with
-    # ``yield from``, as ``await`` would, at no extra level.
+    # serve_websocket, and handle_websocket's handshake first when ``asgi``
+    # (its scope, receive and send) is given. A generator-based coroutine,
+    # not ``async def``: it runs the pipeline's first step by hand (see
+    # _first_step) and then delegates to it with ``yield from``, as ``await``
+    # would, at no extra level.
+    if asgi is not None:
+        scope, receive, send = asgi
+        pulled: Any = receive()
+        if type(pulled) is not types.CoroutineType:
+            pulled = pulled.__await__()  # A server's other awaitable.
+        message = yield from pulled
+        if message["type"] != "websocket.connect":
+            return  # The client left during the handshake.
+        conn = _WebsocketConnection(app, scope, receive, send)
+        try:
+            websocket = websocket_from_scope(
+                app, scope, conn.receive, conn.send, conn.accept, conn.close
+            )
+        except _BadHead:
+            yield from conn.finish(app, app.response_class("Bad Request", status=400))
+            return
+    assert conn is not None and websocket is not None
     websocket._connection = conn  # For websocket.close_code and friends.
     open_sockets = _open_sockets(app)
     open_sockets.add(conn)
