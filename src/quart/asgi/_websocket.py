@@ -582,7 +582,12 @@ def websocket_from_scope(
     headers, _ = _decode_headers(scope["headers"], http_version)
     if http_version != "1.1":
         _default_host(app, scope, headers)
-    root_path, path = _split_path(scope)
+    # The usual origin-form ASCII path outside any root path needs no work:
+    # _split_path only for the others (bench: ws_connect).
+    path = scope["path"]
+    root_path = scope.get("root_path", "")
+    if root_path or path[:1] != "/" or not path.isascii():
+        root_path, path = _split_path(scope)
     return app.websocket_class(
         path,
         scope["query_string"],
