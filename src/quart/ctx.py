@@ -299,7 +299,8 @@ class _BaseRequestWebsocketContext(AppContext):
         request_websocket: Request | Websocket,
         session: SessionMixin | None = None,
     ) -> None:
-        # RequestContext.__init__ has a copy of these lines: keep them in step.
+        # RequestContext.__init__ and WebsocketContext.__init__ have a copy
+        # of these lines: keep them in step.
         self.app = app
         self.g = _sentinel
         self._tokens = []
@@ -552,7 +553,18 @@ class WebsocketContext(_BaseRequestWebsocketContext):
     def __init__(
         self, app: Quart, websocket: Websocket, session: SessionMixin | None = None
     ) -> None:
-        super().__init__(app, websocket, session)
+        # _BaseRequestWebsocketContext.__init__, inlined (a call per
+        # connection; bench: ws_connect): keep the two in step.
+        self.app = app
+        self.g = _sentinel
+        self._tokens = []
+        self.request_websocket = websocket
+        self._session = session
+        self._owns_app_context = True
+        self._url_adapter = _sentinel
+        self.flashes = None
+        self.preserved = False
+        self._after_funcs = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_websocket(exc, self)

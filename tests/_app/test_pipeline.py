@@ -158,3 +158,27 @@ async def test_handle_request_or_request_context_replaced_on_one_app_is_honoured
     assert calls == [name]
     assert not app._http_steps.direct
     assert Quart(__name__)._http_steps.direct
+
+
+async def test_handle_websocket_replaced_on_one_app_is_honoured() -> None:
+    # The engine skips Quart.handle_websocket's own coroutine; a replacement
+    # on the instance (or a subclass, above) is still called.
+    app = Quart(__name__)
+    calls: list[str] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send("ok")
+
+    original = app.handle_websocket
+
+    async def handle_websocket(ws: Any) -> Any:
+        calls.append("handle_websocket")
+        return await original(ws)
+
+    app.handle_websocket = handle_websocket  # type: ignore[method-assign]
+    client: QuartClient = app.test_client()  # type: ignore[assignment]
+    async with client.websocket("/ws") as connection:
+        assert await connection.receive() == "ok"
+    assert calls == ["handle_websocket"]
+    assert "handle_websocket" in app._overridden

@@ -25,6 +25,7 @@ from ._common import _decode_headers
 from ._common import _default_host
 from ._common import _encode_headers
 from ._common import _split_path
+from ._disconnect import _CURRENT_TASKS
 from ._messages import log_escaped
 from ._messages import plain_500_response
 from ._messages import reraises_escaped
@@ -64,9 +65,11 @@ if TYPE_CHECKING:
 # flow control holds back a client that sends faster than the app reads;
 # reading ahead this little is what lets the framework see the client leave
 # while the handler is busy. Messages it holds are handed over in order.
-# The connection starts armed (the handler may be busy before its first
-# ``receive()``); the reader task is made by the first arming that runs, so
-# the usual handler, straight into ``receive()`` and waiting there, has none.
+# The connection is armed once the pipeline's first step is over if the
+# handler is then busy outside ``receive()`` (a ``before_websocket`` that
+# awaits, an explicit ``accept()`` then other work, an accept the server makes
+# wait); the reader task is made by the first arming that runs, so the usual
+# handler, straight into ``receive()`` and waiting there, has none.
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
@@ -212,9 +215,9 @@ class _WebsocketConnection:
         self._go: asyncio.Future[None] | None = None  # The parked reader waits on it.
         self._sent_since_receive = False
         self._loop = loop = asyncio.get_running_loop()
-        self._task = _current_task(loop)
+        self._task = _CURRENT_TASKS.get(loop) if _CURRENT_TASKS is not None else _current_task(loop)
         self._reader: asyncio.Task[None] | None = None
-        self._may_read = False  # start_reader() was called: _arm may start the reader.
+        self._may_read = False  # Being served: _arm may start the reader.
 
     # The four callables the Websocket wrapper is given.
 
@@ -222,7 +225,12 @@ class _WebsocketConnection:
         if self.state == _HANDSHAKE:
             await self.accept(None, None)
         self.reading = True
-        mine = _current_task(self._loop) is self._task
+        # asyncio.current_task() without its Python call on 3.11 (see
+        # _CURRENT_TASKS; bench: ws_echo, one per message).
+        tasks = _CURRENT_TASKS
+        mine = (
+            tasks.get(self._loop) if tasks is not None else _current_task(self._loop)
+        ) is self._task
         if mine:
             self._handler_receiving = True
         else:
@@ -266,7 +274,26 @@ class _WebsocketConnection:
                             self._sent_since_receive = False
                             return data
                     elif message["type"] == "websocket.disconnect":
-                        self._ended(*websocket_disconnect_info(message))
+                        if mine and self.state != _CLOSED:
+                            # _ended(*websocket_disconnect_info(message)) for the
+                            # handler's own receive(), inlined: nothing is
+                            # buffered (it is pulling) and it is told right
+                            # here. Three calls less per connection (bench:
+                            # ws_connect). Keep in step with both.
+                            code = message.get("code") or 1005
+                            reason: Any = message.get("reason")
+                            info = (code, reason if isinstance(reason, str) else "")
+                            self.state = _CLOSED
+                            self.close_info = info
+                            if self.close_code is None:
+                                self.close_code, self.close_reason = info
+                            self._buffered = 0
+                            if self._go is not None:
+                                self._wake_reader()
+                            if self._waiters:
+                                self._wake(everyone=True)
+                        else:
+                            self._ended(*websocket_disconnect_info(message))
                         continue
                     data = await self._took(message)
                     if data is not None:
@@ -505,9 +532,11 @@ class _WebsocketConnection:
         times, self.we_cancelled = self.we_cancelled, 0
         if not times or self._task is None:
             return False
-        left = self._task.cancelling()
-        for _ in range(times):
-            left = self._task.uncancel()
+        task = self._task
+        left = task.uncancel()
+        while times > 1:  # Rarely more than once.
+            times -= 1
+            left = task.uncancel()
         return left == 0
 
     def settle(self, response: Any, error: BaseException | None) -> None:
@@ -527,13 +556,6 @@ class _WebsocketConnection:
             status = 200 if response is None else response.status_code
             code = 1011 if status >= 500 else 1008 if status >= 400 else 1000
         self.close_code, self.close_reason = code, ""
-
-    def start_reader(self) -> None:
-        """Let the reader pull from the next loop turn on, unless the app is
-        in receive() by then (see ``_arm``)."""
-        self._may_read = True
-        if self._arm_handle is None:
-            self._arm_handle = self._loop.call_soon(self._arm)
 
     async def stop_reader(self) -> None:
         if self._arm_handle is not None:
@@ -581,7 +603,12 @@ def websocket_from_scope(
     headers, _ = _decode_headers(scope["headers"], http_version)
     if http_version != "1.1":
         _default_host(app, scope, headers)
-    root_path, path = _split_path(scope)
+    # The usual origin-form ASCII path outside any root path needs no work:
+    # _split_path only for the others (bench: ws_connect).
+    path = scope["path"]
+    root_path = scope.get("root_path", "")
+    if root_path or path[:1] != "/" or not path.isascii():
+        root_path, path = _split_path(scope)
     return app.websocket_class(
         path,
         scope["query_string"],
@@ -598,35 +625,71 @@ def websocket_from_scope(
     )
 
 
-async def handle_websocket(
+def handle_websocket(
     app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable
-) -> None:
-    """Serve one websocket connection."""
-    message = await receive()
-    if message["type"] != "websocket.connect":
-        return  # The client left during the handshake.
-    conn = _WebsocketConnection(app, scope, receive, send)
-    try:
-        websocket = websocket_from_scope(
-            app, scope, conn.receive, conn.send, conn.accept, conn.close
-        )
-    except _BadHead:
-        await conn.finish(app, app.response_class("Bad Request", status=400))
-        return
-    await serve_websocket(app, conn, websocket)
+) -> Awaitable[None]:
+    """Serve one websocket connection (await what this returns)."""
+    # The serving coroutine itself, not one awaiting it: a level less in
+    # the await chain (bench: ws_connect, ws_echo).
+    return _serve(app, None, None, (scope, receive, send))
 
 
-async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Websocket) -> None:
+def serve_websocket(
+    app: Quart, conn: _WebsocketConnection, websocket: Websocket
+) -> Awaitable[None]:
     """Run the app for ``websocket``, then close it (or refuse it): how every
     websocket ends, on the default path and through Quart 0.22's connection
-    class alike."""
+    class alike (await what this returns)."""
+    return _serve(app, conn, websocket, None)
+
+
+@types.coroutine
+def _serve(
+    app: Quart,
+    conn: _WebsocketConnection | None,
+    websocket: Websocket | None,
+    asgi: tuple[WebsocketScope, ASGIReceiveCallable, ASGISendCallable] | None,
+) -> Generator[Any, Any, None]:
+    # serve_websocket, and handle_websocket's handshake first when ``asgi``
+    # (its scope, receive and send) is given. A generator-based coroutine,
+    # not ``async def``: it runs the pipeline's first step by hand (see
+    # _first_step) and then delegates to it with ``yield from``, as ``await``
+    # would, at no extra level.
+    if asgi is not None:
+        scope, receive, send = asgi
+        pulled: Any = receive()
+        if type(pulled) is not types.CoroutineType:
+            pulled = pulled.__await__()  # A server's other awaitable.
+        message = yield from pulled
+        if message["type"] != "websocket.connect":
+            return  # The client left during the handshake.
+        conn = _WebsocketConnection(app, scope, receive, send)
+        try:
+            websocket = websocket_from_scope(
+                app, scope, conn.receive, conn.send, conn.accept, conn.close
+            )
+        except _BadHead:
+            yield from conn.finish(app, app.response_class("Bad Request", status=400))
+            return
+    assert conn is not None and websocket is not None
     websocket._connection = conn  # For websocket.close_code and friends.
     open_sockets = _open_sockets(app)
     open_sockets.add(conn)
-    conn.start_reader()
+    conn._may_read = True  # From now on an arming may start the reader.
     try:
         try:
-            response = await app.handle_websocket(websocket)
+            pipeline: Any
+            if "handle_websocket" in app._overridden:
+                pipeline = app.handle_websocket(websocket)
+                if type(pipeline) is not types.CoroutineType:
+                    pipeline = pipeline.__await__()  # An override's other awaitable.
+            else:
+                # Quart.handle_websocket's line, without its coroutine around
+                # the pipeline's (bench: ws_connect, ws_echo). Keep in step.
+                pipeline = app._websocket_steps.handle(app, app.websocket_context(websocket))
+            response = yield from _first_step(conn, pipeline)
+            if response is _PENDING:
+                response = yield from pipeline
         except asyncio.CancelledError as error:
             if conn.absorb_cancel():
                 return  # We cancelled it: the client left. Teardown has run.
@@ -634,22 +697,62 @@ async def serve_websocket(app: Quart, conn: _WebsocketConnection, websocket: Web
                 conn.settle(None, error)  # Usually done: 1001, the server is going away.
                 raise
             # Raised by the app itself, not a cancellation: an error like any other.
-            await _websocket_error(app, conn, websocket, error)
+            yield from _websocket_error(app, conn, websocket, error)
             return
         except Exception as error:
             conn.absorb_cancel()  # In case the handler turned ours into an error.
             if _is_disconnect(error):
-                await conn.finish(app, None)  # Usually a no-op: it is closed.
+                yield from conn.finish(app, None)  # Usually a no-op: it is closed.
             else:
-                await _websocket_error(app, conn, websocket, error)
+                yield from _websocket_error(app, conn, websocket, error)
             return
         conn.absorb_cancel()  # In case the handler swallowed our cancellation.
-        await conn.finish(app, response)  # type: ignore[arg-type]
+        yield from conn.finish(app, response)
     finally:
         open_sockets.discard(conn)
         conn.finished = True
         if conn._reader is not None or conn._arm_handle is not None:
-            await conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
+            yield from conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
+
+
+#: What _first_step answers while the pipeline is still running.
+_PENDING: Any = object()
+
+
+def _first_step(conn: _WebsocketConnection, pipeline: Any) -> Generator[Any, Any, Any]:
+    """Run the pipeline's first step by hand, and up to the point where its
+    task resumes it normally; then arm the reader only if the handler
+    suspended outside ``receive()`` (busy in a ``before_websocket`` function,
+    or accepting on a server whose accept waits): what a ``call_soon`` armed
+    up front would have done, without one for the usual handler that goes
+    straight into ``receive()`` (bench: ws_connect). Answers the pipeline's
+    result if it ended, else ``_PENDING`` (the caller delegates the rest).
+    ``pipeline`` is a coroutine, or an awaitable's iterator."""
+    coro = pipeline
+    try:
+        pending = coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    if not conn._handler_receiving and conn._arm_handle is None:
+        conn._arm_handle = conn._loop.call_soon(conn._arm)
+    while True:
+        try:
+            sent = yield pending
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as error:  # Thrown in by the task (a cancellation).
+            try:
+                pending = coro.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        if sent is None:
+            return _PENDING  # Resumed as asyncio does: ``yield from`` takes over.
+        try:
+            pending = coro.send(sent)
+        except StopIteration as stop:
+            return stop.value
 
 
 #: The websockets each app is serving, for :func:`close_open_websockets`.

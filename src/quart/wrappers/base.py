@@ -85,7 +85,8 @@ class BaseRequestWebsocket(SansIORequest):
         http_version: str,
         scope: WWWScope,
     ) -> None:
-        # Request.__init__ has a copy of these lines: keep the two in step.
+        # Request.__init__ and Websocket.__init__ have a copy of these
+        # lines: keep the three in step.
         client = scope.get("client")
         # Werkzeug's sans-IO __init__, inlined (a call per request; bench:
         # plaintext, make bench-instr): the same attributes, the same values.

@@ -117,7 +117,19 @@ class Websocket(BaseRequestWebsocket):
         close: Callable[[int, str], Awaitable[None]],
         scope: WebsocketScope,
     ) -> None:
-        super().__init__("GET", scheme, path, query_string, headers, root_path, http_version, scope)
+        # BaseRequestWebsocket.__init__("GET", ...), inlined (a call per
+        # connection; bench: ws_connect): keep the two in step.
+        client = scope.get("client")
+        self.method = "GET"
+        self.scheme = scheme
+        self.server = scope.get("server")
+        self.root_path = root_path.rstrip("/")
+        self.path = "/" + path.lstrip("/")
+        self.query_string = query_string
+        self.headers = headers
+        self.remote_addr = client[0] if client else "<local>"
+        self.http_version = http_version
+        self.scope = scope
         self._subprotocols = subprotocols
         self._receive = receive
         self._send = send
