@@ -133,3 +133,95 @@ async def test_inlined_werkzeug_init_sets_what_werkzeug_sets() -> None:
     assert not missing, f"Werkzeug's __init__ sets {missing}, the inlined copy does not"
     for name, value in vars(reference).items():
         assert getattr(ours, name) == value, name
+
+
+def test_plain_push_is_decided_per_context_class() -> None:
+    from quart.ctx import RequestContext
+    from quart.ctx import WebsocketContext
+
+    class OwnPush(RequestContext):
+        async def push(self) -> None:
+            await super().push()
+
+    class OwnPop(RequestContext):
+        async def pop(self, exc: BaseException | None = None) -> None:
+            await super().pop(exc)
+
+    class Plain(RequestContext):
+        pass
+
+    assert RequestContext._plain_push and WebsocketContext._plain_push and Plain._plain_push
+    assert not OwnPush._plain_push and not OwnPop._plain_push
+
+
+async def test_context_subclass_push_and_pop_are_honoured() -> None:
+    from quart.ctx import RequestContext
+
+    calls: list[str] = []
+
+    class Traced(RequestContext):
+        async def push(self) -> None:
+            calls.append("push")
+            await super().push()
+
+        async def pop(self, exc: BaseException | None = None) -> None:
+            calls.append("pop")
+            await super().pop(exc)
+
+    class App(Quart):
+        def request_context(self, request: Request) -> RequestContext:
+            return Traced(self, request)
+
+    app = App(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    response = await app.test_client().get("/")
+    assert response.status_code == 200
+    assert calls == ["push", "pop"]
+
+
+async def test_async_push_and_pop_work_still_runs_without_coroutines_otherwise() -> None:
+    from quart import g
+    from quart import signals
+    from quart.sessions import SecureCookieSessionInterface
+    from quart.sessions import SessionMixin
+
+    app = Quart(__name__)
+    app.secret_key = "k"
+    seen: list[str] = []
+
+    class OnPush(SecureCookieSessionInterface):
+        async def open_session(self, app: Any, request: Any) -> SessionMixin | None:
+            seen.append("open")
+            return await super().open_session(app, request)
+
+    async def pushed(sender: Any, **kwargs: Any) -> None:
+        g.pushed = True
+        seen.append("pushed")
+
+    async def popped(sender: Any, **kwargs: Any) -> None:
+        seen.append("popped")
+
+    @app.get("/")
+    async def index() -> str:
+        return "pushed" if g.get("pushed") else "plain"
+
+    client = app.test_client()
+    assert await (await client.get("/")).get_data(as_text=True) == "plain"
+    with signals.appcontext_pushed.connected_to(pushed, app):
+        with signals.appcontext_popped.connected_to(popped, app):
+            app.session_interface = OnPush()
+            response = await client.get("/")
+    assert await response.get_data(as_text=True) == "pushed"
+    assert seen == ["pushed", "open", "popped"]
+    seen.clear()
+
+    @app.teardown_request
+    async def teardown(exc: BaseException | None) -> None:
+        seen.append("teardown")
+
+    await client.get("/")
+    assert seen == ["open", "teardown"]

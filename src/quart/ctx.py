@@ -51,6 +51,7 @@ from flask.ctx import _AppCtxGlobals as _AppCtxGlobals
 from werkzeug.exceptions import HTTPException
 
 from . import signals
+from ._collect import _CollectErrors as _CollectErrors
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
@@ -92,6 +93,10 @@ __all__ = [
 P = ParamSpec("P")
 T = TypeVar("T")
 _sentinel: Any = object()
+#: The teardown steps an app class may override (see _leave).
+_TEARDOWN_STEPS = frozenset(
+    {f"do_teardown_{kind}" for kind in ("request", "websocket", "appcontext")}
+)
 
 
 def _must_tear_down(app: Quart, funcs: object, signal: NamedSignal, method: str) -> bool:
@@ -109,51 +114,6 @@ def _has_appcontext_teardown(app: Quart) -> bool:
         signals.appcontext_tearing_down,
         "do_teardown_appcontext",
     )
-
-
-def raise_collected(errors: list[BaseException]) -> None:
-    """Raise one collected error as itself, several as an exception group."""
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise BaseExceptionGroup("several teardown functions raised", errors)
-
-
-class _CollectErrors:
-    """Run every teardown step even when one raises, then raise them together
-    (Flask's ``_CollectErrors``)::
-
-        collect = _CollectErrors()
-        for func in funcs:
-            with collect:
-                await func(exc)
-        collect.raise_any()
-
-    Only errors of the class ``catch`` (:class:`Exception` unless told) are
-    collected; anything else (a cancellation) propagates at once.
-    """
-
-    __slots__ = ("_catch", "errors")
-
-    def __init__(self, catch: type[BaseException] = Exception) -> None:
-        self._catch = catch
-        #: The errors collected so far, in the order they were raised.
-        self.errors: list[BaseException] = []
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, exc_type: type | None, exc_value: BaseException | None, tb: TracebackType | None
-    ) -> bool:
-        if isinstance(exc_value, self._catch):
-            self.errors.append(exc_value)
-            return True
-        return False
-
-    def raise_any(self) -> None:
-        """Raise one collected error as itself, several as an exception group."""
-        raise_collected(self.errors)
 
 
 def _run_outside_a_loop(coroutine: Coroutine[object, None, object]) -> None:
@@ -378,30 +338,83 @@ class _BaseRequestWebsocketContext(AppContext):
             request.routing_exception = error
 
     _is_websocket = False
+    #: Whether push and pop are the base's: the pipeline calls _enter and _leave then.
+    _plain_push = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        base = _BaseRequestWebsocketContext
+        cls._plain_push = cls.push is base.push and cls.pop is base.pop
 
     async def push(self) -> None:
         """Make this the current context: match the URL and open the session
         when the session interface needs it done up front."""
-        outer = _cv_app.get(None)
-        if outer is not None and outer.app is self.app and self.g is _sentinel:
-            self.g = outer.g
-            self._owns_app_context = False
-        elif self.g is _sentinel:
-            self.g = self.app.app_ctx_globals_class()
-        self._tokens.append(_cv_app.set(self))
-        self._tokens.append(self._var.set(self))
+        rest = self._enter()
+        if rest is not None:
+            await rest
+
+    def _enter(self) -> Awaitable[None] | None:
+        # push()'s work, without a coroutine when nothing is async (no
+        # appcontext_pushed receivers, a session opened on first access): the
+        # pipeline calls it directly while push and pop are Quart's own
+        # (_plain_push; bench: plaintext, make bench-instr). Returns the rest
+        # to await, or None.
+        app = self.app
+        if self.g is _sentinel:
+            outer = _cv_app.get(None)
+            if outer is not None and outer.app is app:
+                self.g = outer.g
+                self._owns_app_context = False
+            else:
+                self.g = app.app_ctx_globals_class()
+        tokens = self._tokens
+        tokens.append(_cv_app.set(self))
+        tokens.append(self._var.set(self))
         pushed = signals.appcontext_pushed
-        if self._owns_app_context and pushed.receivers and pushed.has_receivers_for(self.app):
-            await signals.appcontext_pushed.send_async(self.app)
+        if self._owns_app_context and pushed.receivers and pushed.has_receivers_for(app):
+            return self._push_rest(pushed.send_async(app))
         # The session is opened before matching (as Flask does) so that URL
         # converters can use it.
         opening = _open_for_context(self)
         if opening is not None:
-            await opening
-        if self.request_websocket.url_rule is None and (
-            self.request_websocket.routing_exception is None
-        ):
+            return self._push_rest(None, opening)
+        request = self.request_websocket
+        if request.url_rule is None and request.routing_exception is None:
             self.match_request()
+        return None
+
+    async def _push_rest(self, signal: Awaitable[object] | None, opening: Any = None) -> None:
+        if signal is not None:
+            await signal
+            opening = _open_for_context(self)
+        if opening is not None:
+            await opening
+        request = self.request_websocket
+        if request.url_rule is None and request.routing_exception is None:
+            self.match_request()
+
+    def _leave(self, exc: BaseException | None) -> Awaitable[None] | None:
+        # pop(exc) without a coroutine when there is nothing to tear down, no
+        # uploads to close and no appcontext_popped receivers (bench:
+        # plaintext, make bench-instr); otherwise pop's coroutine, to await.
+        app = self.app
+        # A superset of pop's tests (a context sharing an outer app context
+        # may go to pop needlessly: pop decides exactly).
+        if len(self._tokens) == 2 and (
+            getattr(app, self._teardown_funcs)
+            or self._tearing_down.receivers
+            or app.teardown_appcontext_funcs
+            or signals.appcontext_tearing_down.receivers
+            or not _TEARDOWN_STEPS.isdisjoint(app._overridden)
+            or getattr(self.request_websocket, "_files", None)
+        ):
+            return self.pop(exc)
+        popped = signals.appcontext_popped
+        if self._owns_app_context and popped.receivers and popped.has_receivers_for(app):
+            return self.pop(exc)
+        self._var.reset(self._tokens.pop())
+        _cv_app.reset(self._tokens.pop())
+        return None
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         """Run teardown functions and stop being the current context.

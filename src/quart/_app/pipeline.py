@@ -54,6 +54,10 @@ from ..sessions import _save_for_response
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import _is_disconnect
 from . import responses as _responses
+from ._overrides import _exception_with
+from ._overrides import _finalize_with
+from ._overrides import _postprocess_with
+from ._overrides import _with_ctx
 from .errors import user_exception
 
 if TYPE_CHECKING:
@@ -287,7 +291,12 @@ class Steps(Generic[R]):
 
     async def handle(self, app: Quart, ctx: Ctx) -> R:
         """Run the whole pipeline in ``ctx``; push and pop it around."""
-        await ctx.push()
+        # push() and pop() without their coroutines while the context's class
+        # keeps them (bench: plaintext, make bench-instr).
+        plain = ctx._plain_push
+        rest = ctx._enter() if plain else ctx.push()
+        if rest is not None:
+            await rest
         error: BaseException | None = None
         result: ResponseTypes | None = None
         try:
@@ -321,7 +330,9 @@ class Steps(Generic[R]):
                 ctx.preserved = True
                 app._preserved_context = ctx
             else:
-                await ctx.pop(error)
+                rest = ctx._leave(error) if plain else ctx.pop(error)
+                if rest is not None:
+                    await rest
 
     async def _full_dispatch(self, app: Quart, ctx: Ctx) -> R:
         # Flask marks the first request here, after which adding routes or
@@ -669,33 +680,6 @@ def _or_none(
         return None if result is None else await make(app, result)
 
     return make_or_none
-
-
-# -- calls to a subclass's override, with Quart 0.22's signatures -------------
-
-
-def _with_ctx(name: str) -> Callable[[Quart, Ctx], Awaitable[object]]:
-    return lambda app, ctx: getattr(app, name)(ctx)
-
-
-def _postprocess_with(name: str) -> Callable[[Quart, Ctx, object], Awaitable[object]]:
-    return lambda app, ctx, response: getattr(app, name)(response, ctx)
-
-
-def _finalize_with(name: str) -> Callable[..., Awaitable[object]]:
-    def finalize(
-        app: Quart, ctx: Ctx | None, result: Result, from_error_handler: bool = False
-    ) -> Awaitable[object]:
-        method: Callable[..., Awaitable[object]] = getattr(app, name)
-        if from_error_handler:
-            return method(result, from_error_handler=True)
-        return method(result, ctx)
-
-    return finalize
-
-
-def _exception_with(name: str) -> Callable[[Quart, Ctx, Exception], Awaitable[object]]:
-    return lambda app, ctx, error: getattr(app, name)(error)
 
 
 async def teardown_appcontext(app: Quart, exc: BaseException | None) -> None:
