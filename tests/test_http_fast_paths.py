@@ -225,3 +225,24 @@ async def test_async_push_and_pop_work_still_runs_without_coroutines_otherwise()
 
     await client.get("/")
     assert seen == ["open", "teardown"]
+
+
+async def test_g_namespace_behaves_as_flasks() -> None:
+    from flask.ctx import _AppCtxGlobals as FlaskGlobals
+
+    from quart import g
+
+    app = Quart(__name__)
+    assert issubclass(app.app_ctx_globals_class, FlaskGlobals)
+    async with app.app_context():
+        g.user = "a"
+        g.get = "shadowed"  # an attribute named like a method: in __dict__, as Flask's
+        assert g.user == "a" and "user" in g and g.__dict__["get"] == "shadowed"
+        assert sorted(g) == ["get", "user"]
+        assert g.pop("user") == "a" and "user" not in g
+        assert g.setdefault("n", 1) == 1
+        del g.n
+        assert getattr(g, "n", None) is None
+        for ours, flasks in ((app.app_ctx_globals_class(), FlaskGlobals()),):
+            ours.x = flasks.x = 1
+            assert vars(ours) == vars(flasks) == {"x": 1}

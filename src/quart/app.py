@@ -28,7 +28,6 @@ from typing import ParamSpec
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
-from flask.ctx import _AppCtxGlobals
 from flask.sansio.app import App
 from flask.sansio.scaffold import setupmethod
 from werkzeug.datastructures import ImmutableDict
@@ -48,6 +47,7 @@ from ._app.scaffold import QuartScaffold
 from ._appgroup import AppGroup
 from ._concurrency import is_async_callable
 from ._concurrency import run_sync
+from ._namespace import _AppCtxGlobals
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
 from .asgi import ASGIWebsocketConnection
