@@ -246,3 +246,23 @@ async def test_g_namespace_behaves_as_flasks() -> None:
         for ours, flasks in ((app.app_ctx_globals_class(), FlaskGlobals()),):
             ours.x = flasks.x = 1
             assert vars(ours) == vars(flasks) == {"x": 1}
+
+
+async def test_request_class_with_its_own_new_is_built_through_it() -> None:
+    built: list[str] = []
+
+    class OwnNew(Request):
+        def __new__(cls, *args: Any, **kwargs: Any) -> OwnNew:
+            built.append("new")
+            return super().__new__(cls)
+
+    app = Quart(__name__)
+    app.request_class = OwnNew
+
+    @app.get("/")
+    async def index() -> str:
+        return type(request._get_current_object()).__name__  # type: ignore[attr-defined]
+
+    response = await app.test_client().get("/")
+    assert await response.get_data(as_text=True) == "OwnNew"
+    assert built == ["new"]

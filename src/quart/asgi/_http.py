@@ -68,6 +68,7 @@ async def _no_push(path: str, headers: Headers) -> None:
 
 
 _STATUS_CODE = SansIOResponse.status_code
+_OBJECT_NEW = object.__new__
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 #: A private scope key: send a HEAD response's body too (the test client's).
 KEEP_HEAD_BODY = "_quart._keep_head_body"
@@ -102,35 +103,58 @@ def request_from_scope(
     config = app.config
     request_class = app.request_class
     length = framing[0]
-    args = (
-        scope["method"],
-        scope.get("scheme", "http"),
-        path,
-        query_string,
-        headers,
-        root_path,
-        http_version,
-        scope,
-    )
+    method = scope["method"]
+    scheme = scope.get("scheme", "http")
     if request_class._takes_content_length:
-        request = request_class(
-            *args,
-            max_content_length=config["MAX_CONTENT_LENGTH"],
-            body_timeout=config["BODY_TIMEOUT"],
-            send_push_promise=send_push_promise,
-            # Found while decoding: the constructor need not look it up again.
-            content_length=(
-                None
-                if length is None
-                # Plain digits need no stripping or sign check (bench: json_echo).
-                else int(length)
-                if length.isdecimal()
-                else _parse_length(length)
-            ),
+        # Found while decoding: the constructor need not look it up again.
+        # Plain digits need no stripping or sign check (bench: json_echo).
+        content_length = (
+            None if length is None else int(length) if length.isdecimal() else _parse_length(length)
         )
+        if request_class.__new__ is _OBJECT_NEW and type(request_class) is type:
+            # request_class(...) as type.__call__ runs it, without the dict
+            # it builds for the keywords and unpacks again for __init__
+            # (bench: plaintext, make bench-instr).
+            request = _OBJECT_NEW(request_class)
+            request.__init__(  # type: ignore[misc]
+                method,
+                scheme,
+                path,
+                query_string,
+                headers,
+                root_path,
+                http_version,
+                scope,
+                max_content_length=config["MAX_CONTENT_LENGTH"],
+                body_timeout=config["BODY_TIMEOUT"],
+                send_push_promise=send_push_promise,
+                content_length=content_length,
+            )
+        else:
+            request = request_class(
+                method,
+                scheme,
+                path,
+                query_string,
+                headers,
+                root_path,
+                http_version,
+                scope,
+                max_content_length=config["MAX_CONTENT_LENGTH"],
+                body_timeout=config["BODY_TIMEOUT"],
+                send_push_promise=send_push_promise,
+                content_length=content_length,
+            )
     else:  # A subclass with Quart 0.22's __init__ signature.
         request = request_class(
-            *args,
+            method,
+            scheme,
+            path,
+            query_string,
+            headers,
+            root_path,
+            http_version,
+            scope,
             max_content_length=config["MAX_CONTENT_LENGTH"],
             body_timeout=config["BODY_TIMEOUT"],
             send_push_promise=send_push_promise,
