@@ -404,7 +404,10 @@ class Steps(Generic[R]):
                             call = None
                         if call is None:
                             call = app.ensure_async(view)
-                        result = await call(**(request.view_args or {}))
+                        # No ** call (a dict built and unpacked) for a view
+                        # without arguments (bench: plaintext, make bench-instr).
+                        view_args = request.view_args
+                        result = await (call(**view_args) if view_args else call())
                 else:
                     result = await self.dispatch(app, ctx)
         except Exception as error:
@@ -638,7 +641,8 @@ async def dispatch_request(app: Quart, ctx: Ctx) -> ResponseReturnValue:
         call = app.ensure_async(view)
     # Flask types views as returning its own ResponseReturnValue; annotated,
     # not cast(): cast is a Python call (bench: plaintext, make bench-instr).
-    result: ResponseReturnValue = await call(**(request.view_args or {}))
+    view_args = request.view_args
+    result: ResponseReturnValue = await (call(**view_args) if view_args else call())
     return result
 
 
