@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 from flask.json.provider import DefaultJSONProvider as _FlaskDefaultJSONProvider
 from flask.json.provider import JSONProvider as JSONProvider
 
+from ..wrappers.response import Response as _Response
+
 if TYPE_CHECKING:
     from werkzeug.sansio.response import Response
 
@@ -39,6 +41,7 @@ __all__ = ["DefaultJSONProvider", "JSONProvider"]
 # (An instance attribute the type stubs do not declare.)
 _scan_once: Callable[[str, int], tuple[object, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _JSON_WHITESPACE = " \t\n\r"
+_RESPONSE_INIT: object = _Response.__init__
 
 
 def _compact_encode_function(
@@ -128,7 +131,12 @@ class DefaultJSONProvider(_FlaskDefaultJSONProvider):
             # Circular, or deeper than the interpreter allows: Flask's own
             # path, whose circular check raises the error Flask users expect.
             text = self.dumps(obj, separators=(",", ":"))
-        return self._app.response_class(f"{text}\n", mimetype=self.mimetype)
+        response_class = self._app.response_class
+        if response_class.__init__ is _RESPONSE_INIT:
+            # Positional: a class call with a keyword builds a dict for it
+            # (bench: json, make bench-instr).
+            return response_class(f"{text}\n", None, None, self.mimetype)
+        return response_class(f"{text}\n", mimetype=self.mimetype)
 
     def _compact_encoder(self) -> Callable[[object], str]:
         # Settings may change at any time (they are plain attributes), so the
