@@ -266,3 +266,37 @@ async def test_request_class_with_its_own_new_is_built_through_it() -> None:
     response = await app.test_client().get("/")
     assert await response.get_data(as_text=True) == "OwnNew"
     assert built == ["new"]
+
+
+async def test_body_with_content_type_dict_gives_the_updated_headers() -> None:
+    import pytest
+
+    from quart.wrappers import Response
+
+    app = Quart(__name__)
+    async with app.app_context():
+        for body in ("Hello", b"Hello"):
+            for headers in (
+                {"Content-Type": "text/plain; charset=utf-8"},
+                {"content-type": "text/plain"},
+                {"Content-Type": "text/plain", "X-A": "1"},
+            ):
+                made = await app.make_response((body, headers))
+                expected = Response(body)
+                expected.headers.update(headers)
+                assert list(made.headers.items()) == list(expected.headers.items())
+                assert await made.get_data() == b"Hello"
+        with pytest.raises(ValueError):
+            await app.make_response(("x", {"Content-Type": "text/plain\r\nX-Evil: 1"}))
+        with pytest.raises(ValueError):
+            Response("x", content_type="text/plain\nX-Evil: 1")
+
+    class Own(Response):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Own"] = "1"
+
+    app.response_class = Own
+    async with app.app_context():
+        made = await app.make_response(("x", {"Content-Type": "text/plain"}))
+        assert made.headers["X-Own"] == "1" and made.headers["Content-Type"] == "text/plain"

@@ -27,6 +27,7 @@ _HEADER_TYPES = (Headers, dict, tuple, list)
 _RESPONSE_TYPES = (Response, WerkzeugResponse)
 _TEXT_TYPES = (str, bytes, bytearray)
 _JSON_TYPES = (dict, list)
+_RESPONSE_INIT: object = Response.__init__
 
 
 def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> ResponseTypes:
@@ -67,7 +68,20 @@ def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> Re
     response: Any
     if type(value) is str or type(value) is bytes:
         # The most common answers first (bench: plaintext, make bench-instr).
-        response = app.response_class(value)
+        content_type = (
+            headers.get("Content-Type")
+            if headers is not None and type(headers) is dict and len(headers) == 1
+            else None
+        )
+        if type(content_type) is str and app.response_class.__init__ is _RESPONSE_INIT:
+            # (body, {"Content-Type": ...}): the response built with it, not
+            # built and then updated (bench: plaintext, make bench-instr). The
+            # same headers: Werkzeug's update replaces the default in place.
+            # (Response.__init__ checks the value as FastHeaders would.)
+            response = app.response_class(value, None, None, None, content_type)
+            headers = None
+        else:
+            response = app.response_class(value)
     elif type(value) is dict:
         response = app.json.response(value)
     elif isinstance(value, _RESPONSE_TYPES):
