@@ -300,3 +300,25 @@ async def test_body_with_content_type_dict_gives_the_updated_headers() -> None:
     async with app.app_context():
         made = await app.make_response(("x", {"Content-Type": "text/plain"}))
         assert made.headers["X-Own"] == "1" and made.headers["Content-Type"] == "text/plain"
+
+
+def test_plain_multidict_matches_werkzeugs_construction() -> None:
+    from werkzeug.datastructures import ImmutableMultiDict
+    from werkzeug.datastructures import MultiDict
+
+    from quart.formparser import _plain_multidict
+    from quart.formparser import _split_plain_pairs
+
+    class Own(MultiDict[str, str]):
+        def __init__(self, mapping: Any = None) -> None:
+            super().__init__(mapping)
+            self.seen = True
+
+    for text in ("a=1&b=2&a=3", "a", "&&a=&=b&c==d&", "", "x=1"):
+        for cls in (MultiDict, ImmutableMultiDict, Own):
+            ours = _plain_multidict(cls, text)
+            theirs = cls(_split_plain_pairs(text))
+            assert type(ours) is cls
+            assert list(ours.lists()) == list(theirs.lists())
+            assert ours.to_dict() == theirs.to_dict()
+        assert _plain_multidict(Own, text).seen  # type: ignore[attr-defined]

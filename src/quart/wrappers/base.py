@@ -17,7 +17,7 @@ from werkzeug.utils import cached_property
 
 from .. import _lazy
 from .. import json
-from ..formparser import _split_plain_pairs
+from ..formparser import _plain_multidict
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -113,7 +113,7 @@ class BaseRequestWebsocket(SansIORequest):
             return self.parameter_storage_class()
         if query.isascii() and b"%" not in query and b"+" not in query:
             # Nothing to unescape: split directly, as parse_qsl would.
-            return self.parameter_storage_class(_split_plain_pairs(query.decode("ascii")))
+            return _plain_multidict(self.parameter_storage_class, query.decode("ascii"))
         return _werkzeug_args(self)  # type: ignore[no-any-return]
 
     def _parse_content_type(self) -> None:
