@@ -99,20 +99,13 @@ _TEARDOWN_STEPS = frozenset(
 )
 
 
-def _must_tear_down(app: Quart, funcs: object, signal: NamedSignal, method: str) -> bool:
-    # Skipping a teardown call with nothing to run saves a chain of coroutines
-    # per request (bench: plaintext, `make bench-instr`); a subclass overriding
-    # the method is always called (which steps a class overrides is decided
-    # once per class: Quart.__init_subclass__).
-    return bool(funcs or signal.receivers or method in app._overridden)
-
-
 def _has_appcontext_teardown(app: Quart) -> bool:
-    return _must_tear_down(
-        app,
-        app.teardown_appcontext_funcs,
-        signals.appcontext_tearing_down,
-        "do_teardown_appcontext",
+    # A subclass overriding the method is always called (which steps a class
+    # overrides is decided once per class: Quart.__init_subclass__).
+    return bool(
+        app.teardown_appcontext_funcs
+        or signals.appcontext_tearing_down.receivers
+        or "do_teardown_appcontext" in app._overridden
     )
 
 
@@ -374,10 +367,12 @@ class _BaseRequestWebsocketContext(AppContext):
         if self._owns_app_context and pushed.receivers and pushed.has_receivers_for(app):
             return self._push_rest(pushed.send_async(app))
         # The session is opened before matching (as Flask does) so that URL
-        # converters can use it.
-        opening = _open_for_context(self)
-        if opening is not None:
-            return self._push_rest(None, opening)
+        # converters can use it: _open_for_context, whose None answers are
+        # tested in place (bench: plaintext, make bench-instr; keep in step).
+        if self._session is None and (
+            getattr(type(app.session_interface), "_lazy_open", False) is not True
+        ):
+            return self._push_rest(None, _open_for_context(self))
         request = self.request_websocket
         if request.url_rule is None and request.routing_exception is None:
             self.match_request()

@@ -507,7 +507,8 @@ def _open_for_context(ctx: Ctx) -> Awaitable[None] | None:
     there, or the interface opens it for free on first access
     (:func:`_session_of`), as the default cookie session does. The session
     is opened before the URL is matched, so URL converters can use it."""
-    # _is_lazy, inlined: this runs on every request.
+    # _is_lazy, inlined: this runs on every request. RequestContext._enter
+    # has a copy of this test: keep the two in step.
     if ctx._session is not None or (
         getattr(type(ctx.app.session_interface), "_lazy_open", False) is True
     ):
