@@ -321,7 +321,8 @@ class _BaseRequestWebsocketContext(AppContext):
                 else None
             )
             if hit is not None:
-                request.url_rule, request.view_args = hit[0], dict(hit[1])
+                args = hit[1]
+                request.url_rule, request.view_args = hit[0], dict(args) if args else {}
                 return
             rule, args = match(
                 adapter, request.path, request.method, request.query_string, self._is_websocket

@@ -123,6 +123,10 @@ class Response(SansIOResponse):
     #: ``False`` sends this response uncompressed even when
     #: ``COMPRESS_ENABLED`` is on (set it in the view or an ``after_request``).
     compress = True
+    #: Seconds allowed to send the body; ``...`` means ``RESPONSE_TIMEOUT``,
+    #: ``None`` means no limit (server-sent events, long streams). A class
+    #: default until set (a store less per response; bench: plaintext).
+    timeout: float | None | EllipsisType = Ellipsis
 
     def __init__(
         self,
@@ -132,9 +136,6 @@ class Response(SansIOResponse):
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        #: Seconds allowed to send the body; ``...`` means ``RESPONSE_TIMEOUT``,
-        #: ``None`` means no limit (server-sent events, long streams).
-        self.timeout: float | None | EllipsisType = Ellipsis
         self.response: ResponseBody
         if (
             headers is None
