@@ -139,6 +139,8 @@ _READ_AHEAD_BYTES = 64 * 1024
 _HANDSHAKE = 0
 _CONNECTED = 1
 _CLOSED = 2
+#: An empty deque's stand-in until one is needed (see _WebsocketConnection.__init__).
+_NONE_YET: Any = ()
 
 
 @functools.lru_cache(maxsize=16)  # Parsed once per server, not per connection (bench: ws_connect).
@@ -206,9 +208,12 @@ class _WebsocketConnection:
         self._others_receive = False  # Another task (one the handler started) has called it.
         self.finished = False  # The pipeline is over: never cancel it now.
         self.we_cancelled = 0  # How many times we cancelled the handler's task.
-        self._buffer: deque[str | bytes] = deque()
+        # Made when first needed (the reader's first message, a second task
+        # waiting in receive()): empty tuples until then; the usual handler
+        # needs neither (bench: ws_connect).
+        self._buffer: deque[str | bytes] = _NONE_YET
         self._buffered = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[asyncio.Future[None]] = _NONE_YET
         self._pulling = False  # Someone is inside the server's receive().
         self._armed = True  # The reader should pull (the app is not receiving).
         self._arm_handle: asyncio.Handle | None = None
@@ -242,8 +247,7 @@ class _WebsocketConnection:
         self._armed = False
         data: str | bytes | None
         try:
-            buffer = self._buffer
-            while not buffer:
+            while not self._buffer:  # Read again: the reader may make it meanwhile.
                 if self.state == _CLOSED:
                     # Told here, not in a helper coroutine (bench: ws_connect).
                     if self.raise_on_disconnect:
@@ -301,7 +305,10 @@ class _WebsocketConnection:
                         return data
                     continue
                 waiter: asyncio.Future[None] = self._loop.create_future()
-                self._waiters.append(waiter)
+                waiters = self._waiters
+                if waiters is _NONE_YET:
+                    waiters = self._waiters = deque()
+                waiters.append(waiter)
                 try:
                     await waiter
                 except asyncio.CancelledError:
@@ -310,7 +317,7 @@ class _WebsocketConnection:
                     elif waiter in self._waiters:
                         self._waiters.remove(waiter)
                     raise
-            data = buffer.popleft()
+            data = self._buffer.popleft()
             self._buffered -= len(data)
             self._sent_since_receive = False
             return data
@@ -435,6 +442,8 @@ class _WebsocketConnection:
             go.set_result(None)
 
     async def _read(self) -> None:
+        if self._buffer is _NONE_YET:
+            self._buffer = deque()
         buffer = self._buffer
         while self.state != _CLOSED:
             if (
@@ -487,7 +496,7 @@ class _WebsocketConnection:
         self.close_info = (code, reason)
         if seen and self.close_code is None:
             self.close_code, self.close_reason = code, reason
-        if not keep_unread:
+        if not keep_unread and self._buffer:
             self._buffer.clear()
             self._buffered = 0
 
