@@ -51,7 +51,7 @@ from ._compat import ASGIWebsocketConnection as ASGIWebsocketConnection
 from ._http import handle_http as handle_http
 from ._http import send_response as send_response
 from ._lifespan import handle_lifespan as handle_lifespan
-from ._websocket import handle_websocket as handle_websocket
+from ._websocket_serve import handle_websocket as handle_websocket
 
 if TYPE_CHECKING:
     from ..app import Quart
