@@ -3,11 +3,12 @@
 Layout: ``_http`` serves requests; ``_websocket_serve`` starts a websocket
 and runs its pipeline, ``_websocket`` is the connection (messages,
 disconnects, closes); ``_lifespan`` the lifespan protocol; ``_disconnect``
-notices clients that leave and enforces ``BODY_TIMEOUT``; ``_common`` decodes scopes and encodes headers;
-``_messages`` builds the typed messages, the plain-error answers and the
-policy for errors that escape the app; ``_refusal`` sends a websocket's
-HTTP refusal; ``_compat`` adapts Quart 0.22's connection classes to this
-engine; ``_hypercorn_fixes`` works around two Hypercorn bugs.
+notices clients that leave and enforces ``BODY_TIMEOUT``; ``_common``
+decodes scopes and encodes headers; ``_messages`` builds the typed messages,
+the plain-error answers and the policy for errors that escape the app;
+``_refusal`` sends a websocket's HTTP refusal; ``_compat`` adapts Quart
+0.22's connection classes to this engine; ``_hypercorn_fixes`` works around
+two Hypercorn bugs.
 
 How a request flows: :func:`handle_http` decodes the scope once into a
 :class:`~quart.wrappers.Request` (headers decoded and validated in one
