@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..app import Quart
     from ..ctx import _BaseRequestWebsocketContext as Ctx
+    from ..typing import ResponseTypes
+    from .pipeline import Made
     from .pipeline import Result
 
 
@@ -36,3 +38,7 @@ def _finalize_with(name: str) -> Callable[..., Awaitable[object]]:
 
 def _exception_with(name: str) -> Callable[[Quart, Ctx, Exception], Awaitable[object]]:
     return lambda app, ctx, error: getattr(app, name)(error)
+
+
+def _make_response_public(app: Quart, result: Made) -> Awaitable[ResponseTypes]:
+    return app.make_response(result)

@@ -56,6 +56,7 @@ from ..wrappers.websocket import _is_disconnect
 from . import responses as _responses
 from ._overrides import _exception_with
 from ._overrides import _finalize_with
+from ._overrides import _make_response_public
 from ._overrides import _postprocess_with
 from ._overrides import _with_ctx
 from .errors import user_exception
@@ -272,8 +273,6 @@ class Steps(Generic[R]):
             else lambda app, ctx, error: app.handle_user_exception(error)
         )
         self.dispatch_error = self._websocket_error if websocket else self._request_error
-        #: Whether ``preprocess`` is Quart's own step (skipped when it has nothing to run).
-        self.own_preprocess = kind.names["preprocess"] not in overrides
         make = _make_response if "make_response" not in overrides else _make_response_public
         #: Quart's own make_response, called without a coroutine around it
         #: (bench: plaintext, make bench-instr); None when overridden.
@@ -291,8 +290,7 @@ class Steps(Generic[R]):
 
     async def handle(self, app: Quart, ctx: Ctx) -> R:
         """Run the whole pipeline in ``ctx``; push and pop it around."""
-        # push() and pop() without their coroutines while the context's class
-        # keeps them (bench: plaintext, make bench-instr).
+        # No push()/pop() coroutines while the class keeps them (bench: plaintext).
         plain = ctx._plain_push
         rest = ctx._enter() if plain else ctx.push()
         if rest is not None:
@@ -326,13 +324,21 @@ class Steps(Generic[R]):
                 connection = getattr(ctx.request_websocket, "_connection", None)
                 if connection is not None:
                     connection.settle(result, error)
-            if ctx.request_websocket.scope.get("_quart._preserve_context", False):
-                ctx.preserved = True
-                app._preserved_context = ctx
-            else:
-                rest = ctx._leave(error) if plain else ctx.pop(error)
-                if rest is not None:
-                    await rest
+            try:
+                if ctx.request_websocket.scope.get("_quart._preserve_context", False):
+                    ctx.preserved = True
+                    app._preserved_context = ctx
+                else:
+                    rest = ctx._leave(error) if plain else ctx.pop(error)
+                    if rest is not None:
+                        await rest
+            finally:
+                # The error's traceback holds this frame, whose ``error``
+                # would hold the error: a reference cycle that kept the whole
+                # connection (task, context, websocket, frames) for the cyclic
+                # garbage collector (bench: ws_connect, where every
+                # connection ends with a cancellation).
+                error = None
 
     async def _full_dispatch(self, app: Quart, ctx: Ctx) -> R:
         # Flask marks the first request here, after which adding routes or
@@ -671,10 +677,6 @@ def default_options_response(app: Quart, ctx: Ctx) -> Response:
 
 async def _make_response(app: Quart, result: Made) -> ResponseTypes:
     return _responses.make_response(app, result)
-
-
-def _make_response_public(app: Quart, result: Made) -> Awaitable[ResponseTypes]:
-    return app.make_response(result)
 
 
 def _or_none(

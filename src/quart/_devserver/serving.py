@@ -36,7 +36,7 @@ from hypercorn.logging import AccessLogAtoms
 from hypercorn.logging import Logger as HypercornLogger
 
 from .._concurrency import create_task
-from ..asgi._websocket import close_open_websockets
+from ..asgi._websocket_serve import close_open_websockets
 from ..logging import escape_control_characters
 from .reloader import is_running_from_reloader
 from .reloader import RELOAD_EXIT_CODE

@@ -1,12 +1,14 @@
 """The ASGI adapter: the only package that reads or writes ASGI messages.
 
-Layout: ``_http`` serves requests, ``_websocket`` websockets, ``_lifespan``
-the lifespan protocol; ``_disconnect`` notices clients that leave and
-enforces ``BODY_TIMEOUT``; ``_common`` decodes scopes and encodes headers;
-``_messages`` builds the typed messages, the plain-error answers and the
-policy for errors that escape the app; ``_refusal`` sends a websocket's
-HTTP refusal; ``_compat`` adapts Quart 0.22's connection classes to this
-engine; ``_hypercorn_fixes`` works around two Hypercorn bugs.
+Layout: ``_http`` serves requests; ``_websocket_serve`` starts a websocket
+and runs its pipeline, ``_websocket`` is the connection (messages,
+disconnects, closes); ``_lifespan`` the lifespan protocol; ``_disconnect``
+notices clients that leave and enforces ``BODY_TIMEOUT``; ``_common``
+decodes scopes and encodes headers; ``_messages`` builds the typed messages,
+the plain-error answers and the policy for errors that escape the app;
+``_refusal`` sends a websocket's HTTP refusal; ``_compat`` adapts Quart
+0.22's connection classes to this engine; ``_hypercorn_fixes`` works around
+two Hypercorn bugs.
 
 How a request flows: :func:`handle_http` decodes the scope once into a
 :class:`~quart.wrappers.Request` (headers decoded and validated in one
@@ -51,7 +53,7 @@ from ._compat import ASGIWebsocketConnection as ASGIWebsocketConnection
 from ._http import handle_http as handle_http
 from ._http import send_response as send_response
 from ._lifespan import handle_lifespan as handle_lifespan
-from ._websocket import handle_websocket as handle_websocket
+from ._websocket_serve import handle_websocket as handle_websocket
 
 if TYPE_CHECKING:
     from ..app import Quart

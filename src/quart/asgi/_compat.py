@@ -43,9 +43,9 @@ from ._http import send_response
 from ._websocket import _CLOSED
 from ._websocket import _CONNECTED
 from ._websocket import _WebsocketConnection
-from ._websocket import handle_websocket
-from ._websocket import serve_websocket
-from ._websocket import websocket_from_scope
+from ._websocket_serve import handle_websocket
+from ._websocket_serve import serve_websocket
+from ._websocket_serve import websocket_from_scope
 
 if TYPE_CHECKING:
     from ..app import Quart

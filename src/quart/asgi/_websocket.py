@@ -6,29 +6,18 @@ import asyncio
 import functools
 import types
 import warnings
-import weakref
 from asyncio import current_task as _current_task
 from collections import deque
-from collections.abc import Awaitable
-from collections.abc import Callable
 from collections.abc import Generator
 from typing import Any
 from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 
-from ..wrappers.websocket import _is_disconnect
 from ..wrappers.websocket import WebsocketDisconnect
-from ._common import _BadHead
 from ._common import _being_cancelled
-from ._common import _decode_headers
-from ._common import _default_host
 from ._common import _encode_headers
-from ._common import _split_path
 from ._disconnect import _CURRENT_TASKS
-from ._messages import log_escaped
-from ._messages import plain_500_response
-from ._messages import reraises_escaped
 from ._messages import websocket_close
 from ._messages import websocket_disconnect_info
 from ._refusal import send_refusal
@@ -40,7 +29,6 @@ if TYPE_CHECKING:
     from ..typing import ASGISendCallable
     from ..typing import WebsocketScope
     from ..wrappers import Response
-    from ..wrappers import Websocket
     from ._messages import WebsocketAcceptEvent
     from ._messages import WebsocketSendEvent
 
@@ -139,6 +127,8 @@ _READ_AHEAD_BYTES = 64 * 1024
 _HANDSHAKE = 0
 _CONNECTED = 1
 _CLOSED = 2
+#: An empty deque's stand-in until one is needed (see _WebsocketConnection.__init__).
+_NONE_YET: Any = ()
 
 
 @functools.lru_cache(maxsize=16)  # Parsed once per server, not per connection (bench: ws_connect).
@@ -206,9 +196,12 @@ class _WebsocketConnection:
         self._others_receive = False  # Another task (one the handler started) has called it.
         self.finished = False  # The pipeline is over: never cancel it now.
         self.we_cancelled = 0  # How many times we cancelled the handler's task.
-        self._buffer: deque[str | bytes] = deque()
+        # Made when first needed (the reader's first message, a second task
+        # waiting in receive()): empty tuples until then; the usual handler
+        # needs neither (bench: ws_connect).
+        self._buffer: deque[str | bytes] = _NONE_YET
         self._buffered = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[asyncio.Future[None]] = _NONE_YET
         self._pulling = False  # Someone is inside the server's receive().
         self._armed = True  # The reader should pull (the app is not receiving).
         self._arm_handle: asyncio.Handle | None = None
@@ -242,8 +235,7 @@ class _WebsocketConnection:
         self._armed = False
         data: str | bytes | None
         try:
-            buffer = self._buffer
-            while not buffer:
+            while not self._buffer:  # Read again: the reader may make it meanwhile.
                 if self.state == _CLOSED:
                     # Told here, not in a helper coroutine (bench: ws_connect).
                     if self.raise_on_disconnect:
@@ -301,7 +293,10 @@ class _WebsocketConnection:
                         return data
                     continue
                 waiter: asyncio.Future[None] = self._loop.create_future()
-                self._waiters.append(waiter)
+                waiters = self._waiters
+                if waiters is _NONE_YET:
+                    waiters = self._waiters = deque()
+                waiters.append(waiter)
                 try:
                     await waiter
                 except asyncio.CancelledError:
@@ -310,7 +305,7 @@ class _WebsocketConnection:
                     elif waiter in self._waiters:
                         self._waiters.remove(waiter)
                     raise
-            data = buffer.popleft()
+            data = self._buffer.popleft()
             self._buffered -= len(data)
             self._sent_since_receive = False
             return data
@@ -435,6 +430,8 @@ class _WebsocketConnection:
             go.set_result(None)
 
     async def _read(self) -> None:
+        if self._buffer is _NONE_YET:
+            self._buffer = deque()
         buffer = self._buffer
         while self.state != _CLOSED:
             if (
@@ -487,7 +484,7 @@ class _WebsocketConnection:
         self.close_info = (code, reason)
         if seen and self.close_code is None:
             self.close_code, self.close_reason = code, reason
-        if not keep_unread:
+        if not keep_unread and self._buffer:
             self._buffer.clear()
             self._buffered = 0
 
@@ -587,207 +584,3 @@ class _WebsocketConnection:
             await send_refusal(app, response, self._send)
         except OSError:
             pass
-
-
-def websocket_from_scope(
-    app: Quart,
-    scope: WebsocketScope,
-    receive: Callable[[], Awaitable[str | bytes]],
-    send: Callable[[str | bytes], Awaitable[None]],
-    accept: Callable[[Headers, str | None], Awaitable[None]],
-    close: Callable[[int, str], Awaitable[None]],
-) -> Websocket:
-    """Decode ``scope`` into the app's websocket class, wired to the given
-    callables. Raises ``_BadHead`` for a head no app may serve."""
-    http_version = scope.get("http_version", "1.1")
-    headers, _ = _decode_headers(scope["headers"], http_version)
-    if http_version != "1.1":
-        _default_host(app, scope, headers)
-    # The usual origin-form ASCII path outside any root path needs no work:
-    # _split_path only for the others (bench: ws_connect).
-    path = scope["path"]
-    root_path = scope.get("root_path", "")
-    if root_path or path[:1] != "/" or not path.isascii():
-        root_path, path = _split_path(scope)
-    return app.websocket_class(
-        path,
-        scope["query_string"],
-        scope.get("scheme", "ws"),
-        headers,
-        root_path,
-        http_version,
-        list(scope.get("subprotocols") or ()),
-        receive,
-        send,
-        accept,
-        close,
-        scope,
-    )
-
-
-def handle_websocket(
-    app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable
-) -> Awaitable[None]:
-    """Serve one websocket connection (await what this returns)."""
-    # The serving coroutine itself, not one awaiting it: a level less in
-    # the await chain (bench: ws_connect, ws_echo).
-    return _serve(app, None, None, (scope, receive, send))
-
-
-def serve_websocket(
-    app: Quart, conn: _WebsocketConnection, websocket: Websocket
-) -> Awaitable[None]:
-    """Run the app for ``websocket``, then close it (or refuse it): how every
-    websocket ends, on the default path and through Quart 0.22's connection
-    class alike (await what this returns)."""
-    return _serve(app, conn, websocket, None)
-
-
-@types.coroutine
-def _serve(
-    app: Quart,
-    conn: _WebsocketConnection | None,
-    websocket: Websocket | None,
-    asgi: tuple[WebsocketScope, ASGIReceiveCallable, ASGISendCallable] | None,
-) -> Generator[Any, Any, None]:
-    # serve_websocket, and handle_websocket's handshake first when ``asgi``
-    # (its scope, receive and send) is given. A generator-based coroutine,
-    # not ``async def``: it runs the pipeline's first step by hand (see
-    # _first_step) and then delegates to it with ``yield from``, as ``await``
-    # would, at no extra level.
-    if asgi is not None:
-        scope, receive, send = asgi
-        pulled: Any = receive()
-        if type(pulled) is not types.CoroutineType:
-            pulled = pulled.__await__()  # A server's other awaitable.
-        message = yield from pulled
-        if message["type"] != "websocket.connect":
-            return  # The client left during the handshake.
-        conn = _WebsocketConnection(app, scope, receive, send)
-        try:
-            websocket = websocket_from_scope(
-                app, scope, conn.receive, conn.send, conn.accept, conn.close
-            )
-        except _BadHead:
-            yield from conn.finish(app, app.response_class("Bad Request", status=400))
-            return
-    assert conn is not None and websocket is not None
-    websocket._connection = conn  # For websocket.close_code and friends.
-    open_sockets = _open_sockets(app)
-    open_sockets.add(conn)
-    conn._may_read = True  # From now on an arming may start the reader.
-    try:
-        try:
-            pipeline: Any
-            if "handle_websocket" in app._overridden:
-                pipeline = app.handle_websocket(websocket)
-                if type(pipeline) is not types.CoroutineType:
-                    pipeline = pipeline.__await__()  # An override's other awaitable.
-            else:
-                # Quart.handle_websocket's line, without its coroutine around
-                # the pipeline's (bench: ws_connect, ws_echo). Keep in step.
-                pipeline = app._websocket_steps.handle(app, app.websocket_context(websocket))
-            response = yield from _first_step(conn, pipeline)
-            if response is _PENDING:
-                response = yield from pipeline
-        except asyncio.CancelledError as error:
-            if conn.absorb_cancel():
-                return  # We cancelled it: the client left. Teardown has run.
-            if _being_cancelled():
-                conn.settle(None, error)  # Usually done: 1001, the server is going away.
-                raise
-            # Raised by the app itself, not a cancellation: an error like any other.
-            yield from _websocket_error(app, conn, websocket, error)
-            return
-        except Exception as error:
-            conn.absorb_cancel()  # In case the handler turned ours into an error.
-            if _is_disconnect(error):
-                yield from conn.finish(app, None)  # Usually a no-op: it is closed.
-            else:
-                yield from _websocket_error(app, conn, websocket, error)
-            return
-        conn.absorb_cancel()  # In case the handler swallowed our cancellation.
-        yield from conn.finish(app, response)
-    finally:
-        open_sockets.discard(conn)
-        conn.finished = True
-        if conn._reader is not None or conn._arm_handle is not None:
-            yield from conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
-
-
-#: What _first_step answers while the pipeline is still running.
-_PENDING: Any = object()
-
-
-def _first_step(conn: _WebsocketConnection, pipeline: Any) -> Generator[Any, Any, Any]:
-    """Run the pipeline's first step by hand, and up to the point where its
-    task resumes it normally; then arm the reader only if the handler
-    suspended outside ``receive()`` (busy in a ``before_websocket`` function,
-    or accepting on a server whose accept waits): what a ``call_soon`` armed
-    up front would have done, without one for the usual handler that goes
-    straight into ``receive()`` (bench: ws_connect). Answers the pipeline's
-    result if it ended, else ``_PENDING`` (the caller delegates the rest).
-    ``pipeline`` is a coroutine, or an awaitable's iterator."""
-    coro = pipeline
-    try:
-        pending = coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    if not conn._handler_receiving and conn._arm_handle is None:
-        conn._arm_handle = conn._loop.call_soon(conn._arm)
-    while True:
-        try:
-            sent = yield pending
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as error:  # Thrown in by the task (a cancellation).
-            try:
-                pending = coro.throw(error)
-            except StopIteration as stop:
-                return stop.value
-            continue
-        if sent is None:
-            return _PENDING  # Resumed as asyncio does: ``yield from`` takes over.
-        try:
-            pending = coro.send(sent)
-        except StopIteration as stop:
-            return stop.value
-
-
-#: The websockets each app is serving, for :func:`close_open_websockets`.
-_OPEN: weakref.WeakKeyDictionary[Quart, set[_WebsocketConnection]] = weakref.WeakKeyDictionary()
-#: The last app's ``_OPEN`` entry: a weak-keyed look-up makes a weak reference (bench: ws_connect).
-_OPEN_LAST: tuple[weakref.ref[Quart], set[_WebsocketConnection]] | None = None
-
-
-def _open_sockets(app: Quart) -> set[_WebsocketConnection]:
-    global _OPEN_LAST
-    last = _OPEN_LAST
-    if last is not None and last[0]() is app:
-        return last[1]
-    open_sockets = _OPEN.setdefault(app, set())
-    _OPEN_LAST = (weakref.ref(app), open_sockets)
-    return open_sockets
-
-
-async def close_open_websockets(app: Quart, code: int = 1001, reason: str = "") -> None:
-    """Close every websocket ``app`` serves with ``code`` (1001: going away),
-    and keep doing so, for those accepted later, until none is left open."""
-    while open_sockets := _OPEN.get(app):
-        connections = list(open_sockets)
-        await asyncio.gather(*(conn.going_away(code, reason) for conn in connections))
-        await asyncio.sleep(0.05)
-
-
-async def _websocket_error(
-    app: Quart, conn: _WebsocketConnection, websocket: Websocket, error: BaseException
-) -> None:
-    """An error escaped the app (propagated): log it, then 1011 or a 500 refusal."""
-    reraise = reraises_escaped(app)
-    if not reraise:
-        log_escaped(app, "websocket", websocket.path, error)
-    if conn.accepted or not reraise:
-        await conn.finish(app, plain_500_response(app))
-    if reraise:
-        raise error
