@@ -36,7 +36,12 @@ async def user_exception(
         return await app.handle_http_exception(error)
     handler = app._find_error_handler(error, ctx.request_websocket.blueprints)
     if handler is None:
-        raise error
+        try:
+            raise error
+        finally:
+            # The error's traceback holds this frame: it must not hold the
+            # error (a reference cycle per unhandled error).
+            del error
     # Flask types handlers as returning its own ResponseReturnValue.
     return cast("ResponseReturnValue", await app.ensure_async(handler)(error))
 

@@ -418,8 +418,17 @@ class Steps(Generic[R]):
                     result = await self.dispatch(app, ctx)
         except Exception as error:
             result = await self.dispatch_error(app, ctx, error)
+            # This frame is in the error's traceback and keeps its locals:
+            # none may lead back to the error, or the request is left in a
+            # reference cycle (tests/test_no_cycles.py). A routing error is
+            # held by the request; an error handler may answer with the
+            # error itself (``result``, cleared once the response is made).
+            if error is ctx.request_websocket.routing_exception:
+                error.__traceback__ = None
         if not self.own_finalize:
-            return await self.finalize(app, ctx, result)
+            finalized = await self.finalize(app, ctx, result)
+            result = None
+            return finalized
         # _finalize(app, ctx, result) and _postprocess(app, ctx, response),
         # inlined: two coroutines less per request (bench: plaintext, make
         # bench-instr). Keep the three in step. (Not from an error handler,
@@ -430,6 +439,7 @@ class Steps(Generic[R]):
             response = make_now(app, result)
         else:
             response = await self.make_response(app, result)
+        result = None
         after_funcs = ctx._after_funcs
         if after_funcs:
             for func in after_funcs:
@@ -490,20 +500,33 @@ class Steps(Generic[R]):
                     result = await self.dispatch(app, ctx)
         except Exception as error:
             result = await self.dispatch_error(app, ctx, error)
-        return await self.finalize(app, ctx, result)
+            # As in _full_dispatch: no local may lead back to the error.
+            if error is ctx.request_websocket.routing_exception:
+                error.__traceback__ = None
+        response = await self.finalize(app, ctx, result)
+        result = None
+        return response
 
     async def _request_error(self, app: Quart, ctx: Ctx, error: Exception) -> Result:
-        if isinstance(error, ClientDisconnectedError):
-            raise error  # Nobody to answer: handle_http ends the request quietly.
-        return await self.user_exception(app, ctx, error)
+        try:
+            if isinstance(error, ClientDisconnectedError):
+                raise error  # Nobody to answer: handle_http ends the request quietly.
+            return await self.user_exception(app, ctx, error)
+        finally:
+            # Re-raised, the error's traceback holds this frame: it must not
+            # hold the error (a reference cycle per unhandled error).
+            error = None  # type: ignore[assignment]
 
     async def _websocket_error(self, app: Quart, ctx: Ctx, error: Exception) -> Result:
-        if _is_disconnect(error):
-            # The client closed the websocket (maybe seen by a TaskGroup of
-            # readers and writers): how one usually ends, not an error, so
-            # the after hooks and websocket_finished still run.
-            return None
-        return await self.user_exception(app, ctx, error)
+        try:
+            if _is_disconnect(error):
+                # The client closed the websocket (maybe seen by a TaskGroup
+                # of readers and writers): how one usually ends, not an
+                # error, so the after hooks and websocket_finished still run.
+                return None
+            return await self.user_exception(app, ctx, error)
+        finally:
+            error = None  # type: ignore[assignment]  # as in _request_error
 
     async def _preprocess(self, app: Quart, ctx: Ctx) -> ResponseReturnValue | None:
         # _full_dispatch has a copy of these lines: keep the two in step.
