@@ -25,6 +25,8 @@ from werkzeug.routing import MapAdapter
 from werkzeug.routing import Rule
 from werkzeug.routing import RuleFactory
 
+from ._matcher import Matcher
+
 if TYPE_CHECKING:
     from .wrappers.base import BaseRequestWebsocket
 
@@ -82,6 +84,13 @@ class QuartMap(Map):
         self._adapters: dict[tuple[str, str, str, str | None, str | None, bool], MapAdapter] = {}
         self._subdomain_rules: bool | None = None
         super().__init__(*args, **kwargs)
+        # Werkzeug's states and ordering, walked without its per-call costs
+        # (quart._matcher); the rules given to the constructor move over.
+        matcher = Matcher(self._matcher.merge_slashes)
+        for rule in self._rules:
+            matcher.add(rule)
+        self._matcher = matcher
+        self._remap = True
 
     def add(self, rulefactory: RuleFactory) -> None:
         """Add a rule (or rule factory) and forget cached adapters."""

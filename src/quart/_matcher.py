@@ -1,0 +1,170 @@
+"""Werkzeug's state-machine URL matching, without its per-call costs.
+
+Werkzeug's ``StateMachineMatcher.match`` defines a recursive closure on every
+call (a function whose cell holds itself: a reference cycle per match, left
+to the garbage collector), looks each dynamic part's pattern up in the ``re``
+module's cache, sorts the converter groups of every match and slices the
+path's parts at each step. ``match`` is called for every request whose path
+is not in the adapter's cache of answers (``routing.match``): every 404, and
+every request to a route with arguments whose values vary (``/users/<id>``).
+
+:class:`Matcher` keeps Werkzeug's states, transitions and ordering (``add``
+and ``update`` are Werkzeug's own), and walks them the same way, depth first:
+static transitions before dynamic ones, dynamic ones by weight, a trailing
+slash redirect when only the slash is missing. It answers exactly as
+Werkzeug's does (the same rule, values and exceptions; ``tests/test_matcher.py``
+compares the two on generated maps and paths), with each pattern compiled
+once and its group names sorted once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from werkzeug.routing.converters import ValidationError
+from werkzeug.routing.exceptions import NoMatch
+from werkzeug.routing.exceptions import RequestAliasRedirect
+from werkzeug.routing.exceptions import RequestPath
+from werkzeug.routing.matcher import SlashRequired
+from werkzeug.routing.matcher import State
+from werkzeug.routing.matcher import StateMachineMatcher
+from werkzeug.routing.rules import Rule
+
+_MERGE = re.compile("/{2,}")
+_GROUP_PREFIX = "__werkzeug_"
+
+
+class _Search:
+    """One match's walk: what it is looking for, and what it saw on the way
+    (the methods other rules accept, a rule only for the other kind of
+    connection), which Werkzeug reports when nothing matches."""
+
+    __slots__ = ("allowed", "method", "patterns", "websocket", "websocket_mismatch")
+
+    def __init__(
+        self, method: str, websocket: bool, patterns: dict[str, tuple[Any, tuple[str, ...]]]
+    ) -> None:
+        self.method = method
+        self.websocket = websocket
+        self.patterns = patterns
+        self.allowed: set[str] = set()
+        self.websocket_mismatch = False
+
+    def accepts(self, rule: Rule) -> bool:
+        """Whether ``rule`` serves this method and kind (noting why not)."""
+        if rule.methods is not None and self.method not in rule.methods:
+            self.allowed.update(rule.methods)
+            return False
+        if rule.websocket != self.websocket:
+            self.websocket_mismatch = True
+            return False
+        return True
+
+    def walk(
+        self, state: State, parts: list[str], index: int, values: list[str]
+    ) -> tuple[Rule, list[str]] | None:
+        """The first rule reachable from ``state`` for ``parts[index:]``."""
+        if index == len(parts):
+            for rule in state.rules:
+                if self.accepts(rule):
+                    return rule, values
+            # Only the trailing slash is missing: redirect to it (or match
+            # a rule that does not insist on it).
+            slashed = state.static.get("")
+            if slashed is not None:
+                for rule in slashed.rules:
+                    if rule.websocket == self.websocket and (
+                        rule.methods is None or self.method in rule.methods
+                    ):
+                        if rule.strict_slashes:
+                            raise SlashRequired()
+                        return rule, values
+            return None
+        part = parts[index]
+        following = state.static.get(part)
+        if following is not None:
+            found = self.walk(following, parts, index + 1, values)
+            if found is not None:
+                return found
+        for test, following in state.dynamic:
+            if test.final:
+                # Consumes every remaining part.
+                target = "/".join(parts[index:])
+                rest: list[str] = []
+                start = 0
+            else:
+                target = part
+                rest = parts
+                start = index + 1
+            compiled = self.patterns.get(test.content)
+            if compiled is None:
+                pattern = re.compile(test.content)
+                names = sorted(
+                    (name for name in pattern.groupindex if name.startswith(_GROUP_PREFIX)),
+                    key=lambda name: int(name[len(_GROUP_PREFIX) :]),
+                )
+                compiled = self.patterns[test.content] = (pattern, tuple(names))
+            matched = compiled[0].match(target)
+            if matched is None:
+                continue
+            if test.suffixed and matched.groups()[-1] == "/":
+                # The part ends in a slash: what is left is that slash.
+                rest = [""]
+                start = 0
+            found = self.walk(
+                following, rest, start, values + [matched.group(name) for name in compiled[1]]
+            )
+            if found is not None:
+                return found
+        if index == len(parts) - 1 and part == "":
+            # A trailing slash a rule does not insist on.
+            for rule in state.rules:
+                if not rule.strict_slashes and self.accepts(rule):
+                    return rule, values
+        return None
+
+
+class Matcher(StateMachineMatcher):
+    """Werkzeug's matcher with a closure-free, pre-compiled walk (see the
+    module docstring)."""
+
+    def __init__(self, merge_slashes: bool) -> None:
+        super().__init__(merge_slashes)
+        # A dynamic part's pattern -> (compiled, its converter groups in order).
+        self._patterns: dict[str, tuple[Any, tuple[str, ...]]] = {}
+
+    def match(
+        self, domain: str, path: str, method: str, websocket: bool
+    ) -> tuple[Rule, dict[str, Any]]:
+        """The rule for ``path`` on ``domain`` and its converted arguments;
+        raises Werkzeug's ``NoMatch``, ``RequestPath`` (a redirect to the
+        path with a slash added or slashes merged) or ``RequestAliasRedirect``."""
+        search = _Search(method, websocket, self._patterns)
+        try:
+            found = search.walk(self._root, [domain, *path.split("/")], 0, [])
+        except SlashRequired:
+            raise RequestPath(f"{path}/") from None
+        if found is None and self.merge_slashes:
+            merged = _MERGE.sub("/", path)
+            try:
+                found = search.walk(self._root, [domain, *merged.split("/")], 0, [])
+            except SlashRequired:
+                raise RequestPath(f"{merged}/") from None
+            if found is None or found[0].merge_slashes is False:
+                raise NoMatch(search.allowed, search.websocket_mismatch)
+            raise RequestPath(merged)
+        if found is None:
+            raise NoMatch(search.allowed, search.websocket_mismatch)
+        rule, values = found
+        result: dict[str, Any] = {}
+        for (name, converter), value in zip(rule._converters.items(), values, strict=False):
+            try:
+                result[str(name)] = converter.to_python(value)
+            except ValidationError as error:
+                raise NoMatch(search.allowed, search.websocket_mismatch) from error
+        if rule.defaults:
+            result.update(rule.defaults)
+        if rule.alias and rule.map.redirect_defaults:
+            raise RequestAliasRedirect(result, rule.endpoint)
+        return rule, result

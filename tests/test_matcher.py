@@ -1,0 +1,194 @@
+"""quart._matcher answers exactly as Werkzeug's own matcher does.
+
+The app's URL map (``QuartMap``) matches with :class:`quart._matcher.Matcher`,
+a closure-free walk of Werkzeug's states. These tests build the same rules
+into a plain Werkzeug ``Map`` and into a ``QuartMap`` and compare what each
+answers for generated paths, methods and websocket flags: the rule and its
+arguments, or the same routing error (404, 405, a redirect with the same
+location, a websocket mismatch).
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
+from werkzeug.routing import RequestRedirect
+from werkzeug.routing import Rule
+
+from quart import Quart
+from quart._matcher import Matcher
+from quart.routing import QuartMap
+
+_SEGMENTS = [
+    "a",
+    "b",
+    "users",
+    "posts",
+    "<name>",
+    "<int:n>",
+    "<int(signed=True):m>",
+    "<float:f>",
+    "<path:p>",
+    "<any(a, b, c):k>",
+    "<uuid:u>",
+    "<string(length=2):s>",
+    "v<int:version>",
+    "<slug>.json",
+]
+_PATH_PARTS = [
+    "a",
+    "b",
+    "c",
+    "users",
+    "posts",
+    "12",
+    "-3",
+    "1.5",
+    "xy",
+    "abc",
+    "abc.json",
+    "v2",
+    "",
+    "123e4567-e89b-12d3-a456-426614174000",
+]
+
+
+@st.composite
+def _rule_specs(draw: Any) -> list[dict[str, Any]]:
+    specs = []
+    for index in range(draw(st.integers(1, 8))):
+        segments = draw(st.lists(st.sampled_from(_SEGMENTS), min_size=0, max_size=4))
+        # A variable name may appear once per rule.
+        seen: set[str] = set()
+        kept = []
+        for segment in segments:
+            name = segment.split(":")[-1].split(">")[0].lstrip("<") if "<" in segment else None
+            if name is not None:
+                if name in seen:
+                    continue
+                seen.add(name)
+            kept.append(segment)
+        string = "/" + "/".join(kept)
+        if kept and draw(st.booleans()):
+            string += "/"
+        websocket = draw(st.booleans()) and draw(st.booleans())
+        methods = draw(
+            st.sampled_from(
+                [None, ["GET"]] if websocket else [None, ["GET"], ["POST"], ["GET", "PUT"]]
+            )
+        )
+        specs.append(
+            {
+                "string": string,
+                "endpoint": f"e{index}",
+                "methods": methods,
+                "websocket": websocket,
+                "strict_slashes": draw(st.sampled_from([None, False])),
+                "merge_slashes": draw(st.sampled_from([None, False])),
+                "defaults": draw(st.sampled_from([None, {"extra": 1}])),
+            }
+        )
+    return specs
+
+
+def _maps(specs: list[dict[str, Any]], merge_slashes: bool) -> tuple[Map, QuartMap]:
+    plain = Map([Rule(**spec) for spec in specs], merge_slashes=merge_slashes)
+    ours = QuartMap([Rule(**spec) for spec in specs], merge_slashes=merge_slashes)
+    assert isinstance(ours._matcher, Matcher)
+    return plain, ours
+
+
+def _answer(url_map: Map, path: str, method: str, websocket: bool) -> Any:
+    adapter = url_map.bind("example.com", url_scheme="ws" if websocket else "http")
+    try:
+        rule, args = adapter.match(path, method, return_rule=True, websocket=websocket)
+    except RequestRedirect as redirect:
+        return ("redirect", redirect.new_url)
+    except HTTPException as error:
+        return (type(error).__name__, sorted(getattr(error, "valid_methods", None) or []))
+    return ("match", rule.rule, rule.endpoint, args)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    specs=_rule_specs(),
+    merge_slashes=st.booleans(),
+    paths=st.lists(
+        st.lists(st.sampled_from(_PATH_PARTS), min_size=0, max_size=5),
+        min_size=1,
+        max_size=6,
+    ),
+    method=st.sampled_from(["GET", "POST", "PUT", "HEAD", "OPTIONS"]),
+    websocket=st.booleans(),
+)
+def test_matches_as_werkzeug_does(
+    specs: list[dict[str, Any]],
+    merge_slashes: bool,
+    paths: list[list[str]],
+    method: str,
+    websocket: bool,
+) -> None:
+    plain, ours = _maps(specs, merge_slashes)
+    for parts in paths:
+        path = "/" + "/".join(parts)
+        expected = _answer(plain, path, method, websocket)
+        assert _answer(ours, path, method, websocket) == expected, (specs, path, method)
+
+
+@pytest.mark.parametrize(
+    "path, method, expected",
+    [
+        ("/users/42/posts/hello", "GET", ("match", "/users/<int:id>/posts/<slug>", "post")),
+        ("/users/me/posts/hello", "GET", ("match", "/users/me/posts/<slug>", "mine")),
+        ("/users/42/posts/hello", "POST", ("MethodNotAllowed", ["GET", "HEAD"])),
+        ("/files/a/b/c.txt", "GET", ("match", "/files/<path:name>", "file")),
+        ("/dir", "GET", ("redirect", "http://example.com/dir/")),
+        ("//users//42//posts//x", "GET", ("redirect", "http://example.com/users/42/posts/x")),
+        ("/users/x/posts/hello", "GET", ("NotFound", [])),
+    ],
+)
+def test_known_answers(path: str, method: str, expected: tuple[Any, ...]) -> None:
+    specs = [
+        {"string": "/users/<int:id>/posts/<slug>", "endpoint": "post", "methods": ["GET"]},
+        {"string": "/users/me/posts/<slug>", "endpoint": "mine", "methods": ["GET"]},
+        {"string": "/files/<path:name>", "endpoint": "file"},
+        {"string": "/dir/", "endpoint": "dir"},
+    ]
+    plain, ours = _maps(specs, merge_slashes=True)
+    assert _answer(plain, path, method, False)[: len(expected)] == expected
+    assert _answer(ours, path, method, False)[: len(expected)] == expected
+
+
+async def test_an_app_matches_without_reference_cycles() -> None:
+    # Werkzeug's matcher builds a recursive closure per match (a cycle for
+    # the garbage collector); a route with varying arguments matches anew on
+    # every request.
+    app = Quart(__name__)
+
+    @app.get("/users/<int:user_id>")
+    async def user(user_id: int) -> str:
+        return str(user_id)
+
+    client = app.test_client()
+    await client.get("/users/0")
+    gc.collect()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        adapter = app.url_map.bind("localhost")
+        for number in range(20):
+            assert adapter.match(f"/users/{number}") == ("user", {"user_id": number})
+        gc.collect()
+        assert gc.garbage == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
