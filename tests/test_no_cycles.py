@@ -175,26 +175,8 @@ async def test_error_responses_leave_no_cyclic_garbage(
         assert cycle.sent[0]["status"] == status
     del cycle
     gc.collect()
-    werkzeugs = _werkzeug_matcher_closures(gc.garbage)
-    left = Counter(type(obj).__qualname__ for obj in gc.garbage if id(obj) not in werkzeugs)
+    left = Counter(type(obj).__qualname__ for obj in gc.garbage)
     assert not left, f"objects in reference cycles after 10 requests: {left.most_common(10)}"
-
-
-def _werkzeug_matcher_closures(garbage: list[Any]) -> set[int]:
-    # Werkzeug's URL matcher defines a recursive closure per match() call (a
-    # function whose cell holds itself): a small cycle per uncached match,
-    # not ours to fix. Everything else must be freed.
-    ids: set[int] = set()
-    for obj in garbage:
-        if type(obj).__name__ == "function" and obj.__qualname__.startswith(
-            "StateMachineMatcher.match.<locals>"
-        ):
-            ids.add(id(obj))
-            ids.update(id(ref) for ref in gc.get_referents(obj))  # its closure, defaults
-            for cell in obj.__closure__ or ():
-                ids.add(id(cell))
-                ids.update(id(ref) for ref in gc.get_referents(cell))
-    return ids
 
 
 class _WebsocketPeer:
@@ -328,6 +310,5 @@ async def test_websocket_error_responses_leave_no_cyclic_garbage(
     for _ in range(10):
         await serve()
     gc.collect()
-    werkzeugs = _werkzeug_matcher_closures(gc.garbage)
-    left = Counter(type(obj).__qualname__ for obj in gc.garbage if id(obj) not in werkzeugs)
+    left = Counter(type(obj).__qualname__ for obj in gc.garbage)
     assert not left, f"objects in reference cycles after 10 websockets: {left.most_common(10)}"
