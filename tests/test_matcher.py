@@ -192,3 +192,37 @@ async def test_an_app_matches_without_reference_cycles() -> None:
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    "host, path",
+    [
+        ("example.com", "/"),
+        ("api.example.com", "/users/7"),
+        ("api.example.com", "/users/x"),
+        ("other.org", "/"),
+        ("shop.example.com", "/items/"),
+        ("shop.example.com", "/items"),
+    ],
+)
+def test_host_matching_as_werkzeug_does(host: str, path: str) -> None:
+    def rules() -> list[Rule]:
+        return [
+            Rule("/", host="example.com", endpoint="home"),
+            Rule("/users/<int:id>", host="<sub>.example.com", endpoint="user"),
+            Rule("/items/", host="shop.example.com", endpoint="items"),
+            Rule("/", host="<name>.org", endpoint="org"),
+        ]
+
+    plain = Map(rules(), host_matching=True)
+    ours = QuartMap(rules(), host_matching=True)
+
+    def answer(url_map: Map) -> Any:
+        try:
+            return url_map.bind(host).match(path)
+        except RequestRedirect as redirect:
+            return ("redirect", redirect.new_url)
+        except HTTPException as error:
+            return type(error).__name__
+
+    assert answer(ours) == answer(plain)
