@@ -114,6 +114,11 @@ class Endpoint:
     expect_body: bytes | None = None
     #: Expected parsed JSON (used when ``expect_body`` is None).
     expect_json: Any = None
+    #: Timed requests go to this path, ``{i}`` replaced by a number new for
+    #: each request (``path`` is the one checked first): a route whose
+    #: arguments vary, as a real API's do, so no framework can answer from
+    #: a cache of paths it has seen.
+    vary_path: str | None = None
 
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -123,6 +128,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "json": Endpoint("GET", "/json", expect_json={"message": "Hello, World!"}),
     "path_params": Endpoint(
         "GET", "/users/42/posts/hello", expect_json={"user_id": 42, "slug": "hello"}
+    ),
+    # The same route, with a user id never seen before in every request.
+    "path_params_varied": Endpoint(
+        "GET",
+        "/users/42/posts/hello",
+        expect_json={"user_id": 42, "slug": "hello"},
+        vary_path="/users/{i}/posts/hello",
     ),
     "query_header": Endpoint(
         "GET",

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import ctypes
 import gc
+import itertools
 import json
 import sys
 import time
@@ -36,6 +37,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -282,14 +284,24 @@ async def run_batch(
     request: Message,
     iterations: int,
     expected_status: int,
+    paths: Iterator[tuple[str, bytes]] | None = None,
 ) -> int:
-    """Run ``iterations`` requests back to back; return elapsed nanoseconds."""
+    """Run ``iterations`` requests back to back; return elapsed nanoseconds.
+    ``paths`` gives each request its own path (``Endpoint.vary_path``)."""
     bad = 0
     perf = time.perf_counter_ns
     start = perf()
     for i in range(iterations):
         ex = Exchange(request)
-        await app({**scope, "state": state.copy()}, ex.receive, ex.send)
+        if paths is None:
+            await app({**scope, "state": state.copy()}, ex.receive, ex.send)
+        else:
+            path, raw_path = next(paths)
+            await app(
+                {**scope, "state": state.copy(), "path": path, "raw_path": raw_path},
+                ex.receive,
+                ex.send,
+            )
         if ex.status != expected_status:
             bad += 1
         if i % 64 == 63:
@@ -310,9 +322,16 @@ async def http_batch_for(app: ASGIApp, ep: Endpoint, state: dict[str, Any]) -> B
     """``batch(n)``: n requests to ``ep`` back to back, returning elapsed ns."""
     scope = build_scope(ep)
     request: Message = {"type": "http.request", "body": ep.body, "more_body": False}
+    paths = None
+    if ep.vary_path is not None:
+        template = ep.vary_path
+        paths = (
+            (path, path.encode())
+            for path in (template.format(i=number) for number in itertools.count(1000))
+        )
 
     async def batch(n: int) -> int:
-        return await run_batch(app, scope, state, request, n, ep.status)
+        return await run_batch(app, scope, state, request, n, ep.status, paths)
 
     return batch
 
@@ -593,7 +612,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
         )
         results[name] = round(best, 3)
         spread = ", ".join(f"{m:.2f}" for m in means)
-        log(f"  {name:<14} {best:9.2f} µs/req  ({iters} req x {len(means)} rounds: {spread})")
+        log(f"  {name:<18} {best:9.2f} µs/req  ({iters} req x {len(means)} rounds: {spread})")
 
     # Re-verify after the hot loops: state leaking between requests would show here.
     for name in names:

@@ -35,6 +35,19 @@ _MERGE = re.compile("/{2,}")
 _GROUP_PREFIX = "__werkzeug_"
 
 
+def _compile(
+    patterns: dict[str, tuple[Any, tuple[str, ...]]], content: str
+) -> tuple[Any, tuple[str, ...]]:
+    """A dynamic part's pattern compiled, with its converter groups in order."""
+    pattern = re.compile(content)
+    names = sorted(
+        (name for name in pattern.groupindex if name.startswith(_GROUP_PREFIX)),
+        key=lambda name: int(name[len(_GROUP_PREFIX) :]),
+    )
+    compiled = patterns[content] = (pattern, tuple(names))
+    return compiled
+
+
 class _Search:
     """One match's walk: what it is looking for, and what it saw on the way
     (the methods other rules accept, a rule only for the other kind of
@@ -97,14 +110,7 @@ class _Search:
                 target = part
                 rest = parts
                 start = index + 1
-            compiled = self.patterns.get(test.content)
-            if compiled is None:
-                pattern = re.compile(test.content)
-                names = sorted(
-                    (name for name in pattern.groupindex if name.startswith(_GROUP_PREFIX)),
-                    key=lambda name: int(name[len(_GROUP_PREFIX) :]),
-                )
-                compiled = self.patterns[test.content] = (pattern, tuple(names))
+            compiled = self.patterns.get(test.content) or _compile(self.patterns, test.content)
             matched = compiled[0].match(target)
             if matched is None:
                 continue
@@ -134,18 +140,71 @@ class Matcher(StateMachineMatcher):
         # A dynamic part's pattern -> (compiled, its converter groups in order).
         self._patterns: dict[str, tuple[Any, tuple[str, ...]]] = {}
 
+    def _descend(
+        self, parts: list[str], method: str, websocket: bool
+    ) -> tuple[Rule, list[str]] | None:
+        """The walk's first path, in a loop: at each state the static
+        transition if there is one, else the first dynamic one that matches.
+        That is the path the depth-first walk tries first, so a rule that
+        accepts where it ends is the walk's answer too. ``None`` when it ends
+        without one: the whole walk decides then (backtracking, the slash
+        redirect, what to report)."""
+        state = self._root
+        values: list[str] = []
+        index = 0
+        count = len(parts)
+        patterns = self._patterns
+        while index < count:
+            part = parts[index]
+            following = state.static.get(part)
+            if following is not None:
+                state = following
+                index += 1
+                continue
+            for test, target in state.dynamic:
+                compiled = patterns.get(test.content) or _compile(patterns, test.content)
+                if test.final:
+                    matched = compiled[0].match("/".join(parts[index:]))
+                    after = count
+                else:
+                    matched = compiled[0].match(part)
+                    after = index + 1
+                if matched is not None:
+                    state = target
+                    break
+            else:
+                return None
+            for name in compiled[1]:
+                values.append(matched.group(name))
+            if test.suffixed and matched.groups()[-1] == "/":
+                # What is left is that slash, as in the walk.
+                parts = [""]
+                index = 0
+                count = 1
+            else:
+                index = after
+        for rule in state.rules:
+            if rule.websocket == websocket and (rule.methods is None or method in rule.methods):
+                return rule, values
+        return None
+
     def match(
         self, domain: str, path: str, method: str, websocket: bool
     ) -> tuple[Rule, dict[str, Any]]:
         """The rule for ``path`` on ``domain`` and its converted arguments;
         raises Werkzeug's ``NoMatch``, ``RequestPath`` (a redirect to the
         path with a slash added or slashes merged) or ``RequestAliasRedirect``."""
-        search = _Search(method, websocket, self._patterns)
-        try:
-            found = search.walk(self._root, [domain, *path.split("/")], 0, [])
-        except SlashRequired:
-            raise RequestPath(f"{path}/") from None
+        parts = [domain, *path.split("/")]
+        found = self._descend(parts, method, websocket)
+        search: _Search | None = None
+        if found is None:
+            search = _Search(method, websocket, self._patterns)
+            try:
+                found = search.walk(self._root, parts, 0, [])
+            except SlashRequired:
+                raise RequestPath(f"{path}/") from None
         if found is None and self.merge_slashes:
+            assert search is not None
             merged = _MERGE.sub("/", path)
             try:
                 found = search.walk(self._root, [domain, *merged.split("/")], 0, [])
@@ -155,6 +214,7 @@ class Matcher(StateMachineMatcher):
                 raise NoMatch(search.allowed, search.websocket_mismatch)
             raise RequestPath(merged)
         if found is None:
+            assert search is not None
             raise NoMatch(search.allowed, search.websocket_mismatch)
         rule, values = found
         result: dict[str, Any] = {}
@@ -162,6 +222,11 @@ class Matcher(StateMachineMatcher):
             try:
                 result[str(name)] = converter.to_python(value)
             except ValidationError as error:
+                if search is None:
+                    # What the walk saw on its way to the same rule (the
+                    # methods of the rules before it) is what Werkzeug reports.
+                    search = _Search(method, websocket, self._patterns)
+                    search.walk(self._root, parts, 0, [])
                 raise NoMatch(search.allowed, search.websocket_mismatch) from error
         if rule.defaults:
             result.update(rule.defaults)

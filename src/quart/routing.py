@@ -19,11 +19,16 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 from urllib.parse import urlsplit
 
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import Rule
 from werkzeug.routing import RuleFactory
+from werkzeug.routing.exceptions import NoMatch
+from werkzeug.routing.exceptions import RequestAliasRedirect
+from werkzeug.routing.exceptions import RequestPath
+from werkzeug.routing.exceptions import WebsocketMismatch
 
 from ._matcher import Matcher
 
@@ -243,17 +248,59 @@ def match(
         hit = cache.get(key)
         if hit is not None:
             return hit[0], dict(hit[1])
-    # Werkzeug copies query_args into slash-redirect URLs and needs a str:
-    # percent-encode so raw bytes (0xFF, CR, LF) cannot reach the Location header.
-    query_args = quote(query_string, safe=_QUERY_SAFE) if query_string else None
-    rule, args = adapter.match(
-        path, method, return_rule=True, query_args=query_args, websocket=websocket
-    )
+    found = _match_directly(adapter, path, method, websocket)
+    if found is None:
+        # Werkzeug copies query_args into slash-redirect URLs and needs a str:
+        # percent-encode so raw bytes (0xFF, CR, LF) cannot reach the Location header.
+        query_args = quote(query_string, safe=_QUERY_SAFE) if query_string else None
+        rule, matched = adapter.match(
+            path, method, return_rule=True, query_args=query_args, websocket=websocket
+        )
+        args = dict(matched)
+    else:
+        rule, args = found
     if cache is not None and _cacheable(rule):
         if len(cache) >= _MATCH_CACHE_SIZE:
             cache.clear()
         cache[key] = (rule, dict(args))
-    return rule, dict(args)
+    return rule, args
+
+
+def _match_directly(
+    adapter: MapAdapter, path: str, method: str, websocket: bool
+) -> tuple[Rule, dict[str, object]] | None:
+    """``adapter.match``'s answer straight from the map's matcher, without
+    the adapter's own layer (a request to a route whose arguments vary
+    matches anew every time: bench: path_params_varied, make bench-instr).
+    ``None`` when Werkzeug must answer: a redirect to build (a missing
+    slash, a rule's ``redirect_to``, an alias), or an adapter or matcher of
+    another kind. Routing errors are raised as ``adapter.match`` raises them."""
+    url_map = adapter.map
+    matcher = url_map._matcher
+    if type(matcher) is not Matcher or type(adapter) is not MapAdapter:
+        return None
+    if url_map._remap:
+        url_map.update()
+    domain = adapter.server_name
+    if not url_map.host_matching and adapter.subdomain is not None:
+        domain = adapter.subdomain
+    if path[1:2] == "/" or path[:1] != "/":
+        path = f"/{path.lstrip('/')}" if path else ""  # as the adapter does
+    try:
+        rule, args = matcher.match(domain, path, method.upper(), websocket)
+    except NoMatch as error:
+        if error.have_match_for:
+            raise MethodNotAllowed(valid_methods=list(error.have_match_for)) from None
+        if error.websocket_mismatch:
+            raise WebsocketMismatch() from None
+        raise NotFound() from None
+    except (RequestPath, RequestAliasRedirect):
+        return None
+    if rule.redirect_to is not None or (
+        url_map.redirect_defaults and url_map._rules_by_endpoint[rule.endpoint][0] is not rule
+    ):
+        return None
+    return rule, args
 
 
 _QUERY_SAFE = "/?:@!$&'()*+,;=%"
