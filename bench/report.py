@@ -242,7 +242,9 @@ def readme_block(data: Mapping[str, Mapping[str, object]]) -> str:
     out = [BEGIN, ""]
     machine = data.get("machine", {})
     out.append(
-        f"One run of `make bench-all` on {machine.get('cpus', '?')} cores, Python "
+        "Figures from `make bench-all` (each table says when it was taken: re-running"
+        " one mode, `make bench-instr` say, replaces that table only)"
+        f" on {machine.get('cpus', '?')} cores, Python "
         f"{machine.get('python', '?')}, `{machine.get('platform', '?')}`"
         + (
             f"; versions: {', '.join(f'{_label(k)} {v}' for k, v in versions.items())}"
