@@ -33,6 +33,40 @@ async def test_small_body_is_one_message(app: Quart, http_scope: Any, asgi_call:
     assert result.headers["content-type"] == "text/html; charset=utf-8"
 
 
+@pytest.mark.parametrize(
+    "path, method, status",
+    [("/missing", "GET", 404), ("/", "POST", 405), ("/teapot", "GET", 418)],
+)
+async def test_error_page_is_one_message(
+    app: Quart, http_scope: Any, asgi_call: Any, path: str, method: str, status: int
+) -> None:
+    # An HTTP error's page is Werkzeug's response (as on Quart), held in
+    # memory: sent in one body message, like any small body.
+    @app.route("/")
+    async def index() -> str:
+        return "hello"
+
+    @app.route("/teapot")
+    async def teapot() -> str:
+        from quart import abort
+
+        abort(418)
+
+    result = await asgi_call(app, http_scope(path, method=method))
+    assert [m["type"] for m in result.messages] == ["http.response.start", "http.response.body"]
+    assert result.status == status
+    body = result.body_messages[0]
+    assert body.get("more_body", False) is False
+    assert str(status).encode() in body["body"]
+    assert result.headers["content-length"] == str(len(body["body"]))
+    assert result.headers["content-type"] == "text/html; charset=utf-8"
+    if status == 405:
+        assert set(result.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    head = await asgi_call(app, http_scope("/missing", method="HEAD"))
+    assert head.status == 404
+    assert head.body == b""
+
+
 async def test_head_sends_no_body_but_keeps_length(
     app: Quart, http_scope: Any, asgi_call: Any
 ) -> None:

@@ -285,10 +285,17 @@ async def send_response(
 ) -> None:
     """Send ``response``: in one message when held in memory, else streamed."""
     body = response.response
+    data: bytes | None = None
     if isinstance(body, DataBody):
         data = body.data
         if body.begin or body.end != len(data):
             data = data[body.begin : body.end]
+    elif type(body) is list and not getattr(response, "direct_passthrough", True):
+        # A Werkzeug response held in memory (the page of an HTTPException,
+        # whose response a view returns as Quart does: bench/NOTES.md,
+        # "Session 6"): one message too, as its own send would stream it.
+        data = _joined(body)
+    if data is not None:
         # _encode_headers, inlined for Quart's own headers (bench: plaintext,
         # make bench-instr); anything else, or a header that is not Latin-1,
         # goes through it.
@@ -349,6 +356,15 @@ async def send_response(
         app.logger.warning(
             "Response timed out after %s seconds; the connection was closed.", timeout
         )
+
+
+def _joined(chunks: list[Any]) -> bytes | None:
+    """A Werkzeug response's in-memory chunks as one body (``None`` unless
+    they are all bytes)."""
+    for chunk in chunks:
+        if type(chunk) is not bytes:
+            return None
+    return b"".join(chunks)
 
 
 def _drops_head_body(request: Request) -> bool:
