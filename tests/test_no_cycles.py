@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections import Counter
+from collections.abc import Awaitable
+from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,6 +55,19 @@ def no_automatic_gc() -> Iterator[None]:
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
+
+
+async def _cyclic_garbage_after(serve: Callable[[], Awaitable[object]], times: int) -> Counter[str]:
+    """What ``times`` calls of ``serve`` leave to the cyclic collector (after
+    three that warm caches up), by type."""
+    for _ in range(3):
+        await serve()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    for _ in range(times):
+        await serve()
+    gc.collect()
+    return Counter(type(obj).__qualname__ for obj in gc.garbage)
 
 
 def _app() -> Quart:
@@ -159,23 +174,17 @@ async def test_error_responses_leave_no_cyclic_garbage(
     # the request: the error must not be reachable from them (a 404 stored as
     # request.routing_exception, a handler's answer that is the error
     # itself), or every 404 a scanner sends waits for the cyclic collector
-    # (uvicorn: 47k req/s for Starlette's 404s, 26k for ours before).
+    # (bench/NOTES.md, "Session 6").
     app = _error_app()
     app.logger.disabled = True  # the 500's traceback is logged: not wanted here
     scope = _make_http_scope(path, method=method)
-    for _ in range(3):
+
+    async def serve() -> None:
         cycle = _Cycle(b"")
         await app(dict(scope), cycle.receive, cycle.send)
         assert cycle.sent[0]["status"] == status
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    for _ in range(10):
-        cycle = _Cycle(b"")
-        await app(dict(scope), cycle.receive, cycle.send)
-        assert cycle.sent[0]["status"] == status
-    del cycle
-    gc.collect()
-    left = Counter(type(obj).__qualname__ for obj in gc.garbage)
+
+    left = await _cyclic_garbage_after(serve, 10)
     assert not left, f"objects in reference cycles after 10 requests: {left.most_common(10)}"
 
 
@@ -214,7 +223,7 @@ class _WebsocketPeer:
     ],
 )
 async def test_websockets_leave_no_cyclic_garbage(
-    no_automatic_gc: None, ending: str, engine: str
+    no_automatic_gc: None, websocket_scope: Callable[..., dict[str, Any]], ending: str, engine: str
 ) -> None:
     # The client leaving cancels the handler (or raises WebsocketDisconnect):
     # that error's traceback must not keep the connection in a cycle (bench:
@@ -238,21 +247,7 @@ async def test_websockets_leave_no_cyclic_garbage(
         while True:
             await websocket.send(await websocket.receive())
 
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": "/ws",
-        "raw_path": b"/ws",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        "subprotocols": [],
-        "extensions": {"websocket.http.response": {}},
-    }
+    scope = websocket_scope("/ws")
 
     async def serve() -> _WebsocketPeer:
         peer = _WebsocketPeer(["hello"])
@@ -260,20 +255,13 @@ async def test_websockets_leave_no_cyclic_garbage(
         assert [m["type"] for m in peer.sent][:2] == ["websocket.accept", "websocket.send"]
         return peer
 
-    for _ in range(3):
-        await serve()
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    for _ in range(10):
-        await serve()
-    gc.collect()
-    left = Counter(type(obj).__qualname__ for obj in gc.garbage)
+    left = await _cyclic_garbage_after(serve, 10)
     assert not left, f"objects in reference cycles after 10 websockets: {left.most_common(10)}"
 
 
 @pytest.mark.parametrize("path, status", [("/missing", 404), ("/forbidden", 403)])
 async def test_websocket_error_responses_leave_no_cyclic_garbage(
-    no_automatic_gc: None, path: str, status: int
+    no_automatic_gc: None, websocket_scope: Callable[..., dict[str, Any]], path: str, status: int
 ) -> None:
     app = Quart(__name__)
 
@@ -281,21 +269,7 @@ async def test_websocket_error_responses_leave_no_cyclic_garbage(
     async def forbidden() -> None:
         abort(403)
 
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        "subprotocols": [],
-        "extensions": {"websocket.http.response": {}},
-    }
+    scope = websocket_scope(path)
 
     async def serve() -> None:
         peer = _WebsocketPeer([])
@@ -303,12 +277,5 @@ async def test_websocket_error_responses_leave_no_cyclic_garbage(
         assert peer.sent[0]["type"] == "websocket.http.response.start"
         assert peer.sent[0]["status"] == status
 
-    for _ in range(3):
-        await serve()
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    for _ in range(10):
-        await serve()
-    gc.collect()
-    left = Counter(type(obj).__qualname__ for obj in gc.garbage)
+    left = await _cyclic_garbage_after(serve, 10)
     assert not left, f"objects in reference cycles after 10 websockets: {left.most_common(10)}"
