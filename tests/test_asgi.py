@@ -67,6 +67,23 @@ async def test_error_page_is_one_message(
     assert head.body == b""
 
 
+async def test_werkzeug_response_without_content_type_gets_the_default(
+    app: Quart, http_scope: Any, asgi_call: Any
+) -> None:
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    @app.route("/")
+    async def index() -> WerkzeugResponse:
+        response = WerkzeugResponse(b"plain")
+        del response.headers["Content-Type"]
+        return response
+
+    result = await asgi_call(app, http_scope("/"))
+    assert result.status == 200
+    assert result.body == b"plain"
+    assert result.headers["content-type"] == "text/html; charset=utf-8"
+
+
 async def test_head_sends_no_body_but_keeps_length(
     app: Quart, http_scope: Any, asgi_call: Any
 ) -> None:

@@ -261,3 +261,20 @@ def test_a_converter_refusing_reports_what_the_walk_saw(path: str, method: str) 
     expected = _answer(plain, path, method, False)
     assert _answer(ours, path, method, False) == expected
     assert _quart_answer(ours, path, method, False) == expected
+
+
+def test_rules_given_to_the_constructor_keep_their_order_and_build_only() -> None:
+    def rules() -> list[Rule]:
+        return [
+            Rule("/p", endpoint="a"),
+            Rule("/x", endpoint="b"),
+            Rule("/x", endpoint="a"),
+            Rule("/secret", endpoint="s", build_only=True),
+        ]
+
+    for path in ("/x", "/p", "/secret"):
+        assert _answer(QuartMap(rules()), path, "GET", False) == _answer(
+            Map(rules()), path, "GET", False
+        )
+    assert _answer(QuartMap(rules()), "/x", "GET", False)[2] == "b"
+    assert _answer(QuartMap(rules()), "/secret", "GET", False)[0] == "NotFound"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import traceback
 from collections import Counter
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 from asgi_harness import _make_http_scope
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from quart import abort
 from quart import g
@@ -186,6 +188,44 @@ async def test_error_responses_leave_no_cyclic_garbage(
 
     left = await _cyclic_garbage_after(serve, 10)
     assert not left, f"objects in reference cycles after 10 requests: {left.most_common(10)}"
+
+
+async def test_a_routing_error_keeps_its_traceback_while_the_request_runs() -> None:
+    # The traceback goes when the request ends (it would hold the request in
+    # a cycle), not before: a 404 handler still sees where a converter raised.
+    app = Quart(__name__)
+
+    def lookup_user(value: str) -> str:
+        users = {"1": "one"}
+        if value not in users:
+            abort(404)
+        return users[value]
+
+    class UserConverter(BaseConverter):
+        def to_python(self, value: str) -> str:
+            return lookup_user(value)
+
+    app.url_map.converters["user"] = UserConverter
+
+    @app.route("/users/<user:user>")
+    async def user(user: str) -> str:
+        return user
+
+    seen: list[str] = []
+    kept: list[BaseException] = []
+
+    @app.errorhandler(404)
+    async def not_found(error: HTTPException) -> Any:
+        seen.append("".join(traceback.format_exception(error)))
+        kept.append(error)
+        return "no such user", 404
+
+    client = app.test_client()
+    response = await client.get("/users/2")
+    assert response.status_code == 404
+    assert "in lookup_user" in seen[0]
+    assert kept[0].__traceback__ is None  # dropped once the request ended
+    assert (await client.get("/users/1")).status_code == 200
 
 
 class _WebsocketPeer:

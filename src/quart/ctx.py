@@ -329,14 +329,9 @@ class _BaseRequestWebsocketContext(AppContext):
             )
             request.url_rule, request.view_args = rule, args
         except HTTPException as error:
-            # Without the tracebacks of Werkzeug's matching (the error's and
-            # the NoMatch it was raised from): their frames hold this
-            # context, which holds the request, which would hold the error:
-            # a reference cycle per 404 (tests/test_no_cycles.py).
-            cause: BaseException | None = error
-            while cause is not None and cause.__traceback__ is not None:
-                cause.__traceback__ = None
-                cause = cause.__context__
+            # Its traceback, kept for error handlers and logs, is dropped when
+            # the request ends (pipeline.Steps.handle): the frames lead back
+            # here, to this context and the request that holds the error.
             request.routing_exception = error
 
     _is_websocket = False

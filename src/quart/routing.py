@@ -85,17 +85,18 @@ class QuartRule(Rule):
 class QuartMap(Map):
     """A :class:`~werkzeug.routing.Map` that binds to Quart requests."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, rules: Iterable[RuleFactory] | None = None, *args: Any, **kwargs: Any
+    ) -> None:
         self._adapters: dict[tuple[str, str, str, str | None, str | None, bool], MapAdapter] = {}
         self._subdomain_rules: bool | None = None
-        super().__init__(*args, **kwargs)
+        super().__init__(None, *args, **kwargs)
         # Werkzeug's states and ordering, walked without its per-call costs
-        # (quart._matcher); the rules given to the constructor move over.
-        matcher = Matcher(self._matcher.merge_slashes)
-        for rule in self._rules:
-            matcher.add(rule)
-        self._matcher = matcher
-        self._remap = True
+        # (quart._matcher); installed before any rule is added, so rules
+        # reach it through add() in their order (build-only ones not at all).
+        self._matcher = Matcher(self._matcher.merge_slashes)
+        for rulefactory in rules or ():
+            self.add(rulefactory)
 
     def add(self, rulefactory: RuleFactory) -> None:
         """Add a rule (or rule factory) and forget cached adapters."""

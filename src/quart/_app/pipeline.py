@@ -196,6 +196,17 @@ def _awaitable(app: Quart, func: Callable[..., Any]) -> Callable[..., Awaitable[
     return app.ensure_async(func)
 
 
+def _drop_tracebacks(error: BaseException) -> None:
+    """Drop the tracebacks of ``error`` and of the errors it was raised from
+    or during."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+
+
 def _blueprint_names(request: Any) -> tuple[str, ...]:
     """``request.blueprints``, without its three property calls when the
     endpoint is not in a blueprint (bench: plaintext, make bench-instr)."""
@@ -332,6 +343,13 @@ class Steps(Generic[R]):
                     rest = ctx._leave(error) if plain else ctx.pop(error)
                     if rest is not None:
                         await rest
+                    routing_error = ctx.request_websocket.routing_exception
+                    if routing_error is not None:
+                        # Its traceback's frames (and its context's) lead back
+                        # to this context and the request that holds it: a
+                        # reference cycle per 404 once the request is over
+                        # (tests/test_no_cycles.py). Handlers and logs had it.
+                        _drop_tracebacks(routing_error)
             finally:
                 # The error's traceback holds this frame, whose ``error``
                 # would hold the error: a reference cycle that kept the whole
@@ -417,14 +435,13 @@ class Steps(Generic[R]):
                 else:
                     result = await self.dispatch(app, ctx)
         except Exception as error:
-            result = await self.dispatch_error(app, ctx, error)
             # This frame is in the error's traceback and keeps its locals:
             # none may lead back to the error, or the request is left in a
-            # reference cycle (tests/test_no_cycles.py). A routing error is
-            # held by the request; an error handler may answer with the
-            # error itself (``result``, cleared once the response is made).
-            if error is ctx.request_websocket.routing_exception:
-                error.__traceback__ = None
+            # reference cycle (tests/test_no_cycles.py). An error handler may
+            # answer with the error itself: ``result``, dropped once the
+            # response is made. (A routing error, held by the request, loses
+            # its traceback when the request ends: see handle.)
+            result = await self.dispatch_error(app, ctx, error)
         if not self.own_finalize:
             finalized = await self.finalize(app, ctx, result)
             result = None
@@ -499,10 +516,8 @@ class Steps(Generic[R]):
                 else:
                     result = await self.dispatch(app, ctx)
         except Exception as error:
-            result = await self.dispatch_error(app, ctx, error)
             # As in _full_dispatch: no local may lead back to the error.
-            if error is ctx.request_websocket.routing_exception:
-                error.__traceback__ = None
+            result = await self.dispatch_error(app, ctx, error)
         response = await self.finalize(app, ctx, result)
         result = None
         return response

@@ -290,10 +290,14 @@ async def send_response(
         data = body.data
         if body.begin or body.end != len(data):
             data = data[body.begin : body.end]
-    elif type(body) is list and not getattr(response, "direct_passthrough", True):
+    elif (
+        type(body) is list
+        and not getattr(response, "direct_passthrough", True)
+        and "Content-Type" in response.headers
+    ):
         # A Werkzeug response held in memory (the page of an HTTPException,
-        # whose response a view returns as Quart does: bench/NOTES.md,
-        # "Session 6"): one message too, as its own send would stream it.
+        # as on Quart: bench/NOTES.md, "Session 6"): one message too. (One
+        # without a Content-Type gets our default from the conversion below.)
         data = _joined(body)
     if data is not None:
         # _encode_headers, inlined for Quart's own headers (bench: plaintext,
