@@ -1625,3 +1625,43 @@ async def b_response_object(obs: Obs) -> None:
     obs["json"] = jsonable(await json_response.get_json())
     obs["is_json"] = json_response.is_json
     obs["bytes_status"] = await resp_obs(Response(b"\x00", status=201, content_type="x/y"))
+
+
+@case
+async def b_routing_error_traceback(obs: Obs) -> None:
+    """A routing error's traceback: whole in a 404 handler (a converter's
+    abort() included), and after the request (ours drops it then: README,
+    Differences from Quart)."""
+    from werkzeug.routing import BaseConverter
+
+    app = Quart(__name__)
+
+    def lookup_user(value: str) -> str:
+        if value != "1":
+            abort(404)
+        return "one"
+
+    class UserConverter(BaseConverter):
+        def to_python(self, value: str) -> str:
+            return lookup_user(value)
+
+    app.url_map.converters["user"] = UserConverter
+
+    @app.route("/users/<user:user>")
+    async def user(user: str) -> str:
+        return user
+
+    kept: list[BaseException] = []
+
+    @app.errorhandler(404)
+    async def not_found(error: Any) -> Any:
+        import traceback
+
+        obs["in_handler_has_converter_frame"] = "in lookup_user" in "".join(
+            traceback.format_exception(error)
+        )
+        kept.append(error)
+        return "no such user", 404
+
+    obs["missing_user"] = await get_obs(app, "/users/2")
+    obs["traceback_after_request"] = kept[0].__traceback__ is not None
