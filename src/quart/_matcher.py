@@ -11,7 +11,10 @@ every request to a route with arguments whose values vary (``/users/<id>``).
 :class:`Matcher` keeps Werkzeug's states, transitions and ordering (``add``
 and ``update`` are Werkzeug's own), and walks them the same way, depth first:
 static transitions before dynamic ones, dynamic ones by weight, a trailing
-slash redirect when only the slash is missing. It answers exactly as
+slash redirect when only the slash is missing; the walk's first path is
+followed in a loop first (``Matcher._descend``), which is the answer for
+most requests, and only a path that fails there takes the whole recursive
+walk. It answers exactly as
 Werkzeug's does (the same rule, values and exceptions; ``tests/test_matcher.py``
 compares the two on generated maps and paths), with each pattern compiled
 once and its group names sorted once.
