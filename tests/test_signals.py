@@ -528,13 +528,38 @@ async def test_a_raising_receiver_propagates(app: Quart, connect: Connect) -> No
     assert (await app.test_client().get("/")).status_code == 500
 
 
+@pytest.mark.parametrize("other_app_listens", [False, True])
 async def test_signals_without_receivers_are_not_sent(
-    app: Quart, monkeypatch: pytest.MonkeyPatch
+    app: Quart, monkeypatch: pytest.MonkeyPatch, other_app_listens: bool
 ) -> None:
+    # Another app's receivers (connected for that app only) are not this
+    # app's: nothing is sent for them, and a sync app context still opens
+    # inside the running loop. (Without the second case this test depended
+    # on whether an earlier test's app had been collected yet.)
+    other = Quart("other")
+    every_signal = [value for value in vars(signals).values() if isinstance(value, QuartSignal)]
+
+    def receiver(sender: Any, **extra: Any) -> None:
+        raise AssertionError("sent to another app's receiver")
+
+    if other_app_listens:
+        for signal in every_signal:
+            signal.connect(receiver, sender=other)
+
     async def must_not_send(self: QuartSignal, *args: Any, **kwargs: Any) -> list[Any]:
         raise AssertionError(f"{self.name} was sent with no receivers")
 
     monkeypatch.setattr(QuartSignal, "send_async", must_not_send)
+    try:
+        await _serve_without_receivers(app)
+        with app.app_context():
+            pass
+    finally:
+        for signal in every_signal:
+            signal.disconnect(receiver)
+
+
+async def _serve_without_receivers(app: Quart) -> None:
     app.secret_key = "secret"
 
     @app.route("/")

@@ -454,14 +454,14 @@ async def _prepare(app: Quart, template: Template, context: dict[str, object]) -
     await app.update_template_context(context)
     # Receivers get the very dict the template renders with, so what they
     # add (as the signals documentation's examples do) reaches the template.
-    if before_render_template.receivers:
+    if before_render_template.receivers and before_render_template.has_receivers_for(app):
         await before_render_template.send_async(
             app, _sync_wrapper=app.ensure_async, template=template, context=context
         )
 
 
 async def _rendered(app: Quart, template: Template, context: dict[str, object]) -> None:
-    if template_rendered.receivers:
+    if template_rendered.receivers and template_rendered.has_receivers_for(app):
         await template_rendered.send_async(
             app, _sync_wrapper=app.ensure_async, template=template, context=context
         )
@@ -487,7 +487,7 @@ async def _render_named(
     await app.update_template_context(context)
     # The signals get the async environment's template, as they always did.
     signalled: Template | None = None
-    if before_render_template.receivers:
+    if before_render_template.receivers and before_render_template.has_receivers_for(app):
         signalled = env.get_or_select_template(names)
         await before_render_template.send_async(
             app, _sync_wrapper=app.ensure_async, template=signalled, context=context
@@ -502,7 +502,7 @@ async def _render_named(
         if signalled is None:
             signalled = env.get_or_select_template(names)
         rendered = await _render_async(signalled, context)
-    if template_rendered.receivers:
+    if template_rendered.receivers and template_rendered.has_receivers_for(app):
         if signalled is None:
             signalled = env.get_or_select_template(names)
         await template_rendered.send_async(

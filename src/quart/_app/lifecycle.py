@@ -143,7 +143,7 @@ async def _drain_background_tasks(app: Quart, timeout: float | None) -> None:
 
 
 async def _serving_exception(app: Quart, error: BaseException) -> None:
-    if signals.got_serving_exception.receivers:
+    if signals.got_serving_exception.has_receivers_for(app):
         await signals.got_serving_exception.send_async(app, exception=error)
     if getattr(error, "_one_line", False):
         # A service the app needs is unreachable (the error names its URL and
@@ -156,7 +156,7 @@ async def _serving_exception(app: Quart, error: BaseException) -> None:
 
 async def background_exception(app: Quart, error: Exception) -> None:
     """Log a background task's error and send ``got_background_exception``."""
-    if signals.got_background_exception.receivers:
+    if signals.got_background_exception.has_receivers_for(app):
         await signals.got_background_exception.send_async(app, exception=error)
     app.logger.error(
         "Exception in background task", exc_info=(type(error), error, error.__traceback__)
