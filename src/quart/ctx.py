@@ -99,19 +99,12 @@ _TEARDOWN_STEPS = frozenset(
 )
 
 
-def _sends(signal: signals.QuartSignal, app: Quart) -> bool:
-    """Whether ``signal`` has receivers for ``app`` (or for any sender):
-    another app's receivers cost this one nothing, and never make a sync
-    ``with app.app_context()`` refuse to run."""
-    return bool(signal.receivers) and signal.has_receivers_for(app)
-
-
 def _has_appcontext_teardown(app: Quart) -> bool:
     # A subclass overriding the method is always called (which steps a class
     # overrides is decided once per class: Quart.__init_subclass__).
     return bool(
         app.teardown_appcontext_funcs
-        or _sends(signals.appcontext_tearing_down, app)
+        or signals.appcontext_tearing_down.has_receivers_for(app)
         or "do_teardown_appcontext" in app._overridden
     )
 
@@ -172,7 +165,7 @@ class AppContext:
     async def push(self) -> None:
         """Make this the current app context."""
         self._tokens.append(_cv_app.set(self))
-        if _sends(signals.appcontext_pushed, self.app):
+        if signals.appcontext_pushed.has_receivers_for(self.app):
             await signals.appcontext_pushed.send_async(self.app)
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
@@ -188,7 +181,7 @@ class AppContext:
                 await self.app.do_teardown_appcontext(exc)
         finally:
             _cv_app.reset(self._tokens.pop())
-        if _sends(signals.appcontext_popped, self.app):
+        if signals.appcontext_popped.has_receivers_for(self.app):
             await signals.appcontext_popped.send_async(self.app)
 
     async def __aenter__(self) -> Self:
@@ -202,8 +195,8 @@ class AppContext:
 
     def __enter__(self) -> Self:
         async_work = bool(
-            _sends(signals.appcontext_pushed, self.app)
-            or _sends(signals.appcontext_popped, self.app)
+            signals.appcontext_pushed.has_receivers_for(self.app)
+            or signals.appcontext_popped.has_receivers_for(self.app)
             or (not self._tokens and _has_appcontext_teardown(self.app))
         )
         if async_work and _in_running_loop():
@@ -213,7 +206,7 @@ class AppContext:
                 " without blocking it: use 'async with app.app_context()' in async code."
             )
         self._tokens.append(_cv_app.set(self))
-        if _sends(signals.appcontext_pushed, self.app):
+        if signals.appcontext_pushed.has_receivers_for(self.app):
             _run_outside_a_loop(signals.appcontext_pushed.send_async(self.app))
         return self
 
@@ -231,7 +224,7 @@ class AppContext:
                 _run_outside_a_loop(self.app.do_teardown_appcontext(exc_value))
         finally:
             _cv_app.reset(self._tokens.pop())
-        if _sends(signals.appcontext_popped, self.app) and not _in_running_loop():
+        if signals.appcontext_popped.has_receivers_for(self.app) and not _in_running_loop():
             _run_outside_a_loop(signals.appcontext_popped.send_async(self.app))
 
 

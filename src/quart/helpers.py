@@ -173,7 +173,7 @@ async def flash(message: str, category: str = "message") -> None:
     flashes.append((category, message))
     session["_flashes"] = flashes
     app = _current_app()
-    if message_flashed.receivers and message_flashed.has_receivers_for(app):
+    if message_flashed.has_receivers_for(app):
         await message_flashed.send_async(app, message=message, category=category)
 
 

@@ -621,7 +621,7 @@ class Steps(Generic[R]):
     async def _exception(self, app: Quart, ctx: Ctx | None, error: Exception) -> R:
         exc_info = sys.exc_info()
         got_exception = self.kind.got_exception
-        if got_exception.receivers and got_exception.has_receivers_for(app):
+        if got_exception.has_receivers_for(app):
             await got_exception.send_async(app, exception=error)
         propagate = app.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
@@ -657,7 +657,7 @@ class Steps(Generic[R]):
                     with collect:
                         await app.ensure_async(func)(exc)
         tearing_down = self.kind.tearing_down
-        if tearing_down.receivers and tearing_down.has_receivers_for(app):
+        if tearing_down.has_receivers_for(app):
             await tearing_down.send_async(app, exc=exc)
         collect.raise_any()
 
@@ -734,6 +734,6 @@ async def teardown_appcontext(app: Quart, exc: BaseException | None) -> None:
         with collect:
             await app.ensure_async(func)(exc)
     tearing_down = signals.appcontext_tearing_down
-    if tearing_down.receivers and tearing_down.has_receivers_for(app):
+    if tearing_down.has_receivers_for(app):
         await tearing_down.send_async(app, exc=exc)
     collect.raise_any()
