@@ -105,47 +105,34 @@ def request_from_scope(
     length = framing[0]
     method = scope["method"]
     scheme = scope.get("scheme", "http")
-    if request_class._takes_content_length:
+    takes_length = request_class._takes_content_length
+    content_length: int | None = None
+    if takes_length and length is not None:
         # Found while decoding: the constructor need not look it up again.
         # Plain digits need no stripping or sign check (bench: json_echo).
-        content_length = (
-            None if length is None else int(length) if length.isdecimal() else _parse_length(length)
+        content_length = int(length) if length.isdecimal() else _parse_length(length)
+    # (A subclass with Quart 0.22's __init__ signature takes no content_length.)
+    if takes_length and request_class.__new__ is _OBJECT_NEW and type(request_class) is type:
+        # request_class(...) as type.__call__ runs it, without the dict it
+        # builds for the keywords and unpacks again for __init__ (bench:
+        # plaintext, make bench-instr).
+        request = _OBJECT_NEW(request_class)
+        request.__init__(  # type: ignore[misc]
+            method,
+            scheme,
+            path,
+            query_string,
+            headers,
+            root_path,
+            http_version,
+            scope,
+            max_content_length=config["MAX_CONTENT_LENGTH"],
+            body_timeout=config["BODY_TIMEOUT"],
+            send_push_promise=send_push_promise,
+            content_length=content_length,
         )
-        if request_class.__new__ is _OBJECT_NEW and type(request_class) is type:
-            # request_class(...) as type.__call__ runs it, without the dict
-            # it builds for the keywords and unpacks again for __init__
-            # (bench: plaintext, make bench-instr).
-            request = _OBJECT_NEW(request_class)
-            request.__init__(  # type: ignore[misc]
-                method,
-                scheme,
-                path,
-                query_string,
-                headers,
-                root_path,
-                http_version,
-                scope,
-                max_content_length=config["MAX_CONTENT_LENGTH"],
-                body_timeout=config["BODY_TIMEOUT"],
-                send_push_promise=send_push_promise,
-                content_length=content_length,
-            )
-        else:
-            request = request_class(
-                method,
-                scheme,
-                path,
-                query_string,
-                headers,
-                root_path,
-                http_version,
-                scope,
-                max_content_length=config["MAX_CONTENT_LENGTH"],
-                body_timeout=config["BODY_TIMEOUT"],
-                send_push_promise=send_push_promise,
-                content_length=content_length,
-            )
-    else:  # A subclass with Quart 0.22's __init__ signature.
+    else:
+        extra = {"content_length": content_length} if takes_length else {}
         request = request_class(
             method,
             scheme,
@@ -158,6 +145,7 @@ def request_from_scope(
             max_content_length=config["MAX_CONTENT_LENGTH"],
             body_timeout=config["BODY_TIMEOUT"],
             send_push_promise=send_push_promise,
+            **extra,
         )
     # Whether the request declares it has no body (inline, not a helper's
     # call: bench: plaintext, make bench-instr).
