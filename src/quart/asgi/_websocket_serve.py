@@ -44,6 +44,7 @@ def websocket_from_scope(
 ) -> Websocket:
     """Decode ``scope`` into the app's websocket class, wired to the given
     callables. Raises ``_BadHead`` for a head no app may serve."""
+    # request_from_scope's first lines: keep the two in step.
     http_version = scope.get("http_version", "1.1")
     headers, _ = _decode_headers(scope["headers"], http_version)
     if http_version != "1.1":
