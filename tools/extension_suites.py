@@ -21,18 +21,28 @@ tests too.
 Quart-WTF publishes no tests: its suite is ``tools/extension_tests/quart_wtf``,
 written for this repository and run against both in the same way.
 
+quart-db's tests run once per backend. For its PostgreSQL ones a throwaway
+server is started (Debian's ``postgresql`` package: ``initdb`` into a
+temporary folder, on 127.0.0.1 at a free port, as the ``postgres`` user when
+run as root) and stopped afterwards; its URL is ``DATABASE_URL``. Without
+the package those tests are deselected, with the reason printed, except
+under CI (``CI`` set), where that is an error: they never skip silently.
+
 Stdlib only. Exit status: 0 if every suite passed, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tarfile
@@ -41,6 +51,7 @@ import time
 import tomllib
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -52,8 +63,8 @@ REFERENCE_QUART = "quart==0.22.0"
 #: Default time limit for one suite (collection and run), in seconds.
 SUITE_TIMEOUT = 300.0
 
-# Reasons shared by several deselected tests.
-NEEDS_POSTGRES = "needs a PostgreSQL server (DATABASE_URL); only the SQLite backend runs here"
+#: Why a suite's PostgreSQL tests are deselected when no server can be started.
+NEEDS_POSTGRES = "needs a PostgreSQL server (DATABASE_URL), and none could be started here"
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,9 @@ class Suite:
     own_tests: str = ""
     #: pytest node ids not to run (``*`` matches anything), each with its reason.
     deselect: dict[str, str] = field(default_factory=dict)
+    #: Node id patterns of the tests that need a PostgreSQL server: the suite
+    #: runs with one (``DATABASE_URL``), see :func:`postgres_server`.
+    postgres: tuple[str, ...] = ()
 
     @property
     def pin(self) -> str:
@@ -110,11 +124,8 @@ SUITES = [
         "0.12.0",
         "c57d3c5ea369db6add20e2cf4a842c972dcf1b434f5f8fdaf18196705fcf86a3",
         install="quart-db[sqlite]==0.12.0",
-        deselect={
-            # Every test runs once per backend (the ``url`` fixture).
-            "tests/*[asyncpg*]": NEEDS_POSTGRES,
-            "tests/*[psycopg*]": NEEDS_POSTGRES,
-        },
+        # Every test runs once per backend (the ``url`` fixture).
+        postgres=("tests/*[asyncpg*]", "tests/*[psycopg*]"),
     ),
     Suite(
         "quart-tasks",
@@ -312,6 +323,84 @@ def unpack(suite: Suite, archive: Path, into: Path) -> Path:
     return folders[0]
 
 
+class PostgresUnavailable(Exception):
+    """No PostgreSQL server could be started (the package is not installed)."""
+
+
+def postgres_bindir() -> Path | None:
+    """Where Debian's PostgreSQL server programs are (the newest major version)."""
+    found = shutil.which("initdb")
+    # (Resolved: a symlink on PATH may stand for initdb alone.)
+    if found is not None and (Path(found).resolve().parent / "createdb").exists():
+        return Path(found).resolve().parent
+    candidates = [path.parent for path in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    candidates.sort(key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0)
+    return candidates[-1] if candidates else None
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at 127.0.0.1 now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start a throwaway PostgreSQL server on 127.0.0.1 at a free port, with a
+    database for the suites; yield its URL; stop it and delete its files.
+
+    PostgreSQL refuses to run as root: as root, its programs run as the
+    ``postgres`` user (``nobody`` without one), which owns the temporary folder.
+    """
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise PostgresUnavailable("no initdb: apt-get install postgresql")
+    folder = Path(tempfile.mkdtemp(prefix="quart-suites-postgres-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            user = pwd.getpwnam("nobody")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        run_as = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
+    data, log_file = folder / "data", folder / "server.log"
+    port = free_port()
+
+    def run(*command: str | Path) -> None:
+        done = subprocess.run(
+            [*run_as, *map(str, command)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode != 0:
+            tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+            raise PostgresUnavailable(
+                f"{Path(command[0]).name} exited {done.returncode}: {done.stderr[-2000:]}{tail}"
+            )
+
+    started = False
+    try:
+        run(bindir / "initdb", "-D", data, "-U", "quart", "--auth=trust", "-E", "UTF8",
+            "--locale=C", "--no-sync")  # fmt: skip
+        # Only TCP on 127.0.0.1; the Unix socket in the temporary folder.
+        options = f"-h 127.0.0.1 -p {port} -k {folder} -F"
+        run(bindir / "pg_ctl", "-D", data, "-l", log_file, "-o", options, "-w", "-t", "30", "start")
+        started = True
+        run(bindir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "quart", "suites")
+        log(f"PostgreSQL ({bindir.parent.name}) on 127.0.0.1:{port}")
+        yield f"postgresql://quart@127.0.0.1:{port}/suites"
+    finally:
+        if started:
+            with contextlib.suppress(PostgresUnavailable, subprocess.TimeoutExpired):
+                run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "-t", "30", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def pattern_regex(pattern: str) -> re.Pattern[str]:
     """A deselect pattern (``*`` matches anything, the rest literally) as a regex."""
     return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
@@ -380,8 +469,10 @@ def run_suite(
     timeout: float,
     apply_deselect: bool,
     env: dict[str, str],
+    unavailable: dict[str, str] | None = None,
 ) -> Result:
-    """Collect, deselect, run and count one suite."""
+    """Collect, deselect, run and count one suite (``unavailable``: more
+    patterns to deselect, with their reasons, whatever ``apply_deselect``)."""
     result = Result(suite)
     start = time.monotonic()
     deadline = start + timeout
@@ -393,8 +484,10 @@ def run_suite(
             result.error = "collection failed"
             return result
         deselected: list[str] = []
-        if apply_deselect:
-            for pattern, reason in suite.deselect.items():
+        patterns = dict(suite.deselect) if apply_deselect else {}
+        patterns.update(unavailable or {})
+        if patterns:
+            for pattern, reason in patterns.items():
                 regex = pattern_regex(pattern)
                 matched = [node for node in ids if regex.fullmatch(node)]
                 if not matched:
@@ -484,7 +577,11 @@ def main(argv: list[str] | None = None) -> int:
     python = ensure_venv(args.reference)
     env = suite_env(args.reference)
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="quart-extension-suites-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="quart-extension-suites-") as tmp,
+        contextlib.ExitStack() as services,
+    ):
+        database_url: str | None = None
         for suite in SUITES:
             if args.only and suite.name not in args.only:
                 continue
@@ -492,7 +589,28 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(tmp) / suite.pin
             folder.mkdir()
             source = unpack(suite, fetch_sdist(suite, python), folder)
-            result = run_suite(suite, python, source, args.timeout, not args.no_deselect, env)
+            suite_environment, unavailable = env, {}
+            if suite.postgres:
+                if database_url is None:
+                    try:
+                        database_url = services.enter_context(postgres_server())
+                    except PostgresUnavailable as error:
+                        if os.environ.get("CI"):
+                            raise SystemExit(f"{suite.pin}: {error}") from None
+                        log(f"{suite.pin}: {error}")
+                if database_url is None:
+                    unavailable = {pattern: NEEDS_POSTGRES for pattern in suite.postgres}
+                else:
+                    suite_environment = {**env, "DATABASE_URL": database_url}
+            result = run_suite(
+                suite,
+                python,
+                source,
+                args.timeout,
+                not args.no_deselect,
+                suite_environment,
+                unavailable,
+            )
             results.append(result)
     print_summary(results, args.reference)
     return 0 if results and all(result.ok for result in results) else 1

@@ -1,0 +1,88 @@
+"""``tools/extension_suites.py`` starts the PostgreSQL server that quart-db's
+own tests need (``make test-extensions``), and leaves nothing behind."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def _suites() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "tools_extension_suites", ROOT / "tools" / "extension_suites.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _bindir() -> Path:
+    bindir: Path | None = _suites().postgres_bindir()
+    if bindir is None:
+        reason = (
+            "PostgreSQL is not installed; this test needs the real server:"
+            " `apt-get install postgresql` (CI's .ci/run installs it)."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL test: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return bindir
+
+
+def _query(bindir: Path, url: str, sql: str) -> str:
+    done = subprocess.run(
+        [str(bindir / "psql"), url, "-tAc", sql],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_postgres_server_serves_a_database_and_leaves_nothing() -> None:
+    bindir = _bindir()
+    with _suites().postgres_server() as url:
+        parts = urlsplit(url)
+        assert parts.hostname == "127.0.0.1"
+        assert parts.port is not None
+        # A database the suites can write to, in a temporary folder.
+        assert _query(bindir, url, "select current_database()") == "suites"
+        _query(bindir, url, "create table t (x int); insert into t values (1)")
+        assert _query(bindir, url, "select sum(x) from t") == "1"
+        data = Path(_query(bindir, url, "show data_directory"))
+        assert data.exists()
+    assert not _accepts(parts.port)  # stopped
+    assert not data.parent.exists()  # its files deleted
+
+
+def test_postgres_server_says_what_to_install_without_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    suites = _suites()
+    monkeypatch.setattr(suites, "postgres_bindir", lambda: None)
+    with pytest.raises(suites.PostgresUnavailable, match="apt-get install postgresql"):
+        with suites.postgres_server():
+            pass
