@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Awaitable
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 from typing import TYPE_CHECKING
@@ -89,6 +91,28 @@ def _overrides_any(cls: type, base: type, steps: tuple[str, ...]) -> bool:
 _LEFT: Any = object()
 
 
+def _queued_messages(
+    queue: asyncio.Queue[Any], left: list[dict[str, Any]]
+) -> Callable[[], Awaitable[Any]]:
+    """The engine's ``receive`` for a connection class: the next message its
+    ``handle_messages`` queued, as ASGI has it; once the client left,
+    ``left[0]``. Not a bound method: the connection object holds the
+    engine, and an engine holding the connection object back would leave
+    both (and the queue) to the cyclic garbage collector after every
+    websocket (tests/test_no_cycles.py)."""
+
+    async def receive() -> Any:
+        data = await queue.get()
+        if data is _LEFT:
+            queue.put_nowait(_LEFT)  # For any later pull too.
+            return left[0]
+        if isinstance(data, str):
+            return {"type": "websocket.receive", "text": data}
+        return {"type": "websocket.receive", "bytes": data}
+
+    return receive
+
+
 async def _run_until_first_ends(*coroutines: Any) -> None:
     """Run the coroutines as tasks until one ends; cancel the others; raise
     the first one's error, if any."""
@@ -137,9 +161,15 @@ class ASGIHTTPConnection:
         except _BadHead:
             await _send_error(send, 400, close=True)
             return
-        await _run_until_first_ends(
-            self.handle_messages(request, receive), self.handle_request(request, send)
-        )
+        try:
+            await _run_until_first_ends(
+                self.handle_messages(request, receive), self.handle_request(request, send)
+            )
+        finally:
+            # The request holds a method of this object (its push promises):
+            # kept, the two would be a reference cycle, left to the cyclic
+            # garbage collector after every request (tests/test_no_cycles.py).
+            self._request = None
 
     def _create_request_from_scope(self, send: ASGISendCallable) -> Request:
         """Build the request; its body is filled by :meth:`handle_messages`.
@@ -228,7 +258,9 @@ class ASGIWebsocketConnection:
         #: Messages received and not yet read by the app.
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self._conn: _WebsocketConnection | None = None
-        self._left: dict[str, Any] = {"type": "websocket.disconnect", "code": 1005}
+        #: The client's ``websocket.disconnect`` once it came (a box the
+        #: engine's receive reads: see _queued_messages).
+        self._left: list[dict[str, Any]] = [{"type": "websocket.disconnect", "code": 1005}]
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         """Serve the connection until it closes."""
@@ -238,7 +270,9 @@ class ASGIWebsocketConnection:
         message: Any = await receive()
         if message["type"] != "websocket.connect":
             return  # The client left during the handshake.
-        conn = self._conn = _WebsocketConnection(self.app, self.scope, self._next_message, send)
+        conn = self._conn = _WebsocketConnection(
+            self.app, self.scope, _queued_messages(self.queue, self._left), send
+        )
         reader = asyncio.ensure_future(self._read(receive))
         try:
             try:
@@ -261,23 +295,13 @@ class ASGIWebsocketConnection:
         async def noting_receive() -> Any:
             message: Any = await receive()
             if message["type"] == "websocket.disconnect":
-                self._left = message
+                self._left[0] = message
             return message
 
         try:
             await self.handle_messages(noting_receive)
         finally:
             self.queue.put_nowait(_LEFT)
-
-    async def _next_message(self) -> Any:
-        """The engine's ``receive``: the next queued message, as ASGI has it."""
-        data = await self.queue.get()
-        if data is _LEFT:
-            self.queue.put_nowait(_LEFT)  # For any later pull too.
-            return self._left
-        if isinstance(data, str):
-            return {"type": "websocket.receive", "text": data}
-        return {"type": "websocket.receive", "bytes": data}
 
     def _create_websocket_from_scope(self, send: ASGISendCallable) -> Websocket:
         """Build the websocket object, wired to this connection's steps.
