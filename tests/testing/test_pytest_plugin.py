@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from urllib.request import urlopen
@@ -328,9 +329,13 @@ def test_live_server_hung_startup_is_bounded(app: Quart) -> None:
         await asyncio.sleep(60)
 
     started = time.monotonic()
+    server = LiveServer(app, timeout=0.5)
     with pytest.raises(LiveServerError, match="start"):
-        LiveServer(app, timeout=0.5).start()
+        server.start()
     assert time.monotonic() - started < 5
+    # Nothing is left behind the error: the port no longer listens.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
 
 
 def test_plugin_module_imports_little() -> None:

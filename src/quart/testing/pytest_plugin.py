@@ -238,6 +238,11 @@ class LiveServer:
         self._thread.start()
         if not self._ready.wait(self.timeout):
             self._abandon()
+            # Hypercorn gives up on the startup after the same timeout: let
+            # the thread close its loop and the socket before saying so, so
+            # that nothing is left open behind the error (bounded: a startup
+            # that ignores its cancellation keeps the daemon thread).
+            self._thread.join(self.timeout + 2)
             raise LiveServerError(f"the live server did not start within {self.timeout} s")
         if self._error is not None or self._lifespan_failure is not None:
             self._thread.join(self.timeout)
