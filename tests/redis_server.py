@@ -9,14 +9,13 @@ them. So ``make test`` still passes on a fresh machine with only Python.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from system_packages import unavailable
 
 #: Seconds allowed for redis-server to start answering or to stop.
 BOUND = 10
@@ -47,13 +46,11 @@ class RedisServer:
             "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
         )
         if executable is None:
-            reason = (
+            unavailable(
+                "the Redis tests",
                 "redis-server is not installed; these tests need a real one:"
-                " `apt-get install redis-server` (CI's .ci/run installs it)."
+                " `apt-get install redis-server` (CI's .ci/run installs it).",
             )
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must run the Redis tests: {reason}", pytrace=False)
-            pytest.skip(reason)
         self.executable = executable
         self.directory = directory
         self.port = 0
