@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
@@ -84,3 +86,43 @@ def test_postgres_server_says_what_to_install_without_postgresql(
     with pytest.raises(suites.PostgresUnavailable, match="apt-get install postgresql"):
         with suites.postgres_server():
             pass
+
+
+def _servers_left() -> list[str]:
+    """The command lines of the suites' PostgreSQL servers still running."""
+    left = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "postgres" in command and "quart-suites-postgres-" in command:
+            left.append(command)
+    return left
+
+
+def test_postgres_server_stops_a_server_whose_start_was_reported_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pg_ctl can give up waiting (its -t) on a server that goes on starting:
+    # that server must not outlive the error.
+    bindir = _bindir()
+    fake = Path(tempfile.mkdtemp(prefix="fake-pg-bin-"))
+    try:
+        fake.chmod(0o755)  # the postgres user runs these when the tests run as root
+        for name in ("initdb", "createdb"):
+            (fake / name).symlink_to(bindir / name)
+        wrapper = fake / "pg_ctl"
+        wrapper.write_text(
+            f'#!/bin/sh\n"{bindir / "pg_ctl"}" "$@"\nstatus=$?\n'
+            'case " $* " in *" start "*) exit 1;; esac\nexit $status\n'
+        )
+        wrapper.chmod(0o755)
+        suites = _suites()
+        monkeypatch.setattr(suites, "postgres_bindir", lambda: fake)
+        with pytest.raises(suites.PostgresUnavailable, match="pg_ctl exited 1"):
+            with suites.postgres_server():
+                pass
+        assert _servers_left() == []
+    finally:
+        shutil.rmtree(fake, ignore_errors=True)

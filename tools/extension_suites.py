@@ -367,38 +367,65 @@ def postgres_server() -> Iterator[str]:
         os.chown(folder, user.pw_uid, user.pw_gid)
         run_as = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
     data, log_file = folder / "data", folder / "server.log"
-    port = free_port()
 
     def run(*command: str | Path) -> None:
-        done = subprocess.run(
-            [*run_as, *map(str, command)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        try:
+            done = subprocess.run(
+                [*run_as, *map(str, command)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise PostgresUnavailable(f"{Path(command[0]).name} took over 60 s") from None
         if done.returncode != 0:
             tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
             raise PostgresUnavailable(
                 f"{Path(command[0]).name} exited {done.returncode}: {done.stderr[-2000:]}{tail}"
             )
 
-    started = False
+    initialised = False
     try:
         run(bindir / "initdb", "-D", data, "-U", "quart", "--auth=trust", "-E", "UTF8",
             "--locale=C", "--no-sync")  # fmt: skip
-        # Only TCP on 127.0.0.1; the Unix socket in the temporary folder.
-        options = f"-h 127.0.0.1 -p {port} -k {folder} -F"
-        run(bindir / "pg_ctl", "-D", data, "-l", log_file, "-o", options, "-w", "-t", "30", "start")
-        started = True
+        initialised = True
+        for attempt in range(3):
+            # TCP on 127.0.0.1 only, no Unix socket. The port was free a moment
+            # ago; if another process took it meanwhile, try another one.
+            port = free_port()
+            options = f"-h 127.0.0.1 -p {port} -k '' -F"
+            try:
+                run(bindir / "pg_ctl", "-D", data, "-l", log_file, "-o", options, "-w", "-t",
+                    "30", "start")  # fmt: skip
+                break
+            except PostgresUnavailable:
+                if attempt == 2 or "already in use" not in log_file.read_text(errors="replace"):
+                    raise
         run(bindir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "quart", "suites")
         log(f"PostgreSQL ({bindir.parent.name}) on 127.0.0.1:{port}")
         yield f"postgresql://quart@127.0.0.1:{port}/suites"
     finally:
-        if started:
-            with contextlib.suppress(PostgresUnavailable, subprocess.TimeoutExpired):
+        if initialised:
+            # Also after a failed start: pg_ctl may give up waiting on a server
+            # that goes on starting. Nothing running is fine.
+            with contextlib.suppress(PostgresUnavailable):
                 run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "-t", "30", "stop")
+            _kill_postmaster(data)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kill_postmaster(data: Path) -> None:
+    """Kill the server of ``data`` if it is still there (a stop that failed)."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+        # Only that server: a stale file's number may be another process's now.
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return  # stopped: the server removes the file as it exits
+    if str(data).encode() in command:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:
@@ -552,6 +579,10 @@ def print_summary(results: list[Result], reference: bool) -> None:
     print(f"extensions: {passed} passed, {failed} failed, {skipped} skipped")
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every suite (or those named); 0 if all passed."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -571,6 +602,9 @@ def main(argv: list[str] | None = None) -> int:
         help=f"seconds allowed per suite (default {SUITE_TIMEOUT:.0f})",
     )
     args = parser.parse_args(argv)
+    # A SIGTERM (a CI time limit) unwinds like an error, so the PostgreSQL
+    # server and the temporary folders go too.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     unknown = set(args.only) - {suite.name for suite in SUITES}
     if unknown:
         parser.error(f"unknown suite(s): {', '.join(sorted(unknown))}")
