@@ -70,9 +70,12 @@ docs: $(DOCS_STAMP)
 # Benchmarks (see bench/README.md). `bench` is the in-process table; the others
 # are the over-the-wire, large-body, callgrind, callgrind-over-the-wire and
 # import-time modes; `bench-all` runs every mode once with shorter settings
-# (about 18 minutes on 2 cores).
+# (about 18 minutes on 2 cores). BENCH_PYTHON=python3.13 takes every figure on
+# that Python (the bench makes venvs of its own for it: bench/venvs.py).
+BENCH_ARGS := $(if $(BENCH_PYTHON),--venv-python $(BENCH_PYTHON))
+
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Differential check (not in CI): the cases in tools/compat/cases.py run on this
 # package and on real Quart 0.22 (its own venv, .venvs/compat-quart); prints every
@@ -97,23 +100,23 @@ bench-compress: $(STAMP)
 	$(BIN)/python bench/compress.py
 
 bench-wire: $(STAMP)
-	$(BIN)/python bench/run.py --wire
+	$(BIN)/python bench/run.py --wire $(BENCH_ARGS)
 
 bench-large: $(STAMP)
-	$(BIN)/python bench/run.py --large
+	$(BIN)/python bench/run.py --large $(BENCH_ARGS)
 
 bench-instr: $(STAMP)
-	$(BIN)/python bench/run.py --callgrind
+	$(BIN)/python bench/run.py --callgrind $(BENCH_ARGS)
 
 # Server instructions per request over the wire, under callgrind (bench/wire_instr.py).
 bench-wire-instr: $(STAMP)
-	$(BIN)/python bench/run.py --wire-instr
+	$(BIN)/python bench/run.py --wire-instr $(BENCH_ARGS)
 
 bench-import: $(STAMP)
-	$(BIN)/python bench/run.py --import-time
+	$(BIN)/python bench/run.py --import-time $(BENCH_ARGS)
 
 bench-all: $(STAMP)
-	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1 --wire-rounds 2
+	$(BIN)/python bench/run.py --all --passes 2 --rounds 3 --duration 4 --warmup 1 --wire-rounds 2 $(BENCH_ARGS)
 
 # README's speed block, from bench/results/results.json (run.py does this after
 # every saved run; this is for a results file edited or merged by hand).
@@ -148,4 +151,4 @@ metrics:
 	$(PYTHON) tools/code_metrics.py
 
 clean:
-	rm -rf $(VENV) .venvs .fuzz-work docs/_build bench/.venv-ref bench/.venv-ours .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs .fuzz-work docs/_build bench/.venv-ref bench/.venv-ours bench/.venv-ref-* bench/.venv-ours-* .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,8 @@ once; two figures per framework, medians over the runs:
   down), for the breakdown see that output.
 
 Ours is imported from the work tree (the project's ``.venv``, ``src/`` first
-on ``sys.path``), the others from ``bench/.venv-ref``.
+on ``sys.path``), the others from ``bench/.venv-ref`` (for another Python
+version, ``--venv-python``: ``.venv-ours-X.Y`` and ``.venv-ref-X.Y``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ if str(BENCH_DIR) not in sys.path:
 
 from endpoints import LABELS  # noqa: E402
 from venvs import ensure_ref_venv  # noqa: E402
-from venvs import PROJECT_PYTHON  # noqa: E402
+from venvs import ours_inproc_python  # noqa: E402
 
 #: framework -> package imported.
 PACKAGES = {
@@ -91,7 +92,7 @@ def one_run(python: str, package: str, src: Path | None, importtime: bool) -> fl
 
 def measure(frameworks: list[str], runs: int, venv_python: str) -> dict[str, dict[str, float]]:
     """``{framework: {"wall_ms": median, "cumulative_ms": median}}``."""
-    pythons = {"ours": str(PROJECT_PYTHON)}
+    pythons = {"ours": str(ours_inproc_python(venv_python))}
     if any(fw != "ours" for fw in frameworks):
         ref = str(ensure_ref_venv(venv_python))
         pythons.update({fw: ref for fw in frameworks if fw != "ours"})

@@ -46,7 +46,7 @@ if str(BENCH_DIR) not in sys.path:
 
 from endpoints import LABELS  # noqa: E402
 from venvs import ensure_ref_venv  # noqa: E402
-from venvs import PROJECT_PYTHON  # noqa: E402
+from venvs import ours_inproc_python  # noqa: E402
 
 FRAMEWORKS = ("ours", "quart", "starlette", "blacksheep", "falcon", "litestar")
 MARKER = "ffi_call"
@@ -130,7 +130,7 @@ def count_all(
     """All frameworks, two at a time (instruction counts do not mind sharing the machine)."""
     if shutil.which("valgrind") is None:
         raise RuntimeError("valgrind is not installed (apt-get install valgrind)")
-    pythons = {"ours": str(PROJECT_PYTHON)}
+    pythons = {"ours": str(ours_inproc_python(venv_python))}
     if any(fw != "ours" for fw in frameworks):
         ref = str(ensure_ref_venv(venv_python))
         pythons.update({fw: ref for fw in frameworks if fw != "ours"})

@@ -56,10 +56,8 @@ if str(BENCH_DIR) not in sys.path:
 from endpoints import LABELS  # noqa: E402
 from venvs import ensure_ours_venv  # noqa: E402
 from venvs import ensure_ref_venv  # noqa: E402
-from venvs import PROJECT_PYTHON  # noqa: E402
-from venvs import REF_PYTHON  # noqa: E402
-
-OURS_PYTHON = PROJECT_PYTHON
+from venvs import ours_inproc_python  # noqa: E402
+from venvs import python_version  # noqa: E402
 
 FRAMEWORKS = ("ours", "quart", "starlette", "blacksheep", "falcon", "litestar")
 PEERS = FRAMEWORKS[1:]
@@ -236,13 +234,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--ours-python",
-        default=str(OURS_PYTHON) if OURS_PYTHON.exists() else sys.executable,
-        help="interpreter for 'ours' (default: the project's .venv)",
+        default=None,
+        help="interpreter for 'ours' in-process (default: the project's .venv, or for"
+        " another --venv-python version bench/.venv-ours-X.Y)",
     )
     parser.add_argument(
         "--venv-python",
         default=sys.executable,
-        help="interpreter used to create bench/.venv-ref (default: this one)",
+        help="interpreter the bench's venvs are made with, so the Python every figure is"
+        " taken on (default: this one; another version gets venvs of its own, venvs.py)",
     )
     modes = parser.add_argument_group("modes (default: --inproc)")
     modes.add_argument("--inproc", action="store_true", help="the in-process table")
@@ -315,6 +315,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             if name not in selected:
                 selected.append(name)
     args.frameworks = [fw for fw in FRAMEWORKS if fw in selected]
+    if args.ours_python is None:
+        args.ours_python = str(ours_inproc_python(args.venv_python))
     if args.check_ratio is not None and not {"ours", "quart"} <= set(args.frameworks):
         parser.error("--check-ratio needs both 'ours' and 'quart' to run")
     return args
@@ -334,10 +336,8 @@ def run_inproc(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     if args.iterations is not None:
         passthrough += ["--iterations", str(args.iterations)]
 
-    if set(PEERS) & set(args.frameworks):
-        ensure_ref_venv(args.venv_python)
-
-    pythons = {fw: str(REF_PYTHON) for fw in PEERS}
+    ref = str(ensure_ref_venv(args.venv_python)) if set(PEERS) & set(args.frameworks) else ""
+    pythons = {fw: ref for fw in PEERS}
     pythons["ours"] = args.ours_python
     versions = {fw: dist_version(pythons[fw], DIST_NAMES[fw]) for fw in args.frameworks}
     passes = 1 if args.quick else max(1, args.passes)
@@ -363,7 +363,7 @@ def run_inproc(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     print(
         "Versions: "
         + ", ".join(f"{LABELS[fw]} {versions[fw]}" for fw in args.frameworks)
-        + f"; Python {platform.python_version()}"
+        + f"; Python {python_version(args.venv_python)}"
         + (" (--quick)" if args.quick else "")
     )
     print()
@@ -382,7 +382,7 @@ def run_inproc(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         "unit": "microseconds_per_request",
         "quick": args.quick,
         "passes": passes,
-        "python": platform.python_version(),
+        "python": python_version(args.venv_python),
         "versions": versions,
         "results": results,
     }
@@ -408,8 +408,9 @@ def run_inproc(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     return status, payload
 
 
-def save_section(name: str, section: dict[str, Any]) -> None:
-    """Merge one mode's figures into bench/results/results.json (other modes kept)."""
+def save_section(name: str, section: dict[str, Any], python: str) -> None:
+    """Merge one mode's figures, taken on Python ``python`` (a version),
+    into bench/results/results.json (other modes kept)."""
     RESULTS_DIR.mkdir(exist_ok=True)
     data: dict[str, Any] = {}
     if RESULTS_JSON.exists():
@@ -421,7 +422,7 @@ def save_section(name: str, section: dict[str, Any]) -> None:
     data["machine"] = {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
-        "python": platform.python_version(),
+        "python": python,
     }
     RESULTS_JSON.write_text(json.dumps(data, indent=2) + "\n")
     log(f"saved {RESULTS_JSON.relative_to(ROOT)}")
@@ -479,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         status = status or code
         log(f"({mode}: {time.monotonic() - mode_started:.0f}s)")
         if not args.no_save:
-            save_section(mode, section)
+            save_section(mode, section, python_version(args.venv_python))
     if not args.no_save:
         draw_chart(args.venv_python)
         import report
