@@ -324,7 +324,7 @@ def unpack(suite: Suite, archive: Path, into: Path) -> Path:
 
 
 class PostgresUnavailable(Exception):
-    """No PostgreSQL server could be started (the package is not installed)."""
+    """No PostgreSQL server could be started (not installed, or it failed to start)."""
 
 
 def postgres_bindir() -> Path | None:
