@@ -184,6 +184,39 @@ def test_known_answers(path: str, method: str, expected: tuple[Any, ...]) -> Non
     assert _quart_answer(ours, path, method, False)[: len(expected)] == expected
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/n/42",
+        "/n/0",  # below min=1: a 404, as Werkzeug (not the next rule)
+        "/n/" + "9" * 5000,  # past int()'s digit limit: not a number, as Werkzeug says
+        "/d/007",
+        "/d/07",  # not 3 digits: no rule
+        "/s/-5",
+        "/s/" + "1" * 5000,
+        "/u/" + "1" * 5000,
+        "/f/1.5",
+        "/p/a/b",
+    ],
+)
+def test_converters_answer_as_werkzeugs(path: str) -> None:
+    # Werkzeug's plain converters are applied without their methods (int(),
+    # the value as it is): the answers, errors included, stay Werkzeug's.
+    specs = [
+        {"string": "/n/<int(min=1):n>", "endpoint": "positive"},
+        {"string": "/n/<x>", "endpoint": "other"},
+        {"string": "/d/<int(fixed_digits=3):d>", "endpoint": "digits"},
+        {"string": "/s/<int(signed=True):s>", "endpoint": "signed"},
+        {"string": "/u/<int:u>", "endpoint": "plain"},
+        {"string": "/f/<float:f>", "endpoint": "float"},
+        {"string": "/p/<path:p>", "endpoint": "path"},
+    ]
+    plain, ours = _maps(specs, merge_slashes=True)
+    expected = _answer(plain, path, "GET", False)
+    assert _answer(ours, path, "GET", False) == expected
+    assert _quart_answer(ours, path, "GET", False) == expected
+
+
 async def test_an_app_matches_without_reference_cycles() -> None:
     # Werkzeug's matcher builds a recursive closure per match (a cycle for
     # the garbage collector); a route with varying arguments matches anew on

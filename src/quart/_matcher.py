@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from werkzeug.routing.converters import BaseConverter
+from werkzeug.routing.converters import IntegerConverter
 from werkzeug.routing.converters import ValidationError
 from werkzeug.routing.exceptions import NoMatch
 from werkzeug.routing.exceptions import RequestAliasRedirect
@@ -49,6 +51,42 @@ def _compile(
     )
     compiled = patterns[content] = (pattern, tuple(names))
     return compiled
+
+
+# How a rule's argument is converted: as it is (BaseConverter.to_python, the
+# default, path and any converters), by int() (a plain IntegerConverter), or
+# by the converter's own to_python.
+_AS_IS = "as is"
+_INT = "int"
+_CALL = "call"
+_Conversions = tuple[tuple[str, str, BaseConverter], ...]
+
+
+def _conversions(rule: Rule) -> _Conversions:
+    """``rule``'s converters as (argument name, kind, converter), in order:
+    Werkzeug's own that need no call are not called (bench:
+    path_params_varied, make bench-instr). Remembered on the rule while its
+    converters are the same."""
+    converters = rule._converters
+    cached: tuple[object, _Conversions] | None = getattr(rule, "_quart_conversions", None)
+    if cached is not None and cached[0] is converters:
+        return cached[1]
+    plan = []
+    for name, converter in converters.items():
+        kind = _CALL
+        if type(converter).to_python is BaseConverter.to_python:
+            kind = _AS_IS
+        elif (
+            type(converter) is IntegerConverter
+            and not converter.fixed_digits
+            and converter.min is None
+            and converter.max is None
+        ):
+            kind = _INT
+        plan.append((str(name), kind, converter))
+    conversions = tuple(plan)
+    rule._quart_conversions = (converters, conversions)  # type: ignore[attr-defined]
+    return conversions
 
 
 class _Search:
@@ -221,16 +259,25 @@ class Matcher(StateMachineMatcher):
             raise NoMatch(search.allowed, search.websocket_mismatch)
         rule, values = found
         result: dict[str, Any] = {}
-        for (name, converter), value in zip(rule._converters.items(), values, strict=False):
-            try:
-                result[str(name)] = converter.to_python(value)
-            except ValidationError as error:
-                if search is None:
-                    # What the walk saw on its way to the same rule (the
-                    # methods of the rules before it) is what Werkzeug reports.
-                    search = _Search(method, websocket, self._patterns)
-                    search.walk(self._root, parts, 0, [])
-                raise NoMatch(search.allowed, search.websocket_mismatch) from error
+        plan = _conversions(rule)
+        try:
+            for (name, kind, converter), value in zip(plan, values, strict=False):
+                if kind is _AS_IS:
+                    result[name] = value
+                elif kind is _INT:
+                    try:
+                        result[name] = int(value)
+                    except ValueError as error:  # as NumberConverter.to_python says
+                        raise ValidationError() from error
+                else:
+                    result[name] = converter.to_python(value)
+        except ValidationError as error:
+            if search is None:
+                # What the walk saw on its way to the same rule (the
+                # methods of the rules before it) is what Werkzeug reports.
+                search = _Search(method, websocket, self._patterns)
+                search.walk(self._root, parts, 0, [])
+            raise NoMatch(search.allowed, search.websocket_mismatch) from error
         if rule.defaults:
             result.update(rule.defaults)
         if rule.alias and rule.map.redirect_defaults:
