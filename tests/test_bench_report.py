@@ -7,20 +7,17 @@ or when the block's figures are not the file's.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
+
+from scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _report() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_report", ROOT / "bench" / "report.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/report.py", "bench_report")
 
 
 def test_readme_block_is_the_committed_run() -> None:

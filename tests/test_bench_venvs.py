@@ -4,23 +4,16 @@ was asked for (``make bench-all BENCH_PYTHON=python3.13``)."""
 from __future__ import annotations
 
 import functools
-import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from scripts import load_script
 
 
 @functools.cache
 def _venvs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_venvs", ROOT / "bench" / "venvs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/venvs.py", "bench_venvs")
 
 
 @pytest.fixture

@@ -4,32 +4,17 @@ and turns it into the per-request table (no valgrind needed here)."""
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from scripts import load_script
 
 
 @functools.cache
 def _wire_instr() -> ModuleType:
-    # Loaded once, under its own name (its dataclasses look their module up
-    # in sys.modules); its bench siblings (wire, endpoints, venvs) come with it.
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "bench_wire_instr", ROOT / "bench" / "wire_instr.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    return module
+    # Loaded once; its bench siblings (wire, endpoints, venvs) come with it.
+    return load_script("bench/wire_instr.py", "bench_wire_instr")
 
 
 DUMP = """version: 1

@@ -4,32 +4,22 @@ own tests need (``make test-extensions``), and leaves nothing behind."""
 from __future__ import annotations
 
 import functools
-import importlib.util
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
 
 import pytest
+from scripts import load_script
 from system_packages import unavailable
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @functools.cache
 def _suites() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "tools_extension_suites", ROOT / "tools" / "extension_suites.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/extension_suites.py", "tools_extension_suites")
 
 
 def _bindir() -> Path:
