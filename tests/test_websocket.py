@@ -1176,6 +1176,37 @@ async def test_clean_close_cancels_a_handler_busy_elsewhere(
     assert events == ["subscribe", "cancelled", "teardown"]
 
 
+async def test_a_handler_busy_while_its_own_task_receives_is_cancelled_when_the_client_leaves(
+    app: Quart, client: QuartClient
+) -> None:
+    # The receiving is done by a task the handler started, which then waits
+    # for something else too: the framework must still read on to see the
+    # client leave, and cancel the handler.
+    events: list[Any] = []
+    received = asyncio.Event()
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        async def consume() -> None:
+            events.append(await websocket.receive())
+            received.set()
+            await asyncio.Event().wait()
+
+        task = asyncio.ensure_future(consume())
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            task.cancel()
+            raise
+
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        await connection.send("hello")
+        await received.wait()
+        await connection.close(1000)
+    assert events == ["hello", "cancelled"]
+
+
 async def test_a_timed_out_receive_loses_nothing(app: Quart, client: QuartClient) -> None:
     @app.websocket("/ws")
     async def ws() -> None:

@@ -44,20 +44,21 @@ if TYPE_CHECKING:
 # Who calls ``receive``: one caller at a time, and only when the app wants a
 # message or is busy elsewhere. A task in ``Websocket.receive()`` with nothing
 # buffered pulls the next message from the server itself (no hand-off, so an
-# echo loop costs no extra task switch). When it leaves ``receive()`` it arms
-# the connection's reader task with ``call_soon``; if the app comes straight
-# back to ``receive()`` the arming is cancelled unrun, but if it awaits
-# something else the reader runs and pulls in its place, keeping at most
-# ``_READ_AHEAD`` messages (about ``_READ_AHEAD_BYTES``) until the app reads
-# them. So the server is pulled from only as the app consumes, and its own
-# flow control holds back a client that sends faster than the app reads;
-# reading ahead this little is what lets the framework see the client leave
-# while the handler is busy. Messages it holds are handed over in order.
-# The connection is armed once the pipeline's first step is over if the
-# handler is then busy outside ``receive()`` (a ``before_websocket`` that
-# awaits, an explicit ``accept()`` then other work, an accept the server makes
-# wait); the reader task is made by the first arming that runs, so the usual
-# handler, straight into ``receive()`` and waiting there, has none.
+# echo loop costs no extra task switch). Whenever the handler's task suspends
+# outside ``receive()`` (a ``before_websocket`` that awaits, an accept the
+# server makes wait, any await of its own between two receives), the serving
+# coroutine, which runs the pipeline step by step (``_websocket_serve._drive``),
+# arms the connection's reader task with ``call_soon``: the reader then pulls
+# in the handler's place, keeping at most ``_READ_AHEAD`` messages (about
+# ``_READ_AHEAD_BYTES``) until the app reads them, and stops pulling once the
+# handler is back in ``receive()``. A handler that only ever waits in
+# ``receive()`` never arms it and has no reader task. Another task's
+# ``receive()`` (one the handler started) arms it as it returns, since the
+# handler may be busy for good. So the server is pulled from only as the app
+# consumes, and its own flow control holds back a client that sends faster
+# than the app reads; reading ahead this little is what lets the framework
+# see the client leave while the handler is busy. Messages it holds are
+# handed over in order.
 #
 # When the client leaves (``websocket.disconnect``, any code) the close is
 # queued behind the messages that came before it:
@@ -311,8 +312,12 @@ class _WebsocketConnection:
             return data
         finally:
             if mine:
+                # The serving coroutine arms the reader if the handler then
+                # suspends elsewhere (_websocket_serve._drive): nothing to do
+                # for the usual handler, straight back in receive() (bench: ws_echo).
                 self._handler_receiving = False
-            if self.state != _CLOSED and self._arm_handle is None:
+            elif self.state != _CLOSED and self._arm_handle is None:
+                # Another task received: the handler may be busy for good.
                 self._arm_handle = self._loop.call_soon(self._arm)
 
     async def send(self, data: str | bytes) -> None:

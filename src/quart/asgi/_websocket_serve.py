@@ -24,6 +24,7 @@ from ._common import _split_path
 from ._messages import log_escaped
 from ._messages import plain_500_response
 from ._messages import reraises_escaped
+from ._websocket import _CLOSED
 from ._websocket import _WebsocketConnection
 
 if TYPE_CHECKING:
@@ -98,9 +99,9 @@ def _serve(
 ) -> Generator[Any, Any, None]:
     # serve_websocket, and handle_websocket's handshake first when ``asgi``
     # (its scope, receive and send) is given. A generator-based coroutine,
-    # not ``async def``: it runs the pipeline's first step by hand (see
-    # _first_step) and then delegates to it with ``yield from``, as ``await``
-    # would, at no extra level.
+    # not ``async def``, so the handshake costs no coroutine of its own; the
+    # pipeline runs step by step through _drive, which arms the reader when
+    # the handler suspends outside ``receive()``.
     if asgi is not None:
         scope, receive, send = asgi
         pulled: Any = receive()
@@ -133,9 +134,7 @@ def _serve(
                 # Quart.handle_websocket's line, without its coroutine around
                 # the pipeline's (bench: ws_connect, ws_echo). Keep in step.
                 pipeline = app._websocket_steps.handle(app, app.websocket_context(websocket))
-            response = yield from _first_step(conn, pipeline)
-            if response is _PENDING:
-                response = yield from pipeline
+            response = yield from _drive(conn, pipeline)
         except asyncio.CancelledError as error:
             if conn.absorb_cancel():
                 return  # We cancelled it: the client left. Teardown has run.
@@ -161,27 +160,34 @@ def _serve(
             yield from conn.stop_reader()  # Often nothing to stop (bench: ws_connect).
 
 
-#: What _first_step answers while the pipeline is still running.
-_PENDING: Any = object()
-
-
-def _first_step(conn: _WebsocketConnection, pipeline: Any) -> Generator[Any, Any, Any]:
-    """Run the pipeline's first step by hand, and up to the point where its
-    task resumes it normally; then arm the reader only if the handler
-    suspended outside ``receive()`` (busy in a ``before_websocket`` function,
-    or accepting on a server whose accept waits): what a ``call_soon`` armed
-    up front would have done, without one for the usual handler that goes
-    straight into ``receive()`` (bench: ws_connect). Answers the pipeline's
-    result if it ended, else ``_PENDING`` (the caller delegates the rest).
-    ``pipeline`` is a coroutine, or an awaitable's iterator."""
+def _drive(conn: _WebsocketConnection, pipeline: Any) -> Generator[Any, Any, Any]:
+    """Run the pipeline by hand, as its task would through ``await``, and
+    answer its result. Each time the handler's task suspends outside
+    ``receive()`` (a ``before_websocket`` function that awaits, an accept the
+    server makes wait, any await of the handler's own between two receives)
+    and the reader is not armed yet, arm it: the reader then pulls from the
+    server in the handler's place, so a client that leaves is noticed while
+    the handler is busy. The usual handler, which only ever waits in
+    ``receive()``, never pays for an arming (bench: ws_echo, where arming on
+    every ``receive()`` that returned cost a ``call_soon`` and a cancel per
+    message, and ws_connect). ``pipeline`` is a coroutine, or an awaitable's
+    iterator."""
     coro = pipeline
     try:
         pending = coro.send(None)
     except StopIteration as stop:
         return stop.value
-    if not conn._handler_receiving and conn._arm_handle is None:
-        conn._arm_handle = conn._loop.call_soon(conn._arm)
     while True:
+        if (
+            not conn._handler_receiving
+            and conn._arm_handle is None
+            and (conn._reader is None or not conn._armed)
+            and conn.state != _CLOSED
+            and not conn.finished
+        ):
+            # Run at the loop's next turn, as an arming made just before
+            # this suspension would have been.
+            conn._arm_handle = conn._loop.call_soon(conn._arm)
         try:
             sent = yield pending
         except GeneratorExit:
@@ -193,8 +199,6 @@ def _first_step(conn: _WebsocketConnection, pipeline: Any) -> Generator[Any, Any
             except StopIteration as stop:
                 return stop.value
             continue
-        if sent is None:
-            return _PENDING  # Resumed as asyncio does: ``yield from`` takes over.
         try:
             pending = coro.send(sent)
         except StopIteration as stop:
