@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-wire-instr bench-import bench-all bench-readme bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
+.PHONY: run test test-strict test-all test-extensions lint docs bench bench-wire bench-large bench-instr bench-wire-instr bench-cold bench-import bench-all bench-readme bench-fanout bench-signals bench-compress compat fuzz soak metrics clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -111,6 +111,10 @@ bench-instr: $(STAMP)
 # Server instructions per request over the wire, under callgrind (bench/wire_instr.py).
 bench-wire-instr: $(STAMP)
 	$(BIN)/python bench/run.py --wire-instr $(BENCH_ARGS)
+
+# Cache misses per step of a cold request, under callgrind (bench/cold_steps.py).
+bench-cold: $(STAMP)
+	$(BIN)/python bench/cold_steps.py
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/run.py --import-time $(BENCH_ARGS)
