@@ -170,8 +170,7 @@ def _drive(conn: _WebsocketConnection, pipeline: Any) -> Generator[Any, Any, Any
     the handler is busy. The usual handler, which only ever waits in
     ``receive()``, never pays for an arming (bench: ws_echo, where arming on
     every ``receive()`` that returned cost a ``call_soon`` and a cancel per
-    message, and ws_connect). ``pipeline`` is a coroutine, or an awaitable's
-    iterator."""
+    message). ``pipeline`` is a coroutine, or an awaitable's iterator."""
     coro = pipeline
     try:
         pending = coro.send(None)
