@@ -30,6 +30,7 @@ Usage::
 
     .venv/bin/python bench/cold_steps.py              # plaintext, 60 requests
     .venv/bin/python bench/cold_steps.py --endpoint json -n 100
+    .venv/bin/python bench/cold_steps.py --keep /tmp/cold   # keep the dumps (callgrind_annotate)
 """
 
 from __future__ import annotations
@@ -351,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=60, help="requests counted (the first 5 skipped)")
     parser.add_argument("--driver", choices=("ours", "starlette", "raw"), help=argparse.SUPPRESS)
     parser.add_argument("--no-peers", action="store_true", help="ours only")
+    parser.add_argument("--keep", type=Path, help="copy the callgrind dumps here")
     args = parser.parse_args(argv)
     if args.driver:
         driver(args.driver, args.endpoint, args.n)
@@ -380,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ours, {args.endpoint}, per cold request ({args.n - skip} counted):\n")
         print(table(rows))
         if args.no_peers:
+            _keep(where, args.keep)
             return 0
         peers: list[tuple[str, dict[str, float]]] = []
         others = [("starlette", str(ensure_ref_venv()))]
@@ -391,9 +394,20 @@ def main(argv: list[str] | None = None) -> int:
             run_valgrind(python, script, framework, args.endpoint, args.n, where / framework)
             peers.append((framework, total(by_step(read_dumps(where / framework), 1, skip))))
         peers.append(("ours", total(steps)))
+        _keep(where, args.keep)
         print(f"\nwhole requests, {args.endpoint} (raw: a bare ASGI app, the harness's share):\n")
         print(table(peers).replace("| step |", "| framework |", 1))
     return 0
+
+
+def _keep(where: Path, keep: Path | None) -> None:
+    """Copy the dumps (``ours.N``, ``starlette.N``...) to ``keep``."""
+    if keep is None:
+        return
+    keep.mkdir(parents=True, exist_ok=True)
+    for path in where.iterdir():
+        if path.is_file():
+            shutil.copy2(path, keep / path.name)
 
 
 if __name__ == "__main__":
