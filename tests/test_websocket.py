@@ -880,6 +880,33 @@ async def test_an_except_exception_loop_still_ends_when_the_client_leaves(
     assert handled == ["JSONDecodeError", 1]
 
 
+async def test_an_echo_loop_through_wait_for_keeps_order_and_ends_when_the_client_leaves(
+    app: Quart, client: QuartClient
+) -> None:
+    # On 3.11 wait_for receives in a task of its own; from 3.12 in the handler's.
+    events: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        try:
+            while True:
+                await websocket.send(await asyncio.wait_for(websocket.receive(), TIMEOUT))
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+
+    @app.teardown_websocket
+    async def teardown(exc: BaseException | None) -> None:
+        events.append(("teardown", type(exc)))
+
+    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as connection:
+        for text in ("one", "two", "three"):
+            await connection.send(text)
+        assert [await connection.receive() for _ in range(3)] == ["one", "two", "three"]
+        await connection.disconnect()
+    assert events == ["cancelled", ("teardown", asyncio.CancelledError)]
+
+
 async def test_taskgroup_reader_and_writer_end_by_cancellation(
     app: Quart, client: QuartClient, caplog: pytest.LogCaptureFixture
 ) -> None:
