@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import uuid
 import warnings
@@ -509,3 +510,51 @@ async def test_websocket_outside_the_root_path_is_not_found(
     refused = await connect("/ws")
     assert refused[0]["type"] == "websocket.http.response.start"
     assert refused[0]["status"] == 404
+
+
+async def test_a_route_whose_arguments_vary_leaves_nothing_for_the_garbage_collector() -> None:
+    # A user id never seen before in every request: the framework must not
+    # keep an object per request (which the collector would move up its
+    # generations and scan in every full collection: pauses).
+    app = Quart(__name__)
+
+    @app.route("/users/<int:user_id>")
+    async def user(user_id: int) -> str:
+        return str(user_id)
+
+    client = app.test_client()
+
+    async def serve(first: int) -> int:
+        for user_id in range(first, first + 300):
+            response = await client.get(f"/users/{user_id}")
+            assert await response.get_data(as_text=True) == str(user_id)
+        gc.collect()
+        return len(gc.get_objects())
+
+    # The first run fills what is bounded anyway (the standard library's URL
+    # parsing cache, say); the second must add nothing per request.
+    filled = await serve(0)
+    assert await serve(300) - filled < 30
+
+
+async def test_a_path_that_comes_again_is_answered_from_the_cache() -> None:
+    # Werkzeug's converters run while the path is new, not once it is remembered.
+    app = Quart(__name__)
+    conversions: list[str] = []
+
+    class Counting(BaseConverter):
+        def to_python(self, value: str) -> str:
+            conversions.append(value)
+            return value
+
+    Counting.__module__ = "werkzeug.routing.counting"  # Counts as Werkzeug's own: cacheable.
+    app.url_map.converters["counting"] = Counting
+
+    @app.route("/items/<counting:name>")
+    async def item(name: str) -> str:
+        return name
+
+    client = app.test_client()
+    for _ in range(5):
+        assert await (await client.get("/items/a")).get_data(as_text=True) == "a"
+    assert conversions == ["a", "a"]

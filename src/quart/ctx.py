@@ -320,7 +320,7 @@ class _BaseRequestWebsocketContext(AppContext):
                 if type(cache) is dict
                 else None
             )
-            if hit is not None:
+            if hit:  # (False: a path seen once, not remembered yet.)
                 args = hit[1]
                 request.url_rule, request.view_args = hit[0], dict(args) if args else {}
                 return

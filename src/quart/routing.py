@@ -236,19 +236,27 @@ def match(
 
     Raises the routing exception (404, 405, redirect) when nothing matches.
     A rule is remembered only if its converters are Werkzeug's own, so a
-    custom converter that loads objects still runs on every request.
+    custom converter that loads objects still runs on every request; and
+    only once a path comes a second time. The first time only the path is
+    noted (its key, with ``False``): a route whose arguments vary (a user id
+    never seen before in every request) would otherwise leave a remembered
+    answer per request, objects the garbage collector must move up its
+    generations and scan in full collections until the cache is cleared
+    (bench: path_params_varied).
     """
-    cache: dict[tuple[str, str, bool], tuple[Rule, dict[str, object]]] | None = getattr(
+    cache: dict[tuple[str, str, bool], tuple[Rule, dict[str, object]] | bool] | None = getattr(
         adapter, "_quart_matches", None
     )
     if type(cache) is not dict:
         cache = None  # an adapter of another kind (a test's Mock): no cache
     # ctx.match_request reads this cache in place: keep the key in step.
     key = (path, method, websocket)
+    hit: tuple[Rule, dict[str, object]] | bool | None = None
     if cache is not None:
         hit = cache.get(key)
-        if hit is not None:
-            return hit[0], dict(hit[1])
+        if hit:
+            rule, args = hit  # type: ignore[misc]
+            return rule, dict(args)
     found = _match_directly(adapter, path, method, websocket)
     if found is None:
         # Werkzeug copies query_args into slash-redirect URLs and needs a str:
@@ -261,9 +269,12 @@ def match(
     else:
         rule, args = found
     if cache is not None and _cacheable(rule):
-        if len(cache) >= _MATCH_CACHE_SIZE:
-            cache.clear()
-        cache[key] = (rule, dict(args))
+        if hit is None:  # Seen for the first time: noted, not remembered.
+            if len(cache) >= _MATCH_CACHE_SIZE:
+                cache.clear()
+            cache[key] = False
+        else:
+            cache[key] = (rule, dict(args))
     return rule, args
 
 
