@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import ImmutableDict
 
 from quart import Config
 from quart import Quart
@@ -240,3 +241,35 @@ async def test_no_trusted_hosts_serves_any_host(app: Quart) -> None:
 
     response = await app.test_client().get("/", headers={"Host": "anything.example"})
     assert response.status_code == 200
+
+
+def test_flasks_defaults_are_all_there_with_flasks_values() -> None:
+    # DEFAULT_CONFIG writes Flask's defaults out (reading them would import
+    # Flask's WSGI app with quart): they must stay the installed Flask's.
+    from flask.app import Flask
+
+    from quart.config import DEFAULT_CONFIG
+
+    quarts_own = {"MAX_CONTENT_LENGTH", "SEND_FILE_MAX_AGE_DEFAULT"}
+    flasks = {key: value for key, value in Flask.default_config.items() if key not in quarts_own}
+    assert {key: DEFAULT_CONFIG[key] for key in flasks if key in DEFAULT_CONFIG} == flasks
+    assert quarts_own <= set(DEFAULT_CONFIG)
+
+
+def test_a_key_only_a_newer_flask_has_reads_as_flasks_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Flask's sans-IO core may read a key its newer release added (#371).
+    from flask.app import Flask
+
+    newer = ImmutableDict({**Flask.default_config, "NEWER_FLASK_KEY": 42})
+    monkeypatch.setattr(Flask, "default_config", newer)
+    app = Quart(__name__)
+    assert app.config["NEWER_FLASK_KEY"] == 42
+    assert "NEWER_FLASK_KEY" not in app.config  # A default, not a setting.
+    app.config["NEWER_FLASK_KEY"] = 7
+    assert app.config["NEWER_FLASK_KEY"] == 7
+    with pytest.raises(KeyError):
+        app.config["NOT_A_KEY_ANYWHERE"]
+    with pytest.raises(KeyError):
+        app.config["lower"]

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from markupsafe import escape as escape
 from markupsafe import Markup as Markup
 
+# First of this package's modules: it defers Flask's and Werkzeug's package
+# __init__ before anything imports their submodules (see its docstring).
+from . import _deferred as _deferred
 from . import _lazy
 from . import app as app
 from . import asgi as asgi

@@ -12,7 +12,6 @@ from typing import Any
 from typing import TYPE_CHECKING
 from typing import TypeVar
 
-from flask import Flask as Flask
 from werkzeug.datastructures import Authorization as Authorization
 from werkzeug.datastructures import Headers as Headers
 
@@ -59,6 +58,8 @@ from ..utils import observe_changes as observe_changes
 from ..utils import restart as restart
 
 if TYPE_CHECKING:
+    from flask import Flask as Flask
+
     from ..testing.utils import sentinel as sentinel
     from ..typing import ASGIReceiveCallable as ASGIReceiveCallable
     from ..typing import ASGISendCallable as ASGISendCallable
@@ -91,7 +92,6 @@ __all__ = [
     "AppOrBlueprintKey",
     "Authorization",
     "Event",
-    "Flask",
     "Headers",
     "HeadersValue",
     "MustReloadError",
@@ -161,6 +161,8 @@ LAZY_NAMES: LazyNames = {
     # Imported on first use: the CLI, quart.testing and Hypercorn are not
     # needed to serve an app, so importing quart.app does not load them.
     "sentinel": ("quart.testing.utils", "sentinel"),
+    # Flask's WSGI app: loads its CLI, development server and test client.
+    "Flask": ("flask", "Flask"),
     "ASGIReceiveCallable": ("quart.typing", "ASGIReceiveCallable"),
     "ASGISendCallable": ("quart.typing", "ASGISendCallable"),
     "Scope": ("quart.typing", "Scope"),
