@@ -281,23 +281,14 @@ def run_valgrind(
 
 def read_dumps(out: Path) -> list[dict[str, int]]:
     """The event totals of each numbered dump ``out.N``, in order."""
-    dumps = []
+    from wire_instr import read_events
+
+    numbered = []
     for path in out.parent.glob(f"{out.name}.*"):
         suffix = path.name.rsplit(".", 1)[1]
         if suffix.isdigit():
-            dumps.append((int(suffix), path))
-    totals = []
-    for _, path in sorted(dumps):
-        events: list[str] = []
-        values: list[int] = []
-        for line in path.read_text().splitlines():
-            if line.startswith("events:"):
-                events = line.split()[1:]
-            elif line.startswith(("summary:", "totals:")):
-                values = [int(v) for v in line.split()[1:]]
-        values += [0] * (len(events) - len(values))
-        totals.append(dict(zip(events, values, strict=True)))
-    return totals
+            numbered.append((int(suffix), path))
+    return [read_events(path) for _, path in sorted(numbered)]
 
 
 def by_step(dumps: list[dict[str, int]], steps: int, skip: int) -> list[dict[str, float]]:
