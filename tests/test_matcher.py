@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.routing import RequestRedirect
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import BaseConverter
 
 from quart import Quart
 from quart import routing
@@ -44,6 +45,7 @@ _SEGMENTS = [
     "<string(length=2):s>",
     "v<int:version>",
     "<slug>.json",
+    "<lower:w>",
 ]
 _PATH_PARTS = [
     "a",
@@ -101,9 +103,22 @@ def _rule_specs(draw: Any) -> list[dict[str, Any]]:
     return specs
 
 
+class _Lower(BaseConverter):
+    # A converter of the app's own: its pattern is not Werkzeug's.
+    regex = "[a-z]+"
+
+    def to_python(self, value: str) -> str:
+        return value.upper()
+
+
 def _maps(specs: list[dict[str, Any]], merge_slashes: bool) -> tuple[Map, QuartMap]:
-    plain = Map([Rule(**spec) for spec in specs], merge_slashes=merge_slashes)
-    ours = QuartMap([Rule(**spec) for spec in specs], merge_slashes=merge_slashes)
+    converters = {"lower": _Lower}
+    plain = Map(
+        [Rule(**spec) for spec in specs], merge_slashes=merge_slashes, converters=converters
+    )
+    ours = QuartMap(
+        [Rule(**spec) for spec in specs], merge_slashes=merge_slashes, converters=converters
+    )
     assert isinstance(ours._matcher, Matcher)
     return plain, ours
 
