@@ -31,6 +31,7 @@ Usage::
     .venv/bin/python bench/cold_steps.py              # plaintext, 60 requests
     .venv/bin/python bench/cold_steps.py --endpoint json -n 100
     .venv/bin/python bench/cold_steps.py --keep /tmp/cold   # keep the dumps (callgrind_annotate)
+    .venv/bin/python bench/cold_steps.py --venv-python python3.13   # on another Python
 """
 
 from __future__ import annotations
@@ -344,6 +345,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--driver", choices=("ours", "starlette", "raw"), help=argparse.SUPPRESS)
     parser.add_argument("--no-peers", action="store_true", help="ours only")
     parser.add_argument("--keep", type=Path, help="copy the callgrind dumps here")
+    parser.add_argument(
+        "--venv-python",
+        default=sys.executable,
+        help="another Python version (its own venvs, as instr.py's)",
+    )
     args = parser.parse_args(argv)
     if args.driver:
         driver(args.driver, args.endpoint, args.n)
@@ -362,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cold-steps-") as tmp:
         where = Path(tmp)
         copy = make_copy(where)
-        ours_python = str(ours_inproc_python())
+        ours_python = str(ours_inproc_python(args.venv_python))
         log(f"ours: {args.n} cold {args.endpoint} requests under callgrind (about a minute)")
         script = copy / "cold_steps.py"
         run_valgrind(ours_python, script, "ours", args.endpoint, args.n, where / "ours")
@@ -376,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             _keep(where, args.keep)
             return 0
         peers: list[tuple[str, dict[str, float]]] = []
-        others = [("starlette", str(ensure_ref_venv()))]
+        others = [("starlette", str(ensure_ref_venv(args.venv_python)))]
         if args.endpoint == "plaintext":  # What the bare app answers.
             others.append(("raw", ours_python))
         for framework, python in others:
