@@ -212,6 +212,12 @@ def test_known_answers(path: str, method: str, expected: tuple[Any, ...]) -> Non
         "/u/" + "1" * 5000,
         "/f/1.5",
         "/p/a/b",
+        "/u/\u0663",  # an Arabic-Indic 3: a decimal digit, as \\d says
+        "/u/\u00b2",  # a superscript 2: a digit, but not a decimal one
+        "/n/\u00b2",  # ... so not the int rule's: the next rule's
+        "/u/1\n",
+        "/n/",  # the default converter wants one character at least
+        "/n/a\tb",
     ],
 )
 def test_converters_answer_as_werkzeugs(path: str) -> None:
@@ -291,6 +297,22 @@ def test_host_matching_as_werkzeug_does(host: str, path: str) -> None:
             return type(error).__name__
 
     assert answer(ours) == answer(plain)
+
+
+@pytest.mark.parametrize("host", ["api", "a/b", "7"])
+def test_a_host_of_one_converter_as_werkzeug_says(host: str) -> None:
+    # The domain is the walk's first part and, unlike the path's parts, may
+    # hold a slash: a bare <name> host does not match one.
+    def rules() -> list[Rule]:
+        return [Rule("/", host="<name>", endpoint="any"), Rule("/", host="<int:n>", endpoint="n")]
+
+    def answer(url_map: Map) -> Any:
+        try:
+            return url_map.bind(host).match("/")
+        except HTTPException as error:
+            return type(error).__name__
+
+    assert answer(QuartMap(rules(), host_matching=True)) == answer(Map(rules(), host_matching=True))
 
 
 @pytest.mark.parametrize("path", ["/n/5", "/n/50"])

@@ -40,16 +40,28 @@ _MERGE = re.compile("/{2,}")
 _GROUP_PREFIX = "__werkzeug_"
 
 
-def _compile(
-    patterns: dict[str, tuple[Any, tuple[str, ...]]], content: str
-) -> tuple[Any, tuple[str, ...]]:
+# A part that is one converter with one of Werkzeug's two most common
+# patterns, the default's (``<name>``, ``<string:name>``) and ``<int:name>``'s:
+# _descend tests the part itself instead of running the pattern.
+_WHOLE_PART = "whole part"
+_DIGITS = "digits"
+_SIMPLE = {
+    f"(?P<{_GROUP_PREFIX}0>[^/]{{1,}})\\Z": _WHOLE_PART,
+    f"(?P<{_GROUP_PREFIX}0>\\d+)\\Z": _DIGITS,
+}
+# A dynamic part's pattern compiled, its converter groups in order, and
+# _WHOLE_PART or _DIGITS where no pattern need run.
+_Pattern = tuple[Any, tuple[str, ...], str | None]
+
+
+def _compile(patterns: dict[str, _Pattern], content: str) -> _Pattern:
     """A dynamic part's pattern compiled, with its converter groups in order."""
     pattern = re.compile(content)
     names = sorted(
         (name for name in pattern.groupindex if name.startswith(_GROUP_PREFIX)),
         key=lambda name: int(name[len(_GROUP_PREFIX) :]),
     )
-    compiled = patterns[content] = (pattern, tuple(names))
+    compiled = patterns[content] = (pattern, tuple(names), _SIMPLE.get(content))
     return compiled
 
 
@@ -96,9 +108,7 @@ class _Search:
 
     __slots__ = ("allowed", "method", "patterns", "websocket", "websocket_mismatch")
 
-    def __init__(
-        self, method: str, websocket: bool, patterns: dict[str, tuple[Any, tuple[str, ...]]]
-    ) -> None:
+    def __init__(self, method: str, websocket: bool, patterns: dict[str, _Pattern]) -> None:
         self.method = method
         self.websocket = websocket
         self.patterns = patterns
@@ -179,7 +189,7 @@ class Matcher(StateMachineMatcher):
     def __init__(self, merge_slashes: bool) -> None:
         super().__init__(merge_slashes)
         # A dynamic part's pattern -> (compiled, its converter groups in order).
-        self._patterns: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        self._patterns: dict[str, _Pattern] = {}
 
     def _descend(
         self, parts: list[str], method: str, websocket: bool
@@ -208,6 +218,17 @@ class Matcher(StateMachineMatcher):
                     matched = compiled[0].match("/".join(parts[index:]))
                     after = count
                 else:
+                    simple = compiled[2]
+                    if simple is not None and index:
+                        # What the pattern says, without running it: a part
+                        # of the path has no slash (the domain, part 0, may),
+                        # and \d is str.isdecimal()'s Unicode Nd (bench:
+                        # path_params_varied, make bench-instr).
+                        if part and (simple is _WHOLE_PART or part.isdecimal()):
+                            matched = None
+                            state = target
+                            break
+                        continue
                     matched = compiled[0].match(part)
                     after = index + 1
                 if matched is not None:
@@ -215,6 +236,10 @@ class Matcher(StateMachineMatcher):
                     break
             else:
                 return None
+            if matched is None:  # A simple part: its value is the part.
+                values.append(part)
+                index += 1
+                continue
             for name in compiled[1]:
                 values.append(matched.group(name))
             if test.suffixed and matched.groups()[-1] == "/":
