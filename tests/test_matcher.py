@@ -46,6 +46,8 @@ _SEGMENTS = [
     "v<int:version>",
     "<slug>.json",
     "<lower:w>",
+    "7",
+    "<int(fixed_digits=2):fd>",
 ]
 _PATH_PARTS = [
     "a",
@@ -65,11 +67,32 @@ _PATH_PARTS = [
 ]
 
 
+# Rules around numbers: the default and int converters (whose parts of
+# digits Matcher.shape generalises), and what may take some numbers only.
+_NUMBER_SEGMENTS = [
+    "users",
+    "posts",
+    "7",
+    "<name>",
+    "<int:n>",
+    "<int:n2>",
+    "<x>",
+    "<slug>",
+    "<int(max=20):lim>",
+    "<string(length=2):s>",
+    "<any('1', '22'):k>",
+    "<lower:w>",
+    "<path:p>",
+]
+
+
 @st.composite
-def _rule_specs(draw: Any) -> list[dict[str, Any]]:
+def _rule_specs(
+    draw: Any, segments_from: list[str] = _SEGMENTS, defaults: bool = True
+) -> list[dict[str, Any]]:
     specs = []
     for index in range(draw(st.integers(1, 8))):
-        segments = draw(st.lists(st.sampled_from(_SEGMENTS), min_size=0, max_size=4))
+        segments = draw(st.lists(st.sampled_from(segments_from), min_size=0, max_size=4))
         # A variable name may appear once per rule.
         seen: set[str] = set()
         kept = []
@@ -97,7 +120,7 @@ def _rule_specs(draw: Any) -> list[dict[str, Any]]:
                 "websocket": websocket,
                 "strict_slashes": draw(st.sampled_from([None, False])),
                 "merge_slashes": draw(st.sampled_from([None, False])),
-                "defaults": draw(st.sampled_from([None, {"extra": 1}])),
+                "defaults": draw(st.sampled_from([None, {"extra": 1}])) if defaults else None,
             }
         )
     return specs
@@ -172,6 +195,91 @@ def test_matches_as_werkzeug_does(
         expected = _answer(plain, path, method, websocket)
         assert _answer(ours, path, method, websocket) == expected, (specs, path, method)
         assert _quart_answer(ours, path, method, websocket) == expected, (specs, path, method)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    specs=_rule_specs(_NUMBER_SEGMENTS, defaults=False),
+    data=st.data(),
+    numbers=st.lists(
+        st.sampled_from(["7", "12", "0", "20", "21", "05", "123", "\u0663", "9" * 5000]),
+        min_size=3,
+        max_size=8,
+    ),
+    method=st.sampled_from(["GET", "POST"]),
+    websocket=st.booleans(),
+)
+def test_paths_of_one_shape_answer_as_werkzeug_does(
+    specs: list[dict[str, Any]],
+    data: st.DataObject,
+    numbers: list[str],
+    method: str,
+    websocket: bool,
+) -> None:
+    # Paths that differ only in their parts of digits ("#" below) come again
+    # and again through one adapter, whose cache answers them by their shape
+    # once it may (quart.routing.match, Matcher.shape): always as Werkzeug.
+    # The paths follow the rules' own, a variable's part a number or a word.
+    plain, ours = _maps(specs, merge_slashes=True)
+    adapter = ours.bind("example.com", url_scheme="ws" if websocket else "http")
+    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    templates = []
+    for spec in specs:
+        template = [
+            data.draw(st.sampled_from(["#", "#", *_PATH_PARTS])) if "<" in segment else segment
+            for segment in spec["string"].split("/")[1:]
+        ]
+        templates.append(template)
+    for template in templates:
+        for number in numbers:
+            path = "/" + "/".join(number if part == "#" else part for part in template)
+            expected = _answer(plain, path, method, websocket)
+            try:
+                rule, args = routing.match(adapter, path, method, b"", websocket)
+            except RequestRedirect as redirect:
+                got: Any = ("redirect", redirect.new_url)
+            except HTTPException as error:
+                got = (type(error).__name__, sorted(getattr(error, "valid_methods", None) or []))
+            else:
+                got = ("match", rule.rule, rule.endpoint, args)
+            assert got == expected, (specs, path, method, websocket)
+
+
+@pytest.mark.parametrize(
+    "strings, paths",
+    [
+        # A static part of digits where the number goes: its own rule.
+        (["/users/<int:n>/x", "/users/7/x"], ["/users/1/x", "/users/2/x", "/users/7/x"]),
+        # A pattern that takes some numbers only (two digits): not a shape.
+        (["/t/<string(length=2):two>"], ["/t/12", "/t/34", "/t/123", "/t/5"]),
+        # The walk took a static part, failed, and came back: for 7 the
+        # static branch holds.
+        (["/users/7/x", "/<name>/<int:m>/x"], ["/users/8/x", "/users/9/x", "/users/7/x"]),
+        # The walk took another dynamic part first, failed, and came back.
+        (
+            ["/<any('u', 'v'):k>/7", "/<name>/<int:n>"],
+            ["/u/8", "/u/9", "/u/7", "/w/7", "/w/8", "/w/9"],
+        ),
+        # int() refuses a number past its digit limit: Werkzeug's 404.
+        (["/n/<int:n>"], ["/n/1", "/n/2", "/n/" + "9" * 5000, "/n/3"]),
+    ],
+)
+def test_a_shape_answers_as_werkzeug_where_digits_could_matter(
+    strings: list[str], paths: list[str]
+) -> None:
+    plain = Map([Rule(string, endpoint=string) for string in strings])
+    ours = QuartMap([Rule(string, endpoint=string) for string in strings])
+    adapter = ours.bind("example.com")
+    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    for path in paths * 2:
+        expected = _answer(plain, path, "GET", False)
+        try:
+            rule, args = routing.match(adapter, path, "GET", b"", False)
+        except HTTPException as error:
+            got: Any = (type(error).__name__, sorted(getattr(error, "valid_methods", None) or []))
+        else:
+            got = ("match", rule.rule, rule.endpoint, args)
+        assert got == expected, path
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,15 @@ import warnings
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
+from werkzeug.routing import Map
+from werkzeug.routing import Rule
 from werkzeug.routing import ValidationError
 
 from quart import Quart
 from quart import request
+from quart import routing
 from quart import url_for
 from quart import websocket
 from quart.routing import QuartMap
@@ -558,3 +562,93 @@ async def test_a_path_that_comes_again_is_answered_from_the_cache() -> None:
     for _ in range(5):
         assert await (await client.get("/items/a")).get_data(as_text=True) == "a"
     assert conversions == ["a", "a"]
+
+
+async def test_paths_that_differ_in_their_numbers_are_answered_by_their_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # /users/1/posts/hello, /users/2/posts/hello, ...: once two of them were
+    # matched, the others are answered without the matcher, and alike.
+    app = Quart(__name__)
+
+    @app.route("/users/<int:user_id>/posts/<slug>")
+    async def post(user_id: int, slug: str) -> str:
+        return f"{user_id} {slug}"
+
+    @app.route("/users/<int:user_id>/posts/<slug>/<int:page>")
+    async def page(user_id: int, slug: str, page: int) -> str:
+        return f"{user_id} {slug} {page}"
+
+    @app.route("/users/7/posts/<slug>")
+    async def seven(slug: str) -> str:
+        return f"seven {slug}"
+
+    @app.route("/years/<year>")
+    async def year(year: str) -> str:
+        return f"year {year!r}"
+
+    client = app.test_client()
+
+    async def get(path: str) -> str:
+        return await (await client.get(path)).get_data(as_text=True)
+
+    assert await get("/users/1/posts/hello") == "1 hello"
+    assert await get("/users/2/posts/hello") == "2 hello"
+    assert await get("/years/1999") == "year '1999'"
+    assert await get("/years/2000") == "year '2000'"
+    assert await get("/users/3/posts/x/1") == "3 x 1"
+    assert await get("/users/4/posts/x/2") == "4 x 2"
+    matched: list[str] = []
+    direct = routing._match_directly
+
+    def counted(adapter: Any, path: str, method: str, websocket: bool) -> Any:
+        matched.append(path)
+        return direct(adapter, path, method, websocket)
+
+    monkeypatch.setattr(routing, "_match_directly", counted)
+    assert await get("/users/42/posts/hello") == "42 hello"
+    assert await get("/users/0042/posts/hello") == "42 hello"
+    assert await get("/users/\u0663/posts/hello") == "3 hello"  # a decimal digit
+    assert await get("/years/0") == "year '0'"  # a str argument stays a str
+    assert await get("/users/5/posts/x/6") == "5 x 6"
+    assert matched == []
+    # A static part of digits is not a number of the shape: its own answer.
+    assert await get("/users/7/posts/a") == "seven a"
+    assert await get("/users/8/posts/a") == "8 a"
+    assert await get("/users/7/posts/b") == "seven b"
+    # Past int()'s digit limit Werkzeug's converter refuses: a 404, as ever.
+    response = await client.get("/users/" + "9" * 5000 + "/posts/hello")
+    assert response.status_code == 404
+    # Another method, another answer.
+    response = await client.post("/users/9/posts/hello")
+    assert response.status_code == 405
+
+
+async def test_a_shape_whose_numbers_may_change_the_answer_is_not_used() -> None:
+    # int(max=20) refuses 21 (a 404: Werkzeug does not try the next rule),
+    # any(1, 22) takes two numbers only, string(length=2) two digits: the same
+    # shape, other answers. Every answer stays Werkzeug's.
+    app = Quart(__name__)
+    rules = {
+        "/n/<int(max=20):small>": "small",
+        "/n/<path:rest>": "rest",
+        "/a/<any('1', '22'):choice>": "choice",
+        "/a/<name>": "name",
+        "/s/<string(length=2):two>": "two",
+        "/s/<int:other>": "other",
+    }
+    for rule, endpoint in rules.items():
+        app.add_url_rule(rule, endpoint, lambda **kwargs: repr(sorted(kwargs.items())))
+    reference = Map([Rule(rule, endpoint=endpoint) for rule, endpoint in rules.items()])
+    client = app.test_client()
+    for prefix in ("/n/", "/a/", "/s/"):
+        for number in ("1", "2", "21", "3", "22", "12", "123", "4"):
+            path = prefix + number
+            response = await client.get(path)
+            try:
+                endpoint, kwargs = reference.bind("localhost").match(path)
+            except NotFound:
+                assert response.status_code == 404, path
+            else:
+                assert response.status_code == 200, path
+                assert await response.get_data(as_text=True) == repr(sorted(kwargs.items()))

@@ -52,6 +52,11 @@ _SIMPLE = {
 # A dynamic part's pattern compiled, its converter groups in order, and
 # _WHOLE_PART or _DIGITS where no pattern need run.
 _Pattern = tuple[Any, tuple[str, ...], str | None]
+_GROUP_START = f"(?P<{_GROUP_PREFIX}"
+#: Matcher.shape's answer: the rule, the arguments that do not vary, and
+#: (argument, which part of digits, whether int() converts it, the values a
+#: static part takes there) for the others.
+Shape = tuple[Rule, dict[str, Any], tuple[tuple[str, int, bool, frozenset[str]], ...]]
 
 
 def _compile(patterns: dict[str, _Pattern], content: str) -> _Pattern:
@@ -252,6 +257,85 @@ class Matcher(StateMachineMatcher):
         for rule in state.rules:
             if rule.websocket == websocket and (rule.methods is None or method in rule.methods):
                 return rule, values
+        return None
+
+    def shape(
+        self,
+        domain: str,
+        path: str,
+        method: str,
+        websocket: bool,
+        rule: Rule,
+        args: dict[str, Any],
+    ) -> Shape | None:
+        """How to answer every path that differs from ``path`` only in its
+        parts of decimal digits, which ``rule`` matched with ``args``:
+        ``(rule, the other arguments, (argument, which number, whether
+        int() converts it, the numbers a static part takes there) for each
+        such part)``; ``None`` unless each of them (but those numbers)
+        would be matched exactly as this one was.
+
+        The walk (:meth:`_descend`) takes a static part first, then the first
+        dynamic part whose pattern matches. A part of digits leads to the
+        same state whatever its value (but a static part's, made of digits)
+        when the first dynamic part there takes any digits (the default
+        converter's pattern, or ``int``'s: ``_SIMPLE``); the rest of the
+        path is the same. Its value is then converted as ``args`` says
+        (``int()``, or as it is): only Werkzeug's plain converters."""
+        parts = [domain, *path.split("/")]
+        rule_parts = rule._parts
+        if len(rule_parts) != len(parts) or rule.defaults:
+            return None
+        names = iter(rule._converters)
+        kinds = {name: kind for name, kind, _ in _conversions(rule)}
+        constants = dict(args)
+        slots: list[tuple[str, int, bool, frozenset[str]]] = []
+        state = self._root
+        for index, (part, rule_part) in enumerate(zip(parts, rule_parts, strict=True)):
+            if rule_part.final or rule_part.suffixed:
+                return None
+            # The parts routing's _NUMBER_PARTS finds: after a slash, digits only.
+            digits = index > 1 and part.isdecimal()
+            following = state.static.get(part)
+            if rule_part.static:
+                if digits or following is None or rule_part.content != part:
+                    return None
+                state = following
+                continue
+            part_names = [next(names) for _ in range(rule_part.content.count(_GROUP_START))]
+            if not state.dynamic or (following is not None and not digits):
+                return None  # The walk takes the static part.
+            if digits:
+                test, target = state.dynamic[0]
+                if test != rule_part or _SIMPLE.get(test.content) is None:
+                    return None
+                (name,) = part_names
+                kind = kinds.get(name)
+                if kind is not _INT and kind is not _AS_IS:
+                    return None
+                # Static parts of digits there take those values (/users/7).
+                taken = frozenset(key for key in state.static if key.isdecimal())
+                slots.append((name, len(slots), kind is _INT, taken))
+                del constants[name]
+            else:
+                for test, target in state.dynamic:  # noqa: B007 (target: after it)
+                    compiled = self._patterns.get(test.content) or _compile(
+                        self._patterns, test.content
+                    )
+                    if compiled[0].match(part) is not None:
+                        break
+                else:
+                    return None
+                if test != rule_part:
+                    return None
+            state = target
+        for candidate in state.rules:
+            if candidate.websocket == websocket and (
+                candidate.methods is None or method in candidate.methods
+            ):
+                if candidate is not rule or not slots:
+                    return None
+                return rule, constants, tuple(slots)
         return None
 
     def match(

@@ -10,10 +10,12 @@ per-request state.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
+from typing import cast
 from typing import NoReturn
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -31,6 +33,7 @@ from werkzeug.routing.exceptions import RequestPath
 from werkzeug.routing.exceptions import WebsocketMismatch
 
 from ._matcher import Matcher
+from ._matcher import Shape
 
 if TYPE_CHECKING:
     from .wrappers.base import BaseRequestWebsocket
@@ -41,6 +44,9 @@ __all__ = ["QuartMap", "QuartRule", "split_root_path"]
 _ADAPTER_CACHE_SIZE = 256
 # Paths are client controlled too.
 _MATCH_CACHE_SIZE = 1024
+# The parts of a path that are decimal digits only (as \d+ matches them),
+# with the slash before each: split() keeps the digits between the rest.
+_NUMBER_PARTS = re.compile(r"/(\d+)(?![^/])")
 
 
 class QuartRule(Rule):
@@ -242,21 +248,50 @@ def match(
     never seen before in every request) would otherwise leave a remembered
     answer per request, objects the garbage collector must move up its
     generations and scan in full collections until the cache is cleared
-    (bench: path_params_varied).
+    (bench: path_params_varied). Such a route is answered by the path's
+    shape instead where its arguments are numbers: the path around its
+    parts of digits (``/users/1042/posts/hello`` is ``/users`` + a number +
+    ``/posts/hello``), once two paths of that shape have been matched and
+    :meth:`quart._matcher.Matcher.shape` has found which numbers cannot
+    change the answer.
     """
-    cache: dict[tuple[str, str, bool], tuple[Rule, dict[str, object]] | bool] | None = getattr(
-        adapter, "_quart_matches", None
-    )
+    # (path, method, websocket) -> (rule, args), or False: seen once; and
+    # (shape, method, websocket) -> a Shape, 0: seen once, or False: unusable.
+    cache: dict[Any, Any] | None = getattr(adapter, "_quart_matches", None)
     if type(cache) is not dict:
         cache = None  # an adapter of another kind (a test's Mock): no cache
     # ctx.match_request reads this cache in place: keep the key in step.
     key = (path, method, websocket)
     hit: tuple[Rule, dict[str, object]] | bool | None = None
+    shape_key: tuple[tuple[str, ...], str, bool] | None = None
     if cache is not None:
         hit = cache.get(key)
         if hit:
-            rule, args = hit  # type: ignore[misc]
+            rule, args = hit
             return rule, dict(args)
+        if path[:1] == "/" and path[1:2] != "/":
+            # A path with parts of digits (/users/1042/posts): answered by
+            # its shape, the path around them, once two paths of that shape
+            # have been matched and Matcher.shape found the digits cannot
+            # change the answer (bench: path_params_varied). In the same
+            # dict: a tuple, not a str, comes first in its key.
+            pieces = _NUMBER_PARTS.split(path)
+            if len(pieces) > 1:
+                shape_key = (tuple(pieces[0::2]), method, websocket)
+                shaped: Shape | None = cache.get(shape_key) or None  # (or 0, False)
+                if shaped is not None:
+                    rule, constants, slots = shaped
+                    args = dict(constants)
+                    try:
+                        for name, number, as_int, taken in slots:
+                            value = pieces[2 * number + 1]
+                            if taken and value in taken:
+                                raise LookupError  # A static part's (/users/7).
+                            args[name] = int(value) if as_int else value
+                    except (ValueError, LookupError):
+                        pass  # Matched below (past int()'s digit limit: a 404).
+                    else:
+                        return rule, args
     found = _match_directly(adapter, path, method, websocket)
     if found is None:
         # Werkzeug copies query_args into slash-redirect URLs and needs a str:
@@ -269,6 +304,23 @@ def match(
     else:
         rule, args = found
     if cache is not None and _cacheable(rule):
+        if shape_key is not None and found is not None:
+            # A shape is judged the second time it comes (0: seen once);
+            # False: its digits may change the answer, it is not used.
+            seen = cache.get(shape_key)
+            if seen is None:
+                if len(cache) >= _MATCH_CACHE_SIZE:
+                    cache.clear()
+                cache[shape_key] = 0
+            elif type(seen) is int:
+                url_map = adapter.map
+                domain = adapter.server_name
+                if not url_map.host_matching and adapter.subdomain is not None:
+                    domain = adapter.subdomain
+                matcher = cast(Matcher, url_map._matcher)  # (_match_directly's kind)
+                cache[shape_key] = (
+                    matcher.shape(domain, path, method, websocket, rule, args) or False
+                )
         if hit is None:  # Seen for the first time: noted, not remembered.
             if len(cache) >= _MATCH_CACHE_SIZE:
                 cache.clear()
