@@ -282,6 +282,36 @@ def test_a_shape_answers_as_werkzeug_where_digits_could_matter(
         assert got == expected, path
 
 
+@pytest.mark.parametrize("host", ["api.example.com", "shop.example.com", "example.com", "12.x.org"])
+def test_shapes_per_host_answer_as_werkzeug_does(host: str) -> None:
+    # Each host has its adapter and cache; a host's own rules (a static
+    # 7 on one of them) decide its shapes.
+    def rules() -> list[Rule]:
+        return [
+            Rule("/users/<int:n>", host="<sub>.example.com", endpoint="sub"),
+            Rule("/users/7", host="api.example.com", endpoint="seven"),
+            Rule("/users/<int:n>", host="example.com", endpoint="bare"),
+            Rule("/u/<name>", host="<int:number>.x.org", endpoint="number"),
+        ]
+
+    plain = Map(rules(), host_matching=True)
+    adapter = QuartMap(rules(), host_matching=True).bind(host)
+    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    for number in ["1", "2", "7", "8", "7", "9"]:
+        for path in [f"/users/{number}", f"/u/{number}"]:
+            try:
+                expected: Any = plain.bind(host).match(path)
+            except HTTPException as error:
+                expected = type(error).__name__
+            try:
+                rule, args = routing.match(adapter, path, "GET", b"", False)
+            except HTTPException as error:
+                got: Any = type(error).__name__
+            else:
+                got = (rule.endpoint, args)
+            assert got == expected, (host, path)
+
+
 @pytest.mark.parametrize(
     "path, method, expected",
     [
