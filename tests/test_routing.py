@@ -652,3 +652,57 @@ async def test_a_shape_whose_numbers_may_change_the_answer_is_not_used() -> None
             else:
                 assert response.status_code == 200, path
                 assert await response.get_data(as_text=True) == repr(sorted(kwargs.items()))
+
+
+@pytest.mark.parametrize(("numbers", "shaped"), [(8, True), (9, False)])
+async def test_a_path_of_many_numbers_is_not_answered_by_its_shape(
+    monkeypatch: pytest.MonkeyPatch, numbers: int, shaped: bool
+) -> None:
+    # A shape's key holds the path's pieces while it is cached, and clients
+    # choose paths: past eight numbers (or 1,024 characters) the path is
+    # matched as any other.
+    app = Quart(__name__)
+    names = [f"n{index}" for index in range(numbers)]
+
+    @app.route("".join(f"/<int:{name}>" for name in names))
+    async def many(**kwargs: int) -> str:
+        return str(sum(kwargs.values()))
+
+    client = app.test_client()
+    matched: list[str] = []
+    direct = routing._match_directly
+
+    def counted(adapter: Any, path: str, method: str, websocket: bool) -> Any:
+        matched.append(path)
+        return direct(adapter, path, method, websocket)
+
+    monkeypatch.setattr(routing, "_match_directly", counted)
+    for first in range(1, 5):
+        response = await client.get("".join(f"/{first}" for _ in names))
+        assert await response.get_data(as_text=True) == str(first * numbers)
+    assert len(matched) == (2 if shaped else 4)
+
+
+@pytest.mark.parametrize(("digits", "shaped"), [(1000, True), (1100, False)])
+async def test_a_long_path_is_not_answered_by_its_shape(
+    monkeypatch: pytest.MonkeyPatch, digits: int, shaped: bool
+) -> None:
+    app = Quart(__name__)
+
+    @app.route("/n/<int:number>")
+    async def number(number: int) -> str:
+        return str(number % 10)
+
+    client = app.test_client()
+    matched: list[str] = []
+    direct = routing._match_directly
+
+    def counted(adapter: Any, path: str, method: str, websocket: bool) -> Any:
+        matched.append(path)
+        return direct(adapter, path, method, websocket)
+
+    monkeypatch.setattr(routing, "_match_directly", counted)
+    for last in range(1, 5):
+        response = await client.get(f"/n/{'1' * (digits - 1)}{last}")
+        assert await response.get_data(as_text=True) == str(last)
+    assert len(matched) == (2 if shaped else 4)

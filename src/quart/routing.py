@@ -47,6 +47,11 @@ _MATCH_CACHE_SIZE = 1024
 # The parts of a path that are decimal digits only (as \d+ matches them),
 # with the slash before each: split() keeps the digits between the rest.
 _NUMBER_PARTS = re.compile(r"/(\d+)(?![^/])")
+# Paths a shape is looked for in: a REST path's length and numbers. A key's
+# pieces are kept while it is cached, and clients choose paths: a long path
+# of many numbers would make a large key per entry.
+_SHAPE_MAX_PATH = 1024
+_SHAPE_MAX_PIECES = 2 * 8 + 1
 
 
 class QuartRule(Rule):
@@ -269,14 +274,14 @@ def match(
         if hit:
             rule, args = hit
             return rule, dict(args)
-        if path[:1] == "/" and path[1:2] != "/":
+        if path[:1] == "/" and path[1:2] != "/" and len(path) <= _SHAPE_MAX_PATH:
             # A path with parts of digits (/users/1042/posts): answered by
             # its shape, the path around them, once two paths of that shape
             # have been matched and Matcher.shape found the digits cannot
             # change the answer (bench: path_params_varied). In the same
             # dict: a tuple, not a str, comes first in its key.
             pieces = _NUMBER_PARTS.split(path)
-            if len(pieces) > 1:
+            if 1 < len(pieces) <= _SHAPE_MAX_PIECES:
                 shape_key = (tuple(pieces[0::2]), method, websocket)
                 shaped: Shape | None = cache.get(shape_key) or None  # (or 0, False)
                 if shaped is not None:
