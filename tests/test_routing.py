@@ -613,10 +613,12 @@ async def test_paths_that_differ_in_their_numbers_are_answered_by_their_shape(
     assert await get("/users/5/posts/x/6") == "5 x 6"
     assert matched == []
     # A static part of digits is not a number of the shape: its own answer.
+    assert await get("/users/7/posts/hello") == "seven hello"
     assert await get("/users/7/posts/a") == "seven a"
     assert await get("/users/8/posts/a") == "8 a"
     assert await get("/users/7/posts/b") == "seven b"
-    # Past int()'s digit limit Werkzeug's converter refuses: a 404, as ever.
+    # Past int()'s digit limit Werkzeug's converter refuses: a 404, as ever
+    # (a path too long for a shape: test_matcher has one within).
     response = await client.get("/users/" + "9" * 5000 + "/posts/hello")
     assert response.status_code == 404
     # Another method, another answer.
