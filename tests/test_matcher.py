@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
+from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import BaseConverter
@@ -147,28 +149,43 @@ def _maps(specs: list[dict[str, Any]], merge_slashes: bool) -> tuple[Map, QuartM
     return plain, ours
 
 
-def _answer(url_map: Map, path: str, method: str, websocket: bool) -> Any:
-    adapter = url_map.bind("example.com", url_scheme="ws" if websocket else "http")
+def _outcome(match: Callable[[], tuple[Rule, Any]]) -> Any:
+    """A match's answer, or its routing error, in a form to compare."""
     try:
-        rule, args = adapter.match(path, method, return_rule=True, websocket=websocket)
+        rule, args = match()
     except RequestRedirect as redirect:
         return ("redirect", redirect.new_url)
     except HTTPException as error:
         return (type(error).__name__, sorted(getattr(error, "valid_methods", None) or []))
     return ("match", rule.rule, rule.endpoint, args)
+
+
+def _answer(url_map: Map, path: str, method: str, websocket: bool) -> Any:
+    adapter = url_map.bind("example.com", url_scheme="ws" if websocket else "http")
+    return _werkzeug_answer(adapter, path, method, websocket)
+
+
+def _werkzeug_answer(adapter: MapAdapter, path: str, method: str, websocket: bool) -> Any:
+    return _outcome(
+        lambda: adapter.match(path, method, return_rule=True, websocket=websocket)  # type: ignore[return-value]
+    )
 
 
 def _quart_answer(url_map: Map, path: str, method: str, websocket: bool) -> Any:
     # The app's own route to the matcher (quart.routing.match), which skips
     # the adapter's layer unless Werkzeug must build a redirect.
     adapter = url_map.bind("example.com", url_scheme="ws" if websocket else "http")
-    try:
-        rule, args = routing.match(adapter, path, method, b"", websocket)
-    except RequestRedirect as redirect:
-        return ("redirect", redirect.new_url)
-    except HTTPException as error:
-        return (type(error).__name__, sorted(getattr(error, "valid_methods", None) or []))
-    return ("match", rule.rule, rule.endpoint, args)
+    return _cached_answer(adapter, path, method, websocket)
+
+
+def _caching(adapter: MapAdapter) -> MapAdapter:
+    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    return adapter
+
+
+def _cached_answer(adapter: MapAdapter, path: str, method: str, websocket: bool) -> Any:
+    # Through the adapter's cache of paths and shapes, when it has one.
+    return _outcome(lambda: routing.match(adapter, path, method, b"", websocket))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -222,8 +239,7 @@ def test_paths_of_one_shape_answer_as_werkzeug_does(
     # once it may (quart.routing.match, Matcher.shape): always as Werkzeug.
     # The paths follow the rules' own, a variable's part a number or a word.
     plain, ours = _maps(specs, merge_slashes=True)
-    adapter = ours.bind("example.com", url_scheme="ws" if websocket else "http")
-    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    adapter = _caching(ours.bind("example.com", url_scheme="ws" if websocket else "http"))
     templates = []
     for spec in specs:
         template = [
@@ -235,14 +251,7 @@ def test_paths_of_one_shape_answer_as_werkzeug_does(
         for number in numbers:
             path = "/" + "/".join(number if part == "#" else part for part in template)
             expected = _answer(plain, path, method, websocket)
-            try:
-                rule, args = routing.match(adapter, path, method, b"", websocket)
-            except RequestRedirect as redirect:
-                got: Any = ("redirect", redirect.new_url)
-            except HTTPException as error:
-                got = (type(error).__name__, sorted(getattr(error, "valid_methods", None) or []))
-            else:
-                got = ("match", rule.rule, rule.endpoint, args)
+            got = _cached_answer(adapter, path, method, websocket)
             assert got == expected, (specs, path, method, websocket)
 
 
@@ -267,38 +276,23 @@ def test_a_shape_answers_as_werkzeug_where_digits_could_matter(
     strings: list[str], paths: list[str]
 ) -> None:
     plain = Map([Rule(string, endpoint=string) for string in strings])
-    ours = QuartMap([Rule(string, endpoint=string) for string in strings])
-    adapter = ours.bind("example.com")
-    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    adapter = _caching(
+        QuartMap([Rule(string, endpoint=string) for string in strings]).bind("example.com")
+    )
     for path in paths * 2:
-        expected = _answer(plain, path, "GET", False)
-        try:
-            rule, args = routing.match(adapter, path, "GET", b"", False)
-        except HTTPException as error:
-            got: Any = (type(error).__name__, sorted(getattr(error, "valid_methods", None) or []))
-        else:
-            got = ("match", rule.rule, rule.endpoint, args)
-        assert got == expected, path
+        assert _cached_answer(adapter, path, "GET", False) == _answer(plain, path, "GET", False)
 
 
 def test_a_number_past_the_digit_limit_after_a_shape_is_werkzeugs_404() -> None:
     # int() refuses a number longer than sys.get_int_max_str_digits(); an app
     # may lower that limit (640 at least), under a shape's path length.
     plain = Map([Rule("/n/<int:n>", endpoint="n")])
-    adapter = QuartMap([Rule("/n/<int:n>", endpoint="n")]).bind("example.com")
-    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    adapter = _caching(QuartMap([Rule("/n/<int:n>", endpoint="n")]).bind("example.com"))
     limit = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(640)
     try:
         for path in ["/n/1", "/n/2", "/n/" + "9" * 700, "/n/3"]:
-            expected = _answer(plain, path, "GET", False)
-            try:
-                rule, args = routing.match(adapter, path, "GET", b"", False)
-            except HTTPException as error:
-                got: Any = (type(error).__name__, [])
-            else:
-                got = ("match", rule.rule, rule.endpoint, args)
-            assert got == expected, path
+            assert _cached_answer(adapter, path, "GET", False) == _answer(plain, path, "GET", False)
     finally:
         sys.set_int_max_str_digits(limit)
 
@@ -315,22 +309,12 @@ def test_shapes_per_host_answer_as_werkzeug_does(host: str) -> None:
             Rule("/u/<name>", host="<int:number>.x.org", endpoint="number"),
         ]
 
-    plain = Map(rules(), host_matching=True)
-    adapter = QuartMap(rules(), host_matching=True).bind(host)
-    adapter._quart_matches = {}  # type: ignore[attr-defined]  # As an app's adapters have.
+    reference = Map(rules(), host_matching=True).bind(host)
+    adapter = _caching(QuartMap(rules(), host_matching=True).bind(host))
     for number in ["1", "2", "7", "8", "7", "9"]:
         for path in [f"/users/{number}", f"/u/{number}"]:
-            try:
-                expected: Any = plain.bind(host).match(path)
-            except HTTPException as error:
-                expected = type(error).__name__
-            try:
-                rule, args = routing.match(adapter, path, "GET", b"", False)
-            except HTTPException as error:
-                got: Any = type(error).__name__
-            else:
-                got = (rule.endpoint, args)
-            assert got == expected, (host, path)
+            expected = _werkzeug_answer(reference, path, "GET", False)
+            assert _cached_answer(adapter, path, "GET", False) == expected, (host, path)
 
 
 @pytest.mark.parametrize(

@@ -564,8 +564,22 @@ async def test_a_path_that_comes_again_is_answered_from_the_cache() -> None:
     assert conversions == ["a", "a"]
 
 
+@pytest.fixture
+def matched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the URL map's matcher is asked for (not those a cache answers)."""
+    paths: list[str] = []
+    direct = routing._match_directly
+
+    def counted(adapter: Any, path: str, method: str, websocket: bool) -> Any:
+        paths.append(path)
+        return direct(adapter, path, method, websocket)
+
+    monkeypatch.setattr(routing, "_match_directly", counted)
+    return paths
+
+
 async def test_paths_that_differ_in_their_numbers_are_answered_by_their_shape(
-    monkeypatch: pytest.MonkeyPatch,
+    matched: list[str],
 ) -> None:
     # /users/1/posts/hello, /users/2/posts/hello, ...: once two of them were
     # matched, the others are answered without the matcher, and alike.
@@ -598,14 +612,7 @@ async def test_paths_that_differ_in_their_numbers_are_answered_by_their_shape(
     assert await get("/years/2000") == "year '2000'"
     assert await get("/users/3/posts/x/1") == "3 x 1"
     assert await get("/users/4/posts/x/2") == "4 x 2"
-    matched: list[str] = []
-    direct = routing._match_directly
-
-    def counted(adapter: Any, path: str, method: str, websocket: bool) -> Any:
-        matched.append(path)
-        return direct(adapter, path, method, websocket)
-
-    monkeypatch.setattr(routing, "_match_directly", counted)
+    matched.clear()
     assert await get("/users/42/posts/hello") == "42 hello"
     assert await get("/users/0042/posts/hello") == "42 hello"
     assert await get("/users/\u0663/posts/hello") == "3 hello"  # a decimal digit
@@ -658,7 +665,7 @@ async def test_a_shape_whose_numbers_may_change_the_answer_is_not_used() -> None
 
 @pytest.mark.parametrize(("numbers", "shaped"), [(8, True), (9, False)])
 async def test_a_path_of_many_numbers_is_not_answered_by_its_shape(
-    monkeypatch: pytest.MonkeyPatch, numbers: int, shaped: bool
+    matched: list[str], numbers: int, shaped: bool
 ) -> None:
     # A shape's key holds the path's pieces while it is cached, and clients
     # choose paths: past eight numbers (or 1,024 characters) the path is
@@ -671,14 +678,6 @@ async def test_a_path_of_many_numbers_is_not_answered_by_its_shape(
         return str(sum(kwargs.values()))
 
     client = app.test_client()
-    matched: list[str] = []
-    direct = routing._match_directly
-
-    def counted(adapter: Any, path: str, method: str, websocket: bool) -> Any:
-        matched.append(path)
-        return direct(adapter, path, method, websocket)
-
-    monkeypatch.setattr(routing, "_match_directly", counted)
     for first in range(1, 5):
         response = await client.get("".join(f"/{first}" for _ in names))
         assert await response.get_data(as_text=True) == str(first * numbers)
@@ -687,7 +686,7 @@ async def test_a_path_of_many_numbers_is_not_answered_by_its_shape(
 
 @pytest.mark.parametrize(("digits", "shaped"), [(1000, True), (1100, False)])
 async def test_a_long_path_is_not_answered_by_its_shape(
-    monkeypatch: pytest.MonkeyPatch, digits: int, shaped: bool
+    matched: list[str], digits: int, shaped: bool
 ) -> None:
     app = Quart(__name__)
 
@@ -696,14 +695,6 @@ async def test_a_long_path_is_not_answered_by_its_shape(
         return str(number % 10)
 
     client = app.test_client()
-    matched: list[str] = []
-    direct = routing._match_directly
-
-    def counted(adapter: Any, path: str, method: str, websocket: bool) -> Any:
-        matched.append(path)
-        return direct(adapter, path, method, websocket)
-
-    monkeypatch.setattr(routing, "_match_directly", counted)
     for last in range(1, 5):
         response = await client.get(f"/n/{'1' * (digits - 1)}{last}")
         assert await response.get_data(as_text=True) == str(last)
