@@ -699,3 +699,22 @@ async def test_a_long_path_is_not_answered_by_its_shape(
         response = await client.get(f"/n/{'1' * (digits - 1)}{last}")
         assert await response.get_data(as_text=True) == str(last)
     assert len(matched) == (2 if shaped else 4)
+
+
+@pytest.mark.parametrize(("length", "remembered"), [(1000, True), (1100, False)])
+async def test_a_long_path_is_not_remembered(
+    matched: list[str], length: int, remembered: bool
+) -> None:
+    # A remembered path is kept as its cache key, and clients choose paths:
+    # past 1,024 characters it is matched every time (the cache stays small).
+    app = Quart(__name__)
+
+    @app.route("/p/<name>")
+    async def page(name: str) -> str:
+        return str(len(name))
+
+    client = app.test_client()
+    path = "/p/" + "x" * (length - 3)
+    for _ in range(4):
+        assert await (await client.get(path)).get_data(as_text=True) == str(length - 3)
+    assert len(matched) == (2 if remembered else 4)

@@ -47,10 +47,10 @@ _MATCH_CACHE_SIZE = 1024
 # The parts of a path that are decimal digits only (as \d+ matches them),
 # with the slash before each: split() keeps the digits between the rest.
 _NUMBER_PARTS = re.compile(r"/(\d+)(?![^/])")
-# Paths a shape is looked for in: a REST path's length and numbers. A key's
-# pieces are kept while it is cached, and clients choose paths: a long path
-# of many numbers would make a large key per entry.
-_SHAPE_MAX_PATH = 1024
+# The longest path remembered (or looked for by its shape), and the most
+# numbers a shape has: a cached key holds the path (or its pieces), and
+# clients choose paths; a longer one is matched every time.
+_CACHED_PATH_MAX = 1024
 _SHAPE_MAX_PIECES = 2 * 8 + 1
 
 
@@ -274,7 +274,7 @@ def match(
         if hit:
             rule, args = hit
             return rule, dict(args)
-        if path[:1] == "/" and path[1:2] != "/" and len(path) <= _SHAPE_MAX_PATH:
+        if path[:1] == "/" and path[1:2] != "/" and len(path) <= _CACHED_PATH_MAX:
             # A path with parts of digits (/users/1042/posts): answered by
             # its shape, the path around them, once two paths of that shape
             # have been matched and Matcher.shape found the digits cannot
@@ -308,7 +308,7 @@ def match(
         args = dict(matched)
     else:
         rule, args = found
-    if cache is not None and _cacheable(rule):
+    if cache is not None and len(path) <= _CACHED_PATH_MAX and _cacheable(rule):
         if shape_key is not None and found is not None:
             # A shape is judged the second time it comes (0: seen once);
             # False: its digits may change the answer, it is not used.
