@@ -318,13 +318,9 @@ def match(
                     cache.clear()
                 cache[shape_key] = 0
             elif type(seen) is int:
-                url_map = adapter.map
-                domain = adapter.server_name
-                if not url_map.host_matching and adapter.subdomain is not None:
-                    domain = adapter.subdomain
-                matcher = cast(Matcher, url_map._matcher)  # (_match_directly's kind)
+                matcher = cast(Matcher, adapter.map._matcher)  # (_match_directly's kind)
                 cache[shape_key] = (
-                    matcher.shape(domain, path, method, websocket, rule, args) or False
+                    matcher.shape(_domain(adapter), path, method, websocket, rule, args) or False
                 )
         if hit is None:  # Seen for the first time: noted, not remembered.
             if len(cache) >= _MATCH_CACHE_SIZE:
@@ -350,9 +346,7 @@ def _match_directly(
         return None
     if url_map._remap:
         url_map.update()
-    domain = adapter.server_name
-    if not url_map.host_matching and adapter.subdomain is not None:
-        domain = adapter.subdomain
+    domain = _domain(adapter)
     if path[1:2] == "/" or path[:1] != "/":
         path = f"/{path.lstrip('/')}" if path else ""  # as the adapter does
     try:
@@ -370,6 +364,14 @@ def _match_directly(
     ):
         return None
     return rule, args
+
+
+def _domain(adapter: MapAdapter) -> str:
+    """The first part the matcher walks, as ``adapter.match`` gives it: the
+    host under host matching, else the subdomain."""
+    if not adapter.map.host_matching and adapter.subdomain is not None:
+        return adapter.subdomain
+    return adapter.server_name
 
 
 _QUERY_SAFE = "/?:@!$&'()*+,;=%"
