@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from quart import Blueprint
 from quart import Quart
 from quart import request
@@ -322,3 +324,29 @@ def test_plain_multidict_matches_werkzeugs_construction() -> None:
             assert list(ours.lists()) == list(theirs.lists())
             assert ours.to_dict() == theirs.to_dict()
         assert _plain_multidict(Own, text).seen  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"q=two+words", b"q=%41", b"q=plain&r=1", b"q=caf\xc3\xa9", b"q=+", b"a+b=%2B"],
+)
+async def test_args_and_form_decode_plus_and_escapes_alone(raw: bytes) -> None:
+    # Each of "+", "%" and a non-ASCII byte alone sends the query string and
+    # the form off the plain split; the answer is Werkzeug's either way.
+    from urllib.parse import parse_qsl
+
+    app = Quart(__name__)
+
+    @app.post("/")
+    async def echo() -> Any:
+        form = await request.form
+        return {"args": list(request.args.items(multi=True)), "form": list(form.items(multi=True))}
+
+    client = app.test_client()
+    response = await client.post(
+        "/?" + raw.decode("ascii", "surrogateescape"),
+        data=raw,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    expected = [list(pair) for pair in parse_qsl(raw.decode(), keep_blank_values=True)]
+    assert await response.get_json() == {"args": expected, "form": expected}

@@ -664,6 +664,32 @@ async def test_sync_filters_keep_context_passing(app: Quart, tmp_path: Path) -> 
     assert await render_file(app, tmp_path, "{{ 'v'|with_title }}", title="T") == "T:v"
 
 
+async def test_bound_method_calls_in_loops(app: Quart, tmp_path: Path) -> None:
+    from jinja2 import pass_context
+
+    class Shelf:
+        def label(self, value: int) -> str:
+            return f"<{value}>"
+
+        def empty(self) -> str:
+            raise StopIteration
+
+        @pass_context
+        def titled(self, context: Any, value: int) -> str:
+            return f"{context['title']}:{value}"
+
+    source = (
+        "{% for i in [1, 2] %}{{ loop.cycle('a', 'b') }}{{ shelf.label(i) }}"
+        "{{ shelf.titled(i) }} {% endfor %}[{{ shelf.empty() }}]"
+    )
+    rendered = await render_file(app, tmp_path, source, shelf=Shelf(), title="T")
+    # As Jinja calls them: the loop's own variables are not passed, a
+    # pass_context method gets the context, StopIteration gives undefined.
+    assert rendered == "a&lt;1&gt;T:1 b&lt;2&gt;T:2 []"
+    twin = app.jinja_env._quart_sync_twin  # type: ignore[attr-defined]
+    assert not getattr(twin.get_template("t.html"), "_quart_needs_async", False)
+
+
 async def test_includes_extends_and_macros(app: Quart, tmp_path: Path) -> None:
     write(tmp_path / "templates" / "base.html", "<main>{% block body %}{% endblock %}</main>")
     write(tmp_path / "templates" / "part.html", "[{{ loader.load(name) }}]")

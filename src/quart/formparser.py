@@ -152,9 +152,25 @@ def _plain_multidict(cls: type[MultiDict[str, str]], text: str) -> MultiDict[str
     return result
 
 
+def _plain_text(data: bytes | bytearray) -> str | None:
+    """``data`` as text when it is ASCII with nothing to unescape (no ``%``,
+    no ``+``), else ``None``."""
+    # Tested on the decoded str: CPython's ``b"%" in data`` first tries the
+    # operand as an int and makes (and drops) a formatted TypeError, about
+    # 1.2k instructions per test (bench: form and query_header, make
+    # bench-instr).
+    if not data.isascii():
+        return None
+    text = data.decode("ascii")
+    if "%" in text or "+" in text:
+        return None
+    return text
+
+
 def _parse_urlencoded_pairs(data: bytes) -> list[tuple[str, str]]:
-    if data.isascii() and b"%" not in data and b"+" not in data:
-        return _split_plain_pairs(data.decode("ascii"))
+    text = _plain_text(data)
+    if text is not None:
+        return _split_plain_pairs(text)
     # Same splitting rules as urllib.parse.parse_qsl(keep_blank_values=True),
     # but percent-decoding works on bytes so that raw non-ASCII bytes and
     # invalid escapes never raise; the result is decoded as UTF-8 with
@@ -282,8 +298,9 @@ class FormDataParser:
             _check_total(total, self.max_content_length)
             _check_total(total, memory_limit)
             data += chunk
-        if data.isascii() and b"%" not in data and b"+" not in data:
-            return _plain_multidict(self.cls, data.decode("ascii")), self.cls()
+        text = _plain_text(data)
+        if text is not None:
+            return _plain_multidict(self.cls, text), self.cls()
         return self.cls(_parse_urlencoded_pairs(bytes(data))), self.cls()
 
     #: Maps a mimetype to the function that parses it.

@@ -182,6 +182,24 @@ def _async_type(cls: type) -> bool:
     return result
 
 
+#: Per type: are its instances one-shot iterators? (Bounded.)
+_ITERATOR_TYPES: dict[type, bool] = {}
+
+
+def _iterator_type(cls: type) -> bool:
+    # Cached: ``hasattr`` on a class that lacks the name makes and drops a
+    # formatted AttributeError (bench: template endpoint, the app's Config
+    # in every context).
+    try:
+        return _ITERATOR_TYPES[cls]
+    except KeyError:
+        pass
+    if len(_ITERATOR_TYPES) > 1024:
+        _ITERATOR_TYPES.clear()
+    result = _ITERATOR_TYPES[cls] = hasattr(cls, "__next__")
+    return result
+
+
 def _checked(value: T) -> T:
     """``value``, unless the async render would await or async-iterate it."""
     cls = type(value)
@@ -216,7 +234,7 @@ def _context_is_sync(context: Mapping[str, object]) -> bool:
         if cls is FunctionType or cls is MethodType:
             if _is_async_function(value):
                 return False
-        elif _async_type(cls) or hasattr(cls, "__next__"):
+        elif _async_type(cls) or _iterator_type(cls):
             return False
     return True
 
@@ -302,13 +320,38 @@ def _sync_class(cls: type[BaseEnvironment]) -> type[BaseEnvironment]:
     return type(f"_Sync{cls.__name__}", (cls,), {"getattr": getattr, "getitem": getitem})
 
 
+#: Jinja's own ``Context.call``: the sync twin skips it for a plain bound method.
+_JINJA_CALL = Context.call
+
+
 def _sync_context_class(cls: type[Context]) -> type[Context]:
     base_call = cls.call
 
     def call(
         self: Context, obj: Callable[..., object], /, *args: object, **kwargs: object
     ) -> object:
-        value = base_call(self, obj, *args, **kwargs)
+        if (
+            type(obj) is MethodType
+            and base_call is _JINJA_CALL
+            and getattr(obj.__func__, "jinja_pass_arg", None) is None
+        ):
+            # A plain bound method ({{ loop.cycle(...) }}, {{ obj.method() }}):
+            # nothing for Jinja's call to pass it. Its own checks cost a
+            # formatted AttributeError per call (``hasattr`` through the
+            # bound method) and, on 3.11, four attribute reads of an Enum
+            # class through EnumType.__getattr__ (bench: template endpoint,
+            # make bench-instr).
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                value = obj(*args, **kwargs)
+            except StopIteration:
+                # As Jinja's call answers a callable that raised it.
+                return self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
+        else:
+            value = base_call(self, obj, *args, **kwargs)
         if type(value) in _PLAIN:
             return value
         return _checked(value)

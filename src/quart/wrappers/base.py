@@ -18,6 +18,7 @@ from werkzeug.utils import cached_property
 from .. import _lazy
 from .. import json
 from ..formparser import _plain_multidict
+from ..formparser import _plain_text
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -111,9 +112,10 @@ class BaseRequestWebsocket(SansIORequest):
         query = self.query_string
         if not query:
             return self.parameter_storage_class()
-        if query.isascii() and b"%" not in query and b"+" not in query:
+        text = _plain_text(query)
+        if text is not None:
             # Nothing to unescape: split directly, as parse_qsl would.
-            return _plain_multidict(self.parameter_storage_class, query.decode("ascii"))
+            return _plain_multidict(self.parameter_storage_class, text)
         return _werkzeug_args(self)  # type: ignore[no-any-return]
 
     def _parse_content_type(self) -> None:
