@@ -688,6 +688,33 @@ async def test_bound_method_calls_in_loops(app: Quart, tmp_path: Path) -> None:
     assert rendered == "a&lt;1&gt;T:1 b&lt;2&gt;T:2 []"
     twin = app.jinja_env._quart_sync_twin  # type: ignore[attr-defined]
     assert not getattr(twin.get_template("t.html"), "_quart_needs_async", False)
+    # The same calls in the async render (an awaited method makes it one).
+    write(tmp_path / "templates" / "t2.html", source + "{{ loader.load('x') }}")
+    async with app.app_context():
+        rendered = await render_template("t2.html", shelf=Shelf(), title="T", loader=Loader())
+    assert rendered == "a&lt;1&gt;T:1 b&lt;2&gt;T:2 []loaded x"
+    assert twin.get_template("t2.html")._quart_needs_async
+
+
+async def test_undefined_attributes_stay_in_the_sync_render(tmp_path: Path) -> None:
+    from jinja2 import StrictUndefined
+    from jinja2 import UndefinedError
+
+    class Item:
+        name = "n"
+
+    app = Quart(__name__, root_path=str(tmp_path))
+    source = "{{ item.name }}[{{ item.missing }}]{% for x in item.missing %}x{% endfor %}"
+    assert await render_file(app, tmp_path, source, item=Item()) == "n[]"
+    twin = app.jinja_env._quart_sync_twin  # type: ignore[attr-defined]
+    assert not getattr(twin.get_template("t.html"), "_quart_needs_async", False)
+
+    class Strict(Quart):
+        jinja_options = {"undefined": StrictUndefined}
+
+    strict = Strict(__name__, root_path=str(tmp_path))
+    with pytest.raises(UndefinedError):
+        await render_file(strict, tmp_path, "{% for x in item.missing %}x{% endfor %}", item=Item())
 
 
 async def test_includes_extends_and_macros(app: Quart, tmp_path: Path) -> None:

@@ -49,7 +49,9 @@ from jinja2 import Template
 from jinja2.filters import FILTERS as DEFAULT_FILTERS
 from jinja2.runtime import Context
 from jinja2.runtime import new_context
+from jinja2.runtime import Undefined
 from jinja2.tests import TESTS as DEFAULT_TESTS
+from jinja2.utils import internalcode
 from markupsafe import escape
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
@@ -127,6 +129,52 @@ class _Template(Template):
         return super()._from_namespace(environment, namespace, globals)
 
 
+def _plain_method(obj: object) -> bool:
+    """Is ``obj`` a bound method Jinja's ``Context.call`` passes nothing to
+    (no ``pass_context`` or its like on the function)?"""
+    return type(obj) is MethodType and getattr(obj.__func__, "jinja_pass_arg", None) is None
+
+
+def _call_plain_method(
+    context: Context, method: Callable[..., object], kwargs: Any, args: Any
+) -> object:
+    """Call ``method`` as Jinja's ``Context.call`` would, without its checks.
+
+    A plain bound method ({{ loop.cycle(...) }}, {{ obj.method() }}) gets
+    nothing from the context, and Jinja's checks cost a formatted
+    AttributeError per call (``hasattr`` through the bound method reaches
+    the function) and, on 3.11, up to five attribute reads of an Enum class,
+    each through the slow path of a class whose metaclass defines
+    ``__getattr__`` (bench: template endpoint, make bench-instr).
+    """
+    kwargs.pop("_block_vars", None)
+    kwargs.pop("_loop_vars", None)
+    try:
+        return method(*args, **kwargs)
+    except StopIteration:
+        return _stopped(context)
+
+
+def _stopped(context: Context) -> object:
+    """What Jinja's ``Context.call`` answers for a callable that raised
+    ``StopIteration``."""
+    return context.environment.undefined(
+        "value was undefined because a callable raised a StopIteration exception"
+    )
+
+
+class _Context(Context):
+    """The app's template context: Jinja's, calling a plain bound method
+    directly."""
+
+    @internalcode
+    def call(self, obj: Callable[..., object], /, *args: object, **kwargs: object) -> object:
+        """Call ``obj`` from the template, as Jinja's context does."""
+        if _plain_method(obj):
+            return _call_plain_method(self, obj, kwargs, args)
+        return super().call(obj, *args, **kwargs)
+
+
 class Environment(BaseEnvironment):
     """The app's Jinja environment: always in async mode, loading templates
     through the app's :class:`DispatchingJinjaLoader` unless ``loader`` is given.
@@ -136,6 +184,7 @@ class Environment(BaseEnvironment):
     """
 
     template_class = _Template
+    context_class = _Context
 
     def __init__(self, app: Quart, **options: Any) -> None:
         if "loader" not in options:
@@ -203,7 +252,9 @@ def _iterator_type(cls: type) -> bool:
 def _checked(value: T) -> T:
     """``value``, unless the async render would await or async-iterate it."""
     cls = type(value)
-    if cls in _PLAIN:
+    if cls in _PLAIN or isinstance(value, Undefined):
+        # An undefined value has __aiter__, but iterates (or fails to) the
+        # same way in both renders.
         return value
     if _async_type(cls) or (
         isinstance(value, GeneratorType) and value.gi_code.co_flags & _ITERABLE_COROUTINE
@@ -320,36 +371,28 @@ def _sync_class(cls: type[BaseEnvironment]) -> type[BaseEnvironment]:
     return type(f"_Sync{cls.__name__}", (cls,), {"getattr": getattr, "getitem": getitem})
 
 
-#: Jinja's own ``Context.call``: the sync twin skips it for a plain bound method.
-_JINJA_CALL = Context.call
-
-
 def _sync_context_class(cls: type[Context]) -> type[Context]:
     base_call = cls.call
+    plain = base_call is _Context.call or base_call is Context.call
 
+    @internalcode
     def call(
         self: Context, obj: Callable[..., object], /, *args: object, **kwargs: object
     ) -> object:
         if (
-            type(obj) is MethodType
-            and base_call is _JINJA_CALL
+            plain
+            and type(obj) is MethodType
             and getattr(obj.__func__, "jinja_pass_arg", None) is None
         ):
-            # A plain bound method ({{ loop.cycle(...) }}, {{ obj.method() }}):
-            # nothing for Jinja's call to pass it. Its own checks cost a
-            # formatted AttributeError per call (``hasattr`` through the
-            # bound method) and, on 3.11, four attribute reads of an Enum
-            # class through EnumType.__getattr__ (bench: template endpoint,
-            # make bench-instr).
+            # _call_plain_method(self, obj, kwargs, args), inlined: two calls
+            # less per {{ obj.method() }} (bench: template endpoint, make
+            # bench-instr). Keep the two in step.
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
             try:
                 value = obj(*args, **kwargs)
             except StopIteration:
-                # As Jinja's call answers a callable that raised it.
-                return self.environment.undefined(
-                    "value was undefined because a callable raised a StopIteration exception"
-                )
+                return _stopped(self)
         else:
             value = base_call(self, obj, *args, **kwargs)
         if type(value) in _PLAIN:
