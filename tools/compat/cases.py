@@ -1595,6 +1595,50 @@ async def b_templates_and_flash(obs: Obs) -> None:
 
 
 @case
+async def b_template_calls_and_string_compiles(obs: Obs) -> None:
+    """Method calls from a template (loop.cycle, a plain method, pass_context,
+    StopIteration) and how often a template string is compiled."""
+    from jinja2 import pass_context
+
+    from quart import render_template_string
+    from quart.templating import Environment
+
+    compiled: list[str] = []
+
+    class CountingEnvironment(Environment):
+        def compile(self, source: Any, *args: Any, **kwargs: Any) -> Any:
+            compiled.append(source)
+            return super().compile(source, *args, **kwargs)
+
+    class App(Quart):
+        jinja_environment = CountingEnvironment
+
+    class Shelf:
+        def label(self, value: int) -> str:
+            return f"<{value}>"
+
+        def empty(self) -> str:
+            raise StopIteration
+
+        @pass_context
+        def titled(self, context: Any, value: int) -> str:
+            return f"{context['title']}:{value}"
+
+    app = App(__name__)
+    source = (
+        "{% for i in [1, 2] %}{{ loop.cycle('a', 'b') }}{{ shelf.label(i) }}"
+        "{{ shelf.titled(i) }} {% endfor %}[{{ shelf.empty() }}][{{ shelf.missing }}]"
+    )
+    renders = []
+    async with app.app_context():
+        for title in ("T", "U", "V"):
+            renders.append(await render_template_string(source, shelf=Shelf(), title=title))
+    obs["renders"] = renders
+    obs["compiles"] = len(compiled)
+    obs["context_class_is_jinjas"] = app.jinja_env.context_class.__module__ == "jinja2.runtime"
+
+
+@case
 async def b_config_defaults(obs: Obs) -> None:
     """The default config keys and values."""
     app = Quart(__name__)
