@@ -318,6 +318,32 @@ async def test_secret_key_fallbacks_read_but_never_sign(app: Quart) -> None:
     assert await _body(fresh) == "6"
 
 
+async def test_keys_and_salt_changed_at_run_time_take_effect(app: Quart) -> None:
+    # The serializer and the derived signing keys are kept between requests:
+    # a changed key or salt must still sign and verify with the new one.
+    client = app.test_client()
+    first = _cookie_value(await client.get("/count"))
+    read_first = {"Cookie": f"session={first}"}
+    assert await _body(await client.get("/read", headers=read_first)) == "1"
+    app.secret_key = "rotated"
+    assert await _body(await client.get("/read", headers=read_first)) == "None"
+    second = _cookie_value(await client.get("/count"))
+    assert second != first
+    assert await _body(await client.get("/read", headers={"Cookie": f"session={second}"})) == "1"
+    app.secret_key = "test secret"
+    assert await _body(await client.get("/read", headers=read_first)) == "1"
+
+    class Salted(SecureCookieSessionInterface):
+        salt = "another salt"
+
+    app.session_interface = Salted()
+    assert await _body(await client.get("/read", headers=read_first)) == "None"
+    salted = _cookie_value(await client.get("/count"))
+    assert await _body(await client.get("/read", headers={"Cookie": f"session={salted}"})) == "1"
+    app.session_interface = SecureCookieSessionInterface()
+    assert await _body(await client.get("/read", headers={"Cookie": f"session={salted}"})) == "None"
+
+
 async def test_no_secret_key_reads_empty_null_session(app: Quart) -> None:
     app.secret_key = None
     client = app.test_client()

