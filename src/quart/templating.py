@@ -216,38 +216,29 @@ class _NeedsAsync(Exception):
     """A synchronous render met a value that only the async render handles."""
 
 
-#: Per type: may its instances need awaiting or async iteration? (Bounded.)
-_ASYNC_TYPES: dict[type, bool] = {}
+#: Per type, what its instances may need of a render (bounded): awaiting or
+#: async iteration (_ASYNC), or being a one-shot iterator (_ITERATOR).
+_TYPE_TRAITS: dict[type, int] = {}
+_ASYNC = 1
+_ITERATOR = 2
 _ITERABLE_COROUTINE = inspect.CO_ITERABLE_COROUTINE
 
 
-def _async_type(cls: type) -> bool:
-    try:
-        return _ASYNC_TYPES[cls]
-    except KeyError:
-        pass
-    if len(_ASYNC_TYPES) > 1024:
-        _ASYNC_TYPES.clear()
-    result = _ASYNC_TYPES[cls] = hasattr(cls, "__await__") or hasattr(cls, "__aiter__")
-    return result
-
-
-#: Per type: are its instances one-shot iterators? (Bounded.)
-_ITERATOR_TYPES: dict[type, bool] = {}
-
-
-def _iterator_type(cls: type) -> bool:
+def _traits(cls: type) -> int:
     # Cached: ``hasattr`` on a class that lacks the name makes and drops a
     # formatted AttributeError (bench: template endpoint, the app's Config
-    # in every context).
+    # is in every context).
     try:
-        return _ITERATOR_TYPES[cls]
+        return _TYPE_TRAITS[cls]
     except KeyError:
         pass
-    if len(_ITERATOR_TYPES) > 1024:
-        _ITERATOR_TYPES.clear()
-    result = _ITERATOR_TYPES[cls] = hasattr(cls, "__next__")
-    return result
+    if len(_TYPE_TRAITS) > 1024:
+        _TYPE_TRAITS.clear()
+    traits = _ASYNC if hasattr(cls, "__await__") or hasattr(cls, "__aiter__") else 0
+    if hasattr(cls, "__next__"):
+        traits |= _ITERATOR
+    _TYPE_TRAITS[cls] = traits
+    return traits
 
 
 def _checked(value: T) -> T:
@@ -257,7 +248,7 @@ def _checked(value: T) -> T:
         # An undefined value has __aiter__, but iterates (or fails to) the
         # same way in both renders.
         return value
-    if _async_type(cls) or (
+    if _traits(cls) & _ASYNC or (
         isinstance(value, GeneratorType) and value.gi_code.co_flags & _ITERABLE_COROUTINE
     ):
         if isinstance(value, CoroutineType):
@@ -286,7 +277,7 @@ def _context_is_sync(context: Mapping[str, object]) -> bool:
         if cls is FunctionType or cls is MethodType:
             if _is_async_function(value):
                 return False
-        elif _async_type(cls) or _iterator_type(cls):
+        elif _traits(cls):
             return False
     return True
 
