@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from quart import abort
@@ -43,6 +49,72 @@ async def test_make_response_of_an_http_exception_is_werkzeugs(app: Quart) -> No
     assert response.status_code == 404
     assert b"Not Found" in response.get_data()
     assert (with_status.status_code, with_status.headers["X-Gone"]) == (410, "yes")
+
+
+class _Named(NotFound):
+    name = "Gone Fishing"
+
+
+class _Described(NotFound):
+    # Its page depends on more than its class, code and description.
+    def __init__(self, item: str) -> None:
+        super().__init__()
+        self.item = item
+
+    def get_description(self, environ: Any = None, scope: Any = None) -> str:
+        return f"<p>missing {self.item}</p>"
+
+
+class _Custom(HTTPException):
+    code = 499
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: NotFound(),
+        lambda: NotFound("<b>no such item</b>\nsecond line"),
+        lambda: BadRequest(),
+        lambda: MethodNotAllowed(["GET", "POST"]),
+        lambda: Unauthorized(www_authenticate=WWWAuthenticate("basic", {"realm": "r"})),
+        lambda: TooManyRequests(retry_after=5),
+        lambda: _Named(),
+        lambda: _Described("x"),
+        lambda: _Described("y"),
+        lambda: _Custom("custom"),
+        lambda: NotFound(response=WerkzeugResponse("own", status=404)),
+    ],
+)
+async def test_http_exception_pages_are_werkzeugs(app: Quart, make: Any) -> None:
+    # The page is made once per class, code and description and kept: each
+    # of these, made twice, gives the page Werkzeug's get_response gives.
+    async with app.app_context():
+        for _ in range(2):
+            made = await app.make_response(make())
+            expected = make().get_response()
+            assert type(made) is type(expected)
+            assert made.status_code == expected.status_code
+            assert made.headers.to_wsgi_list() == expected.headers.to_wsgi_list()
+            assert made.get_data() == expected.get_data()
+
+
+async def test_pages_of_exceptions_with_their_own_description(app: Quart) -> None:
+    async with app.app_context():
+        x = await app.make_response(_Described("x"))
+        y = await app.make_response(_Described("y"))
+    assert b"missing x" in x.get_data() and b"missing y" in y.get_data()
+
+
+async def test_abort_pages_differ_by_description(app: Quart, client: QuartClient) -> None:
+    @app.route("/item/<int:n>")
+    async def item(n: int) -> str:
+        abort(404, description=f"item {n} <missing>")
+
+    first = await (await client.get("/item/1")).get_data()
+    second = await (await client.get("/item/2")).get_data()
+    again = await (await client.get("/item/1")).get_data()
+    assert b"item 1 &lt;missing&gt;" in first and b"item 2 &lt;missing&gt;" in second
+    assert again == first
 
 
 async def test_view_returning_a_werkzeug_response(app: Quart, client: QuartClient) -> None:
