@@ -870,6 +870,49 @@ async def test_send_from_directory_options(app: Quart, root: Path) -> None:
 # -- file bodies -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("size", [0, 1, FileBody.buffer_size, FileBody.buffer_size + 1])
+async def test_a_small_file_is_sent_after_one_thread_hop(
+    app: Quart, root: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    # A file of one chunk or less is read along with its stat: one hop to a
+    # worker thread for the whole response (each costs about as much as a
+    # plaintext request); a larger one is opened, read and closed as sent.
+    import quart._send_file
+    import quart.wrappers._bodies
+
+    data = os.urandom(size)
+    (root / "files" / "sized.bin").write_bytes(data)
+    hops: list[object] = []
+    real = quart._send_file.run_in_thread
+
+    async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(quart._send_file, "run_in_thread", counting)
+    monkeypatch.setattr(quart.wrappers._bodies, "run_in_thread", counting)
+    for path, headers in (
+        ("/file/sized.bin", []),
+        ("/dir/sized.bin", []),
+        ("/dir/sized.bin", [(b"range", b"bytes=1-3")]),
+    ):
+        hops.clear()
+        messages = await asgi_call(app, path, headers=headers)
+        start = messages[0]
+        body = b"".join(m["body"] for m in messages if m["type"] == "http.response.body")
+        sent_headers = dict(start["headers"])
+        if headers and size > 3:
+            assert (start["status"], body) == (206, data[1:4])
+            assert sent_headers[b"content-range"] == f"bytes 1-3/{size}".encode()
+        elif not headers:
+            assert (start["status"], body) == (200, data)
+            assert sent_headers[b"content-length"] == str(size).encode()
+        if size <= FileBody.buffer_size:
+            assert len(hops) == 1
+        else:
+            assert len(hops) > 1
+
+
 async def test_large_file_streams_in_chunks(app: Quart, root: Path) -> None:
     big = os.urandom(1024 * 1024 + 123)
     (root / "files" / "big.bin").write_bytes(big)

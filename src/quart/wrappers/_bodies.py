@@ -201,16 +201,27 @@ class FileBody(_SeekableBody):
         super().__init__(buffer_size=buffer_size)
         self.file_path = file_path
         self._file: BinaryIO | None = None
+        # The whole file, when send_file read a small one along with its
+        # stat (one thread hop for the whole response; see _send_file).
+        self._contents: bytes | None = None
 
     async def _size(self) -> int:
+        if self._contents is not None:
+            return len(self._contents)
         return await run_in_thread(os.path.getsize, self.file_path)
 
     async def _read(self, size: int) -> bytes:
+        if self._contents is not None:
+            return self._contents[self.begin : self.begin + size]
         if self._file is None:
             raise RuntimeError("Open the body first: 'async with body as chunks:'.")
         return await run_in_thread(self._file.read, size)
 
     async def __aenter__(self) -> FileBody:
+        if self._contents is not None:
+            if self.end is None:
+                self.end = len(self._contents)
+            return self
         # One thread hop opens, sizes and positions the file; knowing the
         # size lets iteration stop at the end without an extra empty read.
         self._file, size = await run_in_thread(_open_at, self.file_path, self.begin)
