@@ -168,9 +168,8 @@ def _plain_text(data: bytes | bytearray) -> str | None:
 
 
 def _parse_urlencoded_pairs(data: bytes) -> list[tuple[str, str]]:
-    text = _plain_text(data)
-    if text is not None:
-        return _split_plain_pairs(text)
+    """The pairs of a urlencoded body that has escapes or non-ASCII bytes
+    (a plain one is split by :func:`_plain_multidict`)."""
     # Same splitting rules as urllib.parse.parse_qsl(keep_blank_values=True),
     # but percent-decoding works on bytes so that raw non-ASCII bytes and
     # invalid escapes never raise; the result is decoded as UTF-8 with
