@@ -17,6 +17,7 @@ from flask.sansio.scaffold import find_package as find_package
 from werkzeug.exceptions import abort as _wz_abort
 from werkzeug.utils import redirect as _wz_redirect
 
+from ._app import urls
 from ._send_file import DEFAULT_MIMETYPE as DEFAULT_MIMETYPE
 from ._send_file import send_file as send_file
 from ._send_file import send_from_directory as send_from_directory
@@ -115,6 +116,10 @@ def url_for(
     :param _scheme: The scheme for an external URL.
     :param values: The rule's variables; unknown ones become the query string.
     """
+    ctx = _cv_app.get(None)
+    if ctx is not None and "url_for" not in ctx.app._overridden:
+        # Quart.url_for's body, without its call (which repacks the values).
+        return urls.url_for(ctx.app, endpoint, _anchor, _external, _method, _scheme, values)
     return current_app.url_for(
         endpoint,
         _anchor=_anchor,

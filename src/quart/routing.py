@@ -101,6 +101,8 @@ class QuartMap(Map):
     ) -> None:
         self._adapters: dict[tuple[str, str, str, str | None, str | None, bool], MapAdapter] = {}
         self._subdomain_rules: bool | None = None
+        # quart._app.urls._build's choices of rule (emptied as rules are added).
+        self._build_choices: dict[tuple[object, ...], Any] = {}
         super().__init__(None, *args, **kwargs)
         # Werkzeug's states and ordering, walked without its per-call costs
         # (quart._matcher); installed before any rule is added, so rules
@@ -113,6 +115,7 @@ class QuartMap(Map):
         """Add a rule (or rule factory) and forget cached adapters."""
         super().add(rulefactory)
         self._adapters.clear()
+        self._build_choices.clear()
         self._subdomain_rules = None
 
     @property

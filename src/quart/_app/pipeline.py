@@ -179,6 +179,9 @@ PUBLIC_STEPS = frozenset(
     # create_url_adapter: a context calls routing.adapter_for_request itself
     # when it is not overridden.
     | {"create_url_adapter"}
+    # quart.url_for calls _app.urls.url_for itself, which skips
+    # inject_url_defaults when it has nothing to do, while neither is overridden.
+    | {"url_for", "inject_url_defaults"}
 )
 
 
