@@ -40,11 +40,14 @@ from flask.sessions import session_json_serializer as session_json_serializer
 from flask.sessions import SessionMixin as SessionMixin
 from itsdangerous import BadData
 from itsdangerous import BadSignature
-from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
-from itsdangerous import want_bytes
 from itsdangerous.encoding import base64_decode
 from itsdangerous.encoding import base64_encode
+
+from ._cookie_signing import read as read_signed
+from ._cookie_signing import SessionSigner
+from ._cookie_signing import UNKNOWN
+from ._cookie_signing import write as write_signed
 
 if TYPE_CHECKING:
     from .app import Quart
@@ -337,28 +340,10 @@ def _canonical_signature(value: str) -> bool:
         return False
 
 
-class _SessionSigner(TimestampSigner):
-    """itsdangerous's timestamp signer, deriving each signing key once."""
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        """The signing key for ``secret_key`` (the last of the signer's keys
-        by default), as itsdangerous derives it, remembered."""
-        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
-        cache_key = (secret, self.salt, self.key_derivation, self.digest_method)
-        derived = _DERIVED_KEYS.get(cache_key)
-        if derived is None:
-            derived = super().derive_key(secret)
-            if len(_DERIVED_KEYS) >= _SERIALIZERS_MAX:
-                _DERIVED_KEYS.clear()
-            _DERIVED_KEYS[cache_key] = derived
-        return derived
-
-
-#: Serializers (per keys and options) and derived signing keys, kept by
-#: SecureCookieSessionInterface; each cleared when it reaches the bound (a
-#: process serves a few apps and keys, rotated now and then).
+#: Serializers (per keys and options), kept by SecureCookieSessionInterface;
+#: cleared when it reaches the bound (a process serves a few apps and keys,
+#: rotated now and then). Their signers keep derived keys the same way.
 _SERIALIZERS: dict[tuple[object, ...], URLSafeTimedSerializer] = {}
-_DERIVED_KEYS: dict[tuple[object, ...], bytes] = {}
 _SERIALIZERS_MAX = 32
 
 
@@ -419,7 +404,7 @@ class SecureCookieSessionInterface(SessionInterface):
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
-            signer=_SessionSigner,
+            signer=SessionSigner,
             signer_kwargs={
                 "key_derivation": self.key_derivation,
                 "digest_method": self.digest_method,
@@ -450,6 +435,11 @@ class SecureCookieSessionInterface(SessionInterface):
         if not value:
             return self.session_class()
         max_age = int(_SessionConfig(app).lifetime.total_seconds())
+        # A valid cookie, read without itsdangerous's per-call machinery (the
+        # same checks: quart._cookie_signing); anything else is its to judge.
+        data = read_signed(serializer, value, max_age)
+        if data is not UNKNOWN:
+            return self.session_class(data) if isinstance(data, dict) else self.session_class()
         try:
             data = serializer.loads(value, max_age=max_age)
         except (BadSignature, ValueError, TypeError, KeyError):
@@ -529,7 +519,8 @@ class SecureCookieSessionInterface(SessionInterface):
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return
-        value = serializer.dumps(dict(session))
+        data = dict(session)
+        value = write_signed(serializer, data) or serializer.dumps(data)
         response.set_cookie(
             name,
             value,
