@@ -104,18 +104,24 @@ def _outcome(call: Any, *args: Any, **kwargs: Any) -> Any:
             st.integers(min_value=0, max_value=3),
             st.dictionaries(st.sampled_from(["v0", "v1", "v2", "extra", "q"]), _VALUES, max_size=4),
             st.sampled_from([None, None, "GET", "POST"]),
+            st.sampled_from([False, False, True]),
+            st.sampled_from([None, None, "https", "wss", "ftp"]),
         ),
         min_size=1,
         max_size=5,
     ),
     root_path=st.sampled_from(["", "/mount"]),
+    request_scheme=st.sampled_from(["http", "https"]),
 )
 @example(
     routes=[{"rule": "/<v0>/<int:v1>", "endpoint": "e0", "methods": ["GET"],
              "defaults": None, "websocket": False}],
-    calls=[(0, {"v0": "a b", "v1": 3}, None), (0, {"v0": "ok", "v1": True}, None),
-           (0, {"v0": "ok", "v1": 3, "q": "x y"}, None), (0, {"v0": "x", "v1": None}, None)],
+    calls=[(0, {"v0": "a b", "v1": 3}, None, False, None),
+           (0, {"v0": "ok", "v1": True}, None, True, None),
+           (0, {"v0": "ok", "v1": 3, "q": "x y"}, None, True, "https"),
+           (0, {"v0": "x", "v1": None}, None, False, None)],
     root_path="/mount",
+    request_scheme="https",
 )  # fmt: skip
 @example(
     # A rule with defaults suits some values of the same names and not others;
@@ -126,30 +132,47 @@ def _outcome(call: Any, *args: Any, **kwargs: Any) -> Any:
              "websocket": False},
             {"rule": "/page/<int:v0>", "endpoint": "e1", "methods": ["GET"], "defaults": None,
              "websocket": False}],
-    calls=[(0, {"extra": 1}, None), (0, {"extra": 2}, None), (1, {"v0": 1}, None),
-           (1, {"v0": 2}, None)],
+    calls=[(0, {"extra": 1}, None, False, None), (0, {"extra": 2}, None, False, None),
+           (1, {"v0": 1}, None, False, None), (1, {"v0": 2}, None, True, "wss")],
     root_path="",
+    request_scheme="http",
 )  # fmt: skip
 def test_url_for_builds_what_werkzeug_builds(
     routes: list[dict[str, Any]],
-    calls: list[tuple[int, dict[str, Any], str | None]],
+    calls: list[tuple[int, dict[str, Any], str | None, bool, str | None]],
     root_path: str,
+    request_scheme: str,
 ) -> None:
-    asyncio.run(_check(_app(routes), calls, root_path))
+    asyncio.run(_check(_app(routes), calls, root_path, request_scheme))
 
 
 async def _check(
-    app: Quart, calls: list[tuple[int, dict[str, Any], str | None]], root_path: str
+    app: Quart,
+    calls: list[tuple[int, dict[str, Any], str | None, bool, str | None]],
+    root_path: str,
+    request_scheme: str,
 ) -> None:
-    async with app.test_request_context("/", root_path=root_path):
+    async with app.test_request_context("/", root_path=root_path, scheme=request_scheme):
         adapter = _cv_request.get().url_adapter  # type: ignore[union-attr]
+        assert adapter is not None
         # Twice over: the second time the rule is the remembered choice.
-        for endpoint_number, values, method in calls * 2:
+        for endpoint_number, values, method, external, scheme in calls * 2:
             endpoint = f"e{endpoint_number}"
-            expected = _outcome(adapter.build, endpoint, dict(values), method=method)  # type: ignore[union-attr]
-            got = _outcome(url_for, endpoint, _method=method, **values)
-            assert got == expected, (endpoint, values, method, got, expected)
-            fast = _outcome(urls._build, adapter, endpoint, dict(values), method)
+            # url_for(_scheme=...) is an external URL in that scheme.
+            external = external or scheme is not None
+            expected = _outcome(
+                adapter.build,
+                endpoint,
+                dict(values),
+                method=method,
+                force_external=external,
+                url_scheme=scheme,
+            )
+            got = _outcome(
+                url_for, endpoint, _method=method, _external=external, _scheme=scheme, **values
+            )
+            assert got == expected, (endpoint, values, method, external, scheme, got, expected)
+            fast = _outcome(urls._build, adapter, endpoint, dict(values), method, external, scheme)
             assert fast is None or fast == expected
             event("built here" if fast is not None else "built by Werkzeug")
 

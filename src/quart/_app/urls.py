@@ -101,8 +101,8 @@ def url_for(
     # Flask's inject_url_defaults does nothing without url_defaults functions.
     if app.url_default_functions or "inject_url_defaults" in app._overridden:
         app.inject_url_defaults(endpoint, values)
-    if not external and type(adapter) is MapAdapter:
-        url = _build(adapter, endpoint, values, method)
+    if type(adapter) is MapAdapter:
+        url = _build(adapter, endpoint, values, method, external, scheme)
         if url is not None:
             if anchor is not None:
                 url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
@@ -124,20 +124,27 @@ def url_for(
 
 
 def _build(
-    adapter: MapAdapter, endpoint: str, values: dict[str, object], method: str | None
+    adapter: MapAdapter,
+    endpoint: str,
+    values: dict[str, object],
+    method: str | None,
+    external: bool = False,
+    scheme: str | None = None,
 ) -> str | None:
-    """``adapter.build(endpoint, values, method=method)``, the same URL at
-    less cost, or ``None`` where only Werkzeug's build can tell (the caller
-    then runs it).
+    """``adapter.build(endpoint, values, method=method,
+    force_external=external, url_scheme=scheme)``, the same URL at less
+    cost, or ``None`` where only Werkzeug's build can tell (the caller then
+    runs it).
 
     Werkzeug's build looks for the rule to use on every call: each rule of
     the endpoint is tested against the method and the names of the values,
     first with the adapter's default method. Where no rule has defaults,
     that choice depends on nothing else, so it is made once per (endpoint,
-    method, names) and kept with the URL map; the rule's own compiled
-    builder still makes every URL. Anything else (host matching, rules
-    with defaults, a rule that declines the values, an adapter or rule
-    class of its own, a URL on another subdomain) is Werkzeug's build's.
+    method, names) and kept with the URL map; the path is made from the
+    rule's parts as its compiled builder makes it (see :func:`_plan`), and
+    the URL around it as the build makes it. Anything else (host matching,
+    rules with defaults, websocket rules, a rule that declines the values,
+    an adapter or rule class of its own) is Werkzeug's build's.
     """
     url_map = adapter.map
     if url_map.host_matching:
@@ -167,13 +174,14 @@ def _build(
     if chosen is None:
         return None
     rule, plan = chosen
-    if plan is None or plan[0] != adapter.subdomain or not plan[1].issuperset(values):
+    if plan is None or not plan[1].issuperset(values):
         # Rule.build: the compiled builder, unknown values as the query string.
         built = rule.build(values, True)
-        if built is None or built[0] != adapter.subdomain:
+        if built is None:
             return None
-        path = built[1]
+        domain, path = built
     else:
+        domain = plan[0]
         # What the rule's compiled builder makes, without its converters'
         # calls for plain text and ints (quote() returns most as they are).
         parts = []
@@ -192,7 +200,14 @@ def _build(
         except ValidationError:
             return None  # Werkzeug's build tries the next rule: its own path does
         path = "".join(parts)
-    return f"{adapter.script_name.rstrip('/')}/{path.lstrip('/')}"
+    # MapAdapter.build's ending (no host matching, no websocket rule): a
+    # relative URL unless asked otherwise or on another subdomain.
+    if not external and domain == adapter.subdomain:
+        return f"{adapter.script_name.rstrip('/')}/{path.lstrip('/')}"
+    url_scheme = adapter.url_scheme if scheme is None else scheme
+    prefix = ("https:" if url_scheme in ("https", "wss") else "http:") if url_scheme else ""
+    host = f"{domain}.{adapter.server_name}" if domain else adapter.server_name
+    return f"{prefix}//{host}{adapter.script_name[:-1]}/{path.lstrip('/')}"
 
 
 def _plan(rule: Rule) -> _Plan | None:
