@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from quart import abort
 from quart import make_response
 from quart import Quart
+from quart import request
 from quart import Response
 from quart import session
 from quart.testing import QuartClient
@@ -96,6 +97,37 @@ async def test_http_exception_pages_are_werkzeugs(app: Quart, make: Any) -> None
             assert made.status_code == expected.status_code
             assert made.headers.to_wsgi_list() == expected.headers.to_wsgi_list()
             assert made.get_data() == expected.get_data()
+            # The same state, attribute for attribute (the kept page is built
+            # again without Werkzeug's __init__).
+            assert vars(made).keys() == vars(expected).keys()
+            assert (made.status, made.direct_passthrough, made._on_close) == (
+                expected.status,
+                expected.direct_passthrough,
+                expected._on_close,
+            )
+
+
+async def test_a_changed_error_page_does_not_change_the_next_one(
+    app: Quart, client: QuartClient
+) -> None:
+    @app.after_request
+    async def mark(response: Any) -> Any:
+        if request.args.get("mark"):
+            response.headers["X-Marked"] = "yes"
+            response.set_data(b"changed")
+            response.status_code = 410
+        return response
+
+    first = await client.get("/nowhere?mark=1")
+    second = await client.get("/nowhere")
+    assert (first.status_code, first.headers.get("X-Marked"), await first.get_data()) == (
+        410,
+        "yes",
+        b"changed",
+    )
+    assert second.status_code == 404
+    assert "X-Marked" not in second.headers
+    assert b"Not Found" in await second.get_data()
 
 
 async def test_pages_of_exceptions_with_their_own_description(app: Quart) -> None:

@@ -29,10 +29,22 @@ _TEXT_TYPES = (str, bytes, bytearray)
 _JSON_TYPES = (dict, list)
 _RESPONSE_INIT: object = Response.__init__
 
-#: Werkzeug's error page bodies, per exception class, code and description
-#: (see _error_page; bounded).
-_ERROR_BODIES: dict[tuple[object, ...], str] = {}
-_ERROR_BODIES_MAX = 256
+#: Werkzeug's error pages, per exception class, code and description, as
+#: (status, status code, header list, body list): the state of the
+#: Response Werkzeug builds (see _error_page; bounded).
+_ERROR_PAGES: dict[tuple[object, ...], tuple[str, int, list[tuple[str, str]], list[bytes]]] = {}
+_ERROR_PAGES_MAX = 256
+# The attributes a Werkzeug Response's __init__ sets, in its order: a page is
+# kept only when the one Werkzeug built has exactly these.
+_RESPONSE_STATE = (
+    "headers",
+    "_status",
+    "_status_code",
+    "direct_passthrough",
+    "_on_close",
+    "response",
+)
+_OBJECT_NEW = object.__new__
 _WERKZEUG_PAGE = (
     HTTPException.get_response,
     HTTPException.get_body,
@@ -43,15 +55,17 @@ _WERKZEUG_PAGE = (
 
 
 def _error_page(error: HTTPException) -> ResponseTypes:
-    """``error.get_response()``: Werkzeug's error page for ``error``, whose
-    body is made once per class, code and description when the class keeps
-    Werkzeug's way of making it."""
+    """``error.get_response()``: Werkzeug's error page for ``error``, made
+    once per class, code and description when the class keeps Werkzeug's
+    way of making it, then built again from what was kept."""
     # Werkzeug imports inside get_response and the name property (``from
     # .http import ...``), and each such import of a module that is not a
     # package looks up its __path__ and makes and drops a formatted
     # AttributeError: 76k instructions less per 404, a fifth of the request
     # (abort(404) in a view 339k -> 263k, a path no rule matches 370k ->
-    # 293k, in-process under callgrind).
+    # 293k, in-process under callgrind). Werkzeug's Response.__init__ (its
+    # Headers built and checked, the status parsed, set_data) was a third
+    # of what was left.
     cls = type(error)
     if (
         error.response is not None
@@ -67,15 +81,41 @@ def _error_page(error: HTTPException) -> ResponseTypes:
         return cast("ResponseTypes", error.get_response())
     try:
         key = (cls, error.code, error.description)
-        body = _ERROR_BODIES.get(key)
+        page = _ERROR_PAGES.get(key)
     except TypeError:  # an unhashable description
         return cast("ResponseTypes", error.get_response())
-    if body is None:
-        body = error.get_body()
-        if len(_ERROR_BODIES) >= _ERROR_BODIES_MAX:
-            _ERROR_BODIES.clear()
-        _ERROR_BODIES[key] = body
-    return WerkzeugResponse(body, error.code, error.get_headers())
+    if page is None:
+        response = WerkzeugResponse(error.get_body(), error.code, error.get_headers())
+        state = vars(response)
+        if (
+            tuple(state) == _RESPONSE_STATE
+            and type(response.headers) is Headers
+            and not response.direct_passthrough
+            and not response._on_close
+        ):
+            if len(_ERROR_PAGES) >= _ERROR_PAGES_MAX:
+                _ERROR_PAGES.clear()
+            _ERROR_PAGES[key] = (
+                response._status,
+                response._status_code,
+                list(response.headers._list),
+                list(response.response),  # type: ignore[arg-type]
+            )
+        return response
+    # The same Response, its state set as its __init__ sets it (the Headers
+    # and lists its own: hooks may change them), without Werkzeug's header
+    # checks and status parsing, already done for this page.
+    status, status_code, header_list, body = page
+    response = _OBJECT_NEW(WerkzeugResponse)
+    headers = _OBJECT_NEW(Headers)
+    headers._list = header_list.copy()
+    response.headers = headers
+    response._status = status
+    response._status_code = status_code
+    response.direct_passthrough = False
+    response._on_close = []
+    response.response = body.copy()
+    return response
 
 
 def make_response(app: Quart, result: ResponseReturnValue | HTTPException) -> ResponseTypes:
