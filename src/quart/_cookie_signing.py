@@ -141,8 +141,9 @@ def _tagged_loads(tagged: TaggedJSONSerializer, text: str) -> Any:
 
 def _plain_dumps(tagged: TaggedJSONSerializer, data: Any) -> str | None:
     """``tagged.dumps(data)`` for a dict of plain JSON values (text,
-    numbers, booleans, None under text keys), which none of Flask's tags
-    change; ``None`` for anything else, or once tags were registered."""
+    numbers, booleans, None under text keys) and lists and tuples of them
+    (flashed messages are a list of tuples); ``None`` for anything else, or
+    once tags were registered."""
     if (
         type(data) is not dict
         or len(tagged.order) != len(_DEFAULT_TAGS)
@@ -150,13 +151,42 @@ def _plain_dumps(tagged: TaggedJSONSerializer, data: Any) -> str | None:
         or (len(data) == 1 and next(iter(data)) in tagged.tags)
     ):
         return None
+    tagged_data = data
     for key, value in data.items():
-        if type(key) is not str or type(value) not in _PLAIN_TYPES:
+        if type(key) is not str:
             return None
+        if type(value) not in _PLAIN_TYPES:
+            if type(value) is not list and type(value) is not tuple:
+                return None
+            if tagged_data is data:
+                tagged_data = dict(data)
+            try:
+                tagged_data[key] = _tag_sequence(value)
+            except _NotPlain:
+                return None
     # flask.json.dumps(value, separators=(",", ":")): no Flask app is ever
     # current, so the standard library's, with Flask's default for the rest
     # (which plain values never reach).
-    return _compact_json(data)
+    return _compact_json(tagged_data)
+
+
+class _NotPlain(Exception):
+    """A value that Flask's tags would turn into something else."""
+
+
+def _tag_sequence(value: list[Any] | tuple[Any, ...]) -> Any:
+    # What Flask's tags make of a list (PassList: its items tagged) and of a
+    # tuple (TagTuple: {" t": its items tagged}), for plain items.
+    items = []
+    for item in value:
+        kind = type(item)
+        if kind in _PLAIN_TYPES:
+            items.append(item)
+        elif kind is list or kind is tuple:
+            items.append(_tag_sequence(item))
+        else:
+            raise _NotPlain
+    return items if type(value) is list else {" t": items}
 
 
 def _b64decode(data: bytes) -> bytes:
