@@ -17,10 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from quart import Quart
+from quart import Response
 from quart._cookie_signing import read
 from quart._cookie_signing import UNKNOWN
+from quart._cookie_signing import vary_on_cookie
 from quart._cookie_signing import write
 from quart.sessions import _canonical_signature
 from quart.sessions import SecureCookieSessionInterface
@@ -193,3 +196,21 @@ def test_write_leaves_data_to_flask_once_a_tag_is_registered() -> None:
     Interface.serializer.register(TagText, index=0)
     assert write(serializer, {"a": "b"}) is None
     assert serializer.loads(serializer.dumps({"a": "b"})) == {"a": "b"}
+
+
+@pytest.mark.parametrize(
+    "vary", [None, "Cookie", "cookie", "Accept-Encoding", "accept-encoding,origin", '"x", Cookie']
+)
+@pytest.mark.parametrize("response_class", [Response, WerkzeugResponse])
+def test_vary_on_cookie_is_werkzeugs_vary_add(vary: str | None, response_class: Any) -> None:
+    made = response_class("x")
+    expected = response_class("x")
+    for response in (made, expected):
+        if vary is not None:
+            response.headers["Vary"] = vary
+        response.headers["X-After"] = "1"
+    vary_on_cookie(made)
+    vary_on_cookie(made)  # twice, as saving a session may
+    expected.vary.add("Cookie")
+    expected.vary.add("Cookie")
+    assert made.headers.to_wsgi_list() == expected.headers.to_wsgi_list()

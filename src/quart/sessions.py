@@ -47,6 +47,7 @@ from itsdangerous.encoding import base64_encode
 from ._cookie_signing import read as read_signed
 from ._cookie_signing import SessionSigner
 from ._cookie_signing import UNKNOWN
+from ._cookie_signing import vary_on_cookie
 from ._cookie_signing import write as write_signed
 
 if TYPE_CHECKING:
@@ -496,7 +497,7 @@ class SecureCookieSessionInterface(SessionInterface):
         httponly = self.get_cookie_httponly(app)
 
         if session.accessed:
-            response.vary.add("Cookie")
+            vary_on_cookie(response)
 
         if not session:
             # Emptied during the request: remove the cookie. Never had
@@ -511,7 +512,7 @@ class SecureCookieSessionInterface(SessionInterface):
                     samesite=samesite,
                     httponly=httponly,
                 )
-                response.vary.add("Cookie")
+                vary_on_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
@@ -532,7 +533,7 @@ class SecureCookieSessionInterface(SessionInterface):
             partitioned=partitioned,
             samesite=samesite,
         )
-        response.vary.add("Cookie")
+        vary_on_cookie(response)
 
 
 # -- the session lifecycle: what contexts and the pipeline call ---------------

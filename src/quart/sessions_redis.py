@@ -43,6 +43,7 @@ from itsdangerous import BadSignature
 from itsdangerous import Signer
 from werkzeug.exceptions import ServiceUnavailable
 
+from ._cookie_signing import vary_on_cookie
 from ._redis.client import client_from_url
 from ._redis.client import connection_errors
 from ._redis.client import describe
@@ -235,7 +236,7 @@ class RedisSessionInterface(SessionInterface):
         if not isinstance(session, ServerSideSession):
             return
         if response is not None and session.accessed:
-            response.vary.add("Cookie")
+            vary_on_cookie(response)
         try:
             await self._store(app, session, response)
         except self._errors as error:
@@ -300,7 +301,7 @@ class RedisSessionInterface(SessionInterface):
             partitioned=self.get_cookie_partitioned(app),
             samesite=self.get_cookie_samesite(app),
         )
-        response.vary.add("Cookie")
+        vary_on_cookie(response)
 
     def _delete_cookie(self, app: Quart, response: Response) -> None:
         response.delete_cookie(
@@ -312,7 +313,7 @@ class RedisSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
             httponly=self.get_cookie_httponly(app),
         )
-        response.vary.add("Cookie")
+        vary_on_cookie(response)
 
 
 # -- choosing the interface from SESSION_TYPE (called by the lifespan) -------
