@@ -1457,6 +1457,56 @@ async def b_url_for(obs: Obs) -> None:
 
 
 @case
+async def b_session_cookie_bytes(obs: Obs) -> None:
+    """The session cookie itself, at a fixed time: the same bytes for plain
+    values and flashed messages (a list of tuples) and for tagged values;
+    cookies signed by the other framework are read; a cookie with an
+    altered signature, or an old one, reads as empty."""
+    from datetime import timedelta
+    from unittest import mock
+
+    app = Quart(__name__)
+    app.secret_key = "secret"
+    app.permanent_session_lifetime = timedelta(seconds=60)
+    values: dict[str, Any] = {
+        "plain": {"user_id": 42, "name": "é", "ok": True, "none": None, "x": 1.5},
+        "flashes": {"_flashes": [("info", "Welcome back!")], "user_id": 1},
+        "tagged": {"b": b"\x00bytes", "t": (1, [2, (3,)])},
+        "tag_named": {" t": [1]},
+        "long": {"note": "abc" * 200},
+    }
+
+    @app.route("/set/<name>")
+    async def set_value(name: str) -> str:
+        session.update(values[name])
+        return "set"
+
+    @app.route("/get")
+    async def get_value() -> Any:
+        return {key: repr(value) for key, value in session.items()}
+
+    client = app.test_client()
+    with mock.patch("time.time", return_value=1_700_000_000.25):
+        for name in values:
+            client = app.test_client()
+            response = await client.get(f"/set/{name}")
+            cookies = [v for k, v in headers_obs(response.headers) if k == "set-cookie"]
+            obs[f"cookie.{name}"] = cookies[0].split(";")[0] if cookies else None
+        # Read back what was just signed, then altered and too old copies.
+        signed = obs["cookie.plain"].split("=", 1)[1]
+        for label, cookie in {
+            "good": signed,
+            "altered": signed[:-1] + ("A" if signed[-1] != "A" else "B"),
+            "padded": signed + "=",
+        }.items():
+            response = await app.test_client().get("/get", headers={"Cookie": f"session={cookie}"})
+            obs[f"read.{label}"] = await response.get_json()
+    with mock.patch("time.time", return_value=1_700_000_000.25 + 120):
+        response = await app.test_client().get("/get", headers={"Cookie": f"session={signed}"})
+        obs["read.expired"] = await response.get_json()
+
+
+@case
 async def b_request_from_asgi_scope(obs: Obs) -> None:
     """Request attributes from a server-style ASGI scope."""
     app = Quart(__name__)
