@@ -52,14 +52,14 @@ from werkzeug.exceptions import HTTPException
 
 from . import signals
 from ._collect import _CollectErrors as _CollectErrors
+from ._session_lifecycle import _open_for_context
+from ._session_lifecycle import _session_of
+from ._session_lifecycle import _session_to_share
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .routing import adapter_for_request
 from .routing import match
-from .sessions import _open_for_context
-from .sessions import _session_of
-from .sessions import _session_to_share
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .typing import AfterRequestCallable as AfterRequestCallable

@@ -17,7 +17,7 @@ lifespan; in tests, ``async with app.test_app()``), which connects to Redis
 and refuses to start, naming the URL, if Redis does not answer. An app that
 sets ``app.session_interface`` itself keeps it. This lives beside
 ``sessions.py`` rather than in it to keep that module within its size budget
-and free of Redis; ``quart.sessions._start_store`` calls in here.
+and free of Redis; ``quart._session_lifecycle._start_store`` calls in here.
 
 Faults: a tampered or unknown id gives a new, empty session (never one the
 client chose). Redis unreachable while a request opens its session: the
@@ -48,8 +48,8 @@ from ._redis.client import client_from_url
 from ._redis.client import connection_errors
 from ._redis.client import describe
 from ._redis.client import redact
+from ._session_config import _SessionConfig
 from .globals import _get_session
-from .sessions import _SessionConfig
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .. import sessions
+from .. import _session_lifecycle
 from .. import signals
 from .._concurrency import call_soon_in_loop
 from .._concurrency import cancel_tasks
@@ -63,7 +63,7 @@ async def startup(app: Quart) -> None:
         async with app.app_context():
             # SESSION_TYPE picks the session store first, so that startup
             # code can already use it.
-            await sessions._start_store(app)
+            await _session_lifecycle._start_store(app)
             for func in app.before_serving_funcs:
                 await app.ensure_async(func)()
             for gen_func in app.while_serving_gens:
@@ -113,7 +113,7 @@ async def shutdown(app: Quart) -> None:
             with collect:
                 await app.ensure_async(func)()
         with collect:
-            await sessions._stop_store(app)
+            await _session_lifecycle._stop_store(app)
     for failure in collect.errors:
         await _serving_exception(app, failure)
     if collect.errors:

@@ -45,12 +45,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
 from .. import signals
+from .._session_lifecycle import _save_for_response
 from ..asgi._common import _being_cancelled
 from ..asgi._disconnect import _CURRENT_TASKS
 from ..ctx import _CollectErrors
 from ..globals import _cv_request
 from ..globals import _cv_websocket
-from ..sessions import _save_for_response
 from ..wrappers.base import ClientDisconnectedError
 from ..wrappers.websocket import _is_disconnect
 from . import responses as _responses
