@@ -214,3 +214,35 @@ def test_vary_on_cookie_is_werkzeugs_vary_add(vary: str | None, response_class: 
     expected.vary.add("Cookie")
     expected.vary.add("Cookie")
     assert made.headers.to_wsgi_list() == expected.headers.to_wsgi_list()
+
+
+async def test_a_serializer_of_the_apps_own_without_a_dict_still_opens_sessions() -> None:
+    class Slotted:
+        """A get_signing_serializer answer of an app's own (no __dict__)."""
+
+        __slots__ = ()
+
+        def loads(self, value: str, max_age: int | None = None) -> Any:
+            return {"from": value}
+
+        def dumps(self, data: Any) -> str:
+            return "signed"
+
+    class Interface(SecureCookieSessionInterface):
+        def get_signing_serializer(self, app: Any) -> Any:
+            return Slotted()
+
+    app = Quart(__name__)
+    app.secret_key = "secret"
+    app.session_interface = Interface()
+
+    @app.route("/")
+    async def index() -> Any:
+        from quart import session
+
+        session["n"] = 1
+        return dict(session)
+
+    response = await app.test_client().get("/", headers={"Cookie": "session=abc"})
+    assert await response.get_json() == {"from": "abc", "n": 1}
+    assert "session=signed" in response.headers["Set-Cookie"]

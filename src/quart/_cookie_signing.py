@@ -48,7 +48,7 @@ from werkzeug.sansio.response import Response as SansIOResponse
 
 from ._headers import FastHeaders
 
-#: Derived signing keys, kept (see _SessionSigner); cleared at the bound.
+#: Derived signing keys, kept (see SessionSigner); cleared at the bound.
 _DERIVED_KEYS: dict[tuple[object, ...], bytes] = {}
 _DERIVED_KEYS_MAX = 32
 # base64.urlsafe_b64decode's translation, applied before binascii decodes.
@@ -103,12 +103,15 @@ class _Reader:
 
 
 def _reader(serializer: URLSafeTimedSerializer) -> _Reader | None:
+    if type(serializer) is not URLSafeTimedSerializer:
+        # A get_signing_serializer of the app's own: itsdangerous's, or not.
+        return None
     reader: _Reader | None = serializer.__dict__.get("_quart_reader", UNKNOWN)
     if reader is not UNKNOWN:
         return reader
     reader = None
     if (
-        type(serializer) is URLSafeTimedSerializer
+        serializer.signer is SessionSigner
         and serializer.signer is SessionSigner
         and not serializer.fallback_signers
         and not serializer.serializer_kwargs
