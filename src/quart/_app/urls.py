@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 # The Werkzeug methods whose work _build does (or leaves to them).
-_MAP_ADAPTER_BUILD = MapAdapter.build
-_MAP_ADAPTER_PARTIAL_BUILD = MapAdapter._partial_build
 _MAP_UPDATE = Map.update
 _RULE_BUILD = Rule.build
 _RULE_SUITABLE_FOR = Rule.suitable_for
@@ -101,12 +99,11 @@ def url_for(
     # Flask's inject_url_defaults does nothing without url_defaults functions.
     if app.url_default_functions or "inject_url_defaults" in app._overridden:
         app.inject_url_defaults(endpoint, values)
-    if type(adapter) is MapAdapter:
-        url = _build(adapter, endpoint, values, method, external, scheme)
-        if url is not None:
-            if anchor is not None:
-                url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
-            return url
+    url = _build(adapter, endpoint, values, method, external, scheme)  # type: ignore[arg-type]
+    if url is not None:
+        if anchor is not None:
+            url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
+        return url
     old_scheme = None
     if scheme is not None:
         old_scheme, adapter.url_scheme = adapter.url_scheme, scheme  # type: ignore[union-attr]
@@ -146,6 +143,8 @@ def _build(
     rules with defaults, websocket rules, a rule that declines the values,
     an adapter or rule class of its own) is Werkzeug's build's.
     """
+    if type(adapter) is not MapAdapter:
+        return None  # an adapter of its own (Quart's outside-the-root one)
     url_map = adapter.map
     if url_map.host_matching:
         return None
@@ -260,11 +259,7 @@ def _choose_rule(
 ) -> Rule | None:
     """The rule Werkzeug's build would use for these names of values, or
     ``None`` when that could depend on more (see :func:`_build`)."""
-    if (
-        type(adapter).build is not _MAP_ADAPTER_BUILD
-        or type(adapter)._partial_build is not _MAP_ADAPTER_PARTIAL_BUILD
-        or type(adapter.map).update is not _MAP_UPDATE
-    ):
+    if type(adapter.map).update is not _MAP_UPDATE:
         return None
     rules = adapter.map._rules_by_endpoint.get(endpoint, ())
     for rule in rules:
